@@ -1,0 +1,281 @@
+"""The import pipeline's last step: a validated Bank into the store, in one transaction.
+
+Re-importing the same file changes nothing; an item whose wording changed keeps its id, so its
+review history stays; items no longer in the file are retired (hidden), never deleted, so no
+learner's history is lost.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from certprep.core.models import Bank
+from certprep.core.problems import InputError, Problem
+from certprep.store.tables import BANK, CASE, ITEM, ITEM_EXAM, ITEM_TOPIC, utcnow
+
+Progress = Callable[[int, int], None]
+OnDuplicate = Literal["skip", "update", "error"]
+CHUNK = 2000
+
+
+@dataclass
+class ImportSummary:
+    """What an import did (or, on a dry run, would do)."""
+
+    bank: str
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    retired: int = 0
+    dry_run: bool = False
+    by_exam: dict[str, dict[str, int]] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.added + self.updated + self.unchanged
+
+    def line(self) -> str:
+        verb = "would import" if self.dry_run else "imported"
+        return (
+            f"{self.bank}: {verb} {self.total} items — {self.added} added, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {self.skipped} skipped, {self.retired} retired"
+        )
+
+
+def checksum_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _chunks(seq: list[str], n: int = 900) -> list[list[str]]:
+    return [seq[i : i + n] for i in range(0, len(seq), n)]
+
+
+def import_bank(
+    engine: Engine,
+    bank: Bank,
+    *,
+    checksum: str,
+    origin: str = "import",
+    on_duplicate: OnDuplicate = "skip",
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    source: str | None = None,
+) -> ImportSummary:
+    """Write ``bank`` to the store in one transaction (or only count, on a dry run)."""
+    summary = ImportSummary(bank=bank.name, dry_run=dry_run)
+    source = source or bank.name
+    items = bank.items
+    ids = [it.id for it in items]
+    total = len(items)
+    tbl_item = ITEM
+
+    with engine.begin() as conn:
+        bank_row = conn.execute(sa.select(BANK).where(BANK.c.name == bank.name)).first()
+        existing: dict[str, tuple[int, str, bool]] = {}
+        for part in _chunks(ids):
+            for row in conn.execute(
+                sa.select(
+                    tbl_item.c.id, tbl_item.c.bank_id, tbl_item.c.content_hash, tbl_item.c.retired
+                ).where(tbl_item.c.id.in_(part))
+            ):
+                existing[row.id] = (row.bank_id, row.content_hash, row.retired)
+
+        bank_id = bank_row.id if bank_row else None
+        foreign = [i for i in ids if i in existing and existing[i][0] != bank_id]
+        if foreign and on_duplicate == "error":
+            raise InputError(
+                [
+                    Problem(
+                        source,
+                        "item id already belongs to another bank; pass --on-duplicate skip or update",
+                        record=i,
+                    )
+                    for i in foreign
+                ]
+            )
+        skip = set(foreign) if on_duplicate == "skip" else set()
+        if skip:
+            summary.warnings.append(
+                Problem(
+                    source,
+                    f"{len(skip)} items skipped: their ids belong to another bank "
+                    f"(first: {sorted(skip)[0]}); --on-duplicate update moves them here",
+                )
+            )
+        header = bank.model_dump(mode="json", exclude={"items", "cases"}, exclude_none=True)
+        if bank_id is None:
+            if dry_run:
+                bank_id = -1
+            else:
+                bank_id = conn.execute(
+                    sa.insert(BANK).values(
+                        name=bank.name,
+                        version=bank.version,
+                        title=bank.title,
+                        source=bank.source,
+                        origin=origin,
+                        checksum=checksum,
+                        header=header,
+                        imported_at=utcnow(),
+                    )
+                ).inserted_primary_key[0]  # type: ignore[index]
+        elif not dry_run:
+            conn.execute(
+                sa.update(BANK)
+                .where(BANK.c.id == bank_id)
+                .values(
+                    version=bank.version,
+                    title=bank.title,
+                    source=bank.source,
+                    checksum=checksum,
+                    header=header,
+                    imported_at=utcnow(),
+                )
+            )
+
+        new_rows: list[dict[str, object]] = []
+        changed_rows: list[dict[str, object]] = []
+        for pos, item in enumerate(items):
+            if item.id in skip:
+                summary.skipped += 1
+                continue
+            payload = item.model_dump(mode="json", exclude_none=True)
+            h = item.content_hash()
+            new_row: dict[str, object] = {
+                "id": item.id,
+                "bank_id": bank_id,
+                "position": pos,
+                "kind": str(item.kind),
+                "section": item.section,
+                "case_id": item.case,
+                "content_hash": h,
+                "retired": False,
+                "payload": payload,
+            }
+            old = existing.get(item.id)
+            if old is None:
+                new_rows.append(new_row)
+                summary.added += 1
+            elif old[0] != bank_id or old[1] != h or old[2]:
+                changed_rows.append(new_row)
+                summary.updated += 1
+            else:
+                summary.unchanged += 1
+            per = summary.by_exam
+            for exam in item.exams:
+                per.setdefault(exam, defaultdict(int))[item.section] += 1
+        summary.by_exam = {e: dict(s) for e, s in summary.by_exam.items()}
+
+        keep = set(ids) - skip
+        if bank_row is not None:
+            gone = [
+                r.id
+                for r in conn.execute(
+                    sa.select(tbl_item.c.id).where(
+                        tbl_item.c.bank_id == bank_id, tbl_item.c.retired.is_(False)
+                    )
+                )
+                if r.id not in keep
+            ]
+            summary.retired = len(gone)
+        else:
+            gone = []
+
+        if dry_run:
+            return summary
+
+        _write_cases(conn, bank, bank_id)
+        done = summary.unchanged + summary.skipped
+        for start in range(0, len(new_rows), CHUNK):
+            chunk = new_rows[start : start + CHUNK]
+            conn.execute(sa.insert(tbl_item), chunk)
+            _write_links(conn, chunk)
+            done += len(chunk)
+            if progress:
+                progress(done, total)
+        if changed_rows:
+            upd = (
+                sa.update(tbl_item)
+                .where(tbl_item.c.id == sa.bindparam("b_id"))
+                .values(
+                    bank_id=sa.bindparam("bank_id"),
+                    position=sa.bindparam("position"),
+                    kind=sa.bindparam("kind"),
+                    section=sa.bindparam("section"),
+                    case_id=sa.bindparam("case_id"),
+                    content_hash=sa.bindparam("content_hash"),
+                    retired=False,
+                    payload=sa.bindparam("payload"),
+                )
+            )
+            for start in range(0, len(changed_rows), CHUNK):
+                chunk = changed_rows[start : start + CHUNK]
+                conn.execute(upd, [{**r, "b_id": r["id"]} for r in chunk])
+                chunk_ids = [str(r["id"]) for r in chunk]
+                for part in _chunks(chunk_ids):
+                    conn.execute(sa.delete(ITEM_EXAM).where(ITEM_EXAM.c.item_id.in_(part)))
+                    conn.execute(sa.delete(ITEM_TOPIC).where(ITEM_TOPIC.c.item_id.in_(part)))
+                _write_links(conn, chunk)
+                done += len(chunk)
+                if progress:
+                    progress(done, total)
+        for part in _chunks(gone):
+            conn.execute(sa.update(tbl_item).where(tbl_item.c.id.in_(part)).values(retired=True))
+        if progress:
+            progress(total, total)
+    return summary
+
+
+def _write_links(conn: Connection, rows: list[dict[str, object]]) -> None:
+    """The exam/section and topic rows of freshly written items."""
+    exams: list[dict[str, object]] = []
+    topics: list[dict[str, object]] = []
+    for r in rows:
+        payload = r["payload"]
+        assert isinstance(payload, dict)
+        for exam in payload.get("exams", []):
+            exams.append({"item_id": r["id"], "exam": exam, "section": r["section"]})
+        for topic in payload.get("topics", []):
+            topics.append({"item_id": r["id"], "topic": topic})
+    if exams:
+        conn.execute(sa.insert(ITEM_EXAM), exams)
+    if topics:
+        conn.execute(sa.insert(ITEM_TOPIC), topics)
+
+
+def _write_cases(conn: Connection, bank: Bank, bank_id: int) -> None:
+    tbl = CASE
+    conn.execute(sa.delete(tbl).where(tbl.c.bank_id == bank_id))
+    if bank.cases:
+        ids = [c.id for c in bank.cases]
+        for part in _chunks(ids):
+            conn.execute(sa.delete(tbl).where(tbl.c.id.in_(part)))
+        conn.execute(
+            sa.insert(tbl),
+            [
+                {"id": c.id, "bank_id": bank_id, "title": c.title, "text": c.text}
+                for c in bank.cases
+            ],
+        )
+
+
+def remove_bank(engine: Engine, name: str) -> int:
+    """Delete a bank, its items and every card and log on them. Returns the items removed."""
+    with engine.begin() as conn:
+        row = conn.execute(sa.select(BANK.c.id).where(BANK.c.name == name)).first()
+        if row is None:
+            raise InputError(f"no bank named {name!r}; `certprep banks list` shows the banks")
+        n = conn.execute(
+            sa.select(sa.func.count()).select_from(ITEM).where(ITEM.c.bank_id == row.id)
+        ).scalar_one()
+        conn.execute(sa.delete(BANK).where(BANK.c.id == row.id))
+        return int(n)

@@ -1,0 +1,155 @@
+"""The content linter: codes that exist, keys among the choices, no duplicates, every item cited.
+
+python -m certprep.banks.lint [PATH ...]      (also `certprep banks check`)
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from certprep.banks.native import load_bank, load_blueprint
+from certprep.core import codes
+from certprep.core.models import Bank, Blueprint, Item, ItemKind
+from certprep.core.problems import InputError, Problem
+
+
+def bundled_banks_dir() -> Path:
+    """Where the shipped banks are: question_banks/ in a checkout, or inside the package."""
+    import importlib.resources
+
+    return Path(str(importlib.resources.files("certprep.question_banks")))
+
+
+def load_blueprints(directory: Path | None = None) -> dict[str, Blueprint]:
+    """Every blueprint under question_banks/blueprints, by key."""
+    directory = directory or bundled_banks_dir() / "blueprints"
+    out: dict[str, Blueprint] = {}
+    for path in sorted(directory.glob("*.y*ml")):
+        bp = load_blueprint(path)
+        out[bp.key] = bp
+    return out
+
+
+def _item_codes(item: Item) -> list[tuple[str, str]]:
+    """(where, code-like token) pairs in the parts of an item that state answers."""
+    found: list[tuple[str, str]] = []
+    texts = [("stem", item.stem)] + [(f"choice {c.key}", c.text) for c in item.choices]
+    if item.back:
+        texts.append(("back", item.back))
+    for where, text in texts:
+        for kind, tokens in codes.codes_in_text(text).items():
+            found += [(f"{where} ({kind})", t) for t in tokens]
+    return found
+
+
+_HEADER_WORDS = ("header", "category", "not reportable", "cannot be reported", "placeholder")
+
+
+def lint_item(item: Item, blueprints: dict[str, Blueprint]) -> list[str]:
+    """Problems with one item, as messages."""
+    out: list[str] = []
+    for exam in item.exams:
+        bp = blueprints.get(exam)
+        if bp is not None and bp.section(item.section) is None:
+            keys = ", ".join(s.key for s in bp.sections)
+            out.append(f"section {item.section!r} is not in the {exam} blueprint ({keys})")
+    if not item.rationale.strip():
+        out.append("missing rationale")
+    if not item.references:
+        out.append("missing reference")
+    about_headers = any(w in item.stem.casefold() for w in _HEADER_WORDS)
+    correct = {f"choice {k}" for k in item.correct_keys}
+    for where, token in _item_codes(item):
+        if "icd10cm" in where:
+            entry = codes.icd10cm(token)
+            if entry is None:
+                out.append(f"{where}: {token} is not an ICD-10-CM FY{codes.CM_YEAR} code")
+            elif not entry.reportable and where.split(" (")[0] in correct and not about_headers:
+                out.append(f"{where}: {token} is a header, not reportable, yet the key reports it")
+        elif "icd10pcs" in where and codes.icd10pcs(token) is None:
+            out.append(f"{where}: {token} is not a valid ICD-10-PCS code")
+    if item.kind is ItemKind.CODE:
+        for option in [item.codes, *item.alternatives]:
+            for code in option:
+                out += _check_answer_code(code)
+    return out
+
+
+def _check_answer_code(code: str) -> list[str]:
+    """ICD-10-CM answers are written with their dot (or as a 3-character category like I10)."""
+    raw = code.strip().upper()
+    base = raw.split("-")[0]  # a CPT or HCPCS code may carry a modifier: 27447-RT
+    if "." in raw or (len(raw) == 3 and raw[0].isalpha() and raw[1:].isdigit()):
+        entry = codes.icd10cm(raw)
+        if entry is None:
+            return [f"code answer {code}: not an ICD-10-CM FY{codes.CM_YEAR} code"]
+        if not entry.reportable:
+            return [f"code answer {code}: an ICD-10-CM header, not reportable as is"]
+        return []
+    if len(raw) == 7 and codes.ICD10PCS_SHAPE_RE.match(raw):
+        if codes.icd10pcs(raw) is None:
+            return [f"code answer {code}: not a valid ICD-10-PCS code"]
+        return []
+    if codes.is_cpt_shape(base) or codes.is_hcpcs_shape(base):
+        return []
+    return [
+        f"code answer {code}: not of a CPT (5 digits or 4 + F/T/U), HCPCS (letter + 4 digits), "
+        "ICD-10-CM (with its dot) or ICD-10-PCS (7 characters) form"
+    ]
+
+
+def lint_bank(bank: Bank, source: str, blueprints: dict[str, Blueprint]) -> list[Problem]:
+    """Problems with a whole bank: every item's, plus duplicate stems."""
+    problems: list[Problem] = []
+    stems: dict[str, str] = {}
+    for item in bank.items:
+        for msg in lint_item(item, blueprints):
+            problems.append(Problem(source, msg, record=item.id))
+        norm = " ".join(item.stem.casefold().split())
+        if norm in stems:
+            problems.append(Problem(source, f"same stem as item {stems[norm]}", record=item.id))
+        else:
+            stems[norm] = item.id
+    return problems
+
+
+def lint_paths(
+    paths: Iterable[Path], blueprints: dict[str, Blueprint] | None = None
+) -> list[Problem]:
+    """Lint bank files (directories are searched for *.yaml / *.json bank files)."""
+    blueprints = load_blueprints() if blueprints is None else blueprints
+    problems: list[Problem] = []
+    for path in paths:
+        files = (
+            sorted(
+                p
+                for p in path.rglob("*")
+                if p.suffix in (".yaml", ".yml", ".json") and "blueprints" not in p.parts
+            )
+            if path.is_dir()
+            else [path]
+        )
+        for f in files:
+            try:
+                bank = load_bank(f)
+            except InputError as exc:
+                problems += exc.problems
+                continue
+            problems += lint_bank(bank, str(f), blueprints)
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    paths = [Path(a) for a in args] or [bundled_banks_dir()]
+    problems = lint_paths(paths)
+    for p in problems:
+        print(p)
+    print(f"{len(problems)} problems", file=sys.stderr)
+    return 2 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,99 @@
+"""Code sets: the shipped ICD-10-CM and ICD-10-PCS tables, and the shapes of CPT and HCPCS codes.
+
+The tables are compact extracts of the CMS files (see scripts/build_code_tables.py), read lazily
+the first time a code is looked up; nothing here runs on the way to the first screen.
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib.resources
+import re
+from dataclasses import dataclass
+from functools import cache
+
+CM_YEAR = 2026
+PCS_YEAR = 2025
+
+CPT_RE = re.compile(r"^(\d{5}|\d{4}[FTU])$")
+HCPCS_RE = re.compile(r"^[A-CEGHJ-MP-V]\d{4}$")
+ICD10CM_SHAPE_RE = re.compile(r"^[A-TV-Z]\d[0-9A-Z](\.[0-9A-Z]{1,4})?$")
+ICD10PCS_SHAPE_RE = re.compile(r"^[0-9A-HJ-NP-Z]{7}$")
+MODIFIER_RE = re.compile(r"^[0-9A-Z]{2}$")
+
+
+@dataclass(frozen=True)
+class CmCode:
+    code: str  # with the dot, as printed in the tabular list
+    reportable: bool  # a leaf: valid for reporting as is
+    description: str
+
+
+def _read_table(name: str) -> list[list[str]]:
+    ref = importlib.resources.files("certprep.codesets") / name
+    with ref.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as fh:
+        return [line.rstrip("\n").split("\t") for line in fh if not line.startswith("#")]
+
+
+@cache
+def icd10cm_table() -> dict[str, CmCode]:
+    """Every ICD-10-CM category and code, keyed by the code without its dot."""
+    return {
+        code.replace(".", ""): CmCode(code, leaf == "1", desc)
+        for code, leaf, desc in _read_table("icd10cm.tsv.gz")
+    }
+
+
+@cache
+def icd10pcs_table() -> dict[str, str]:
+    """Every valid ICD-10-PCS code with its description."""
+    return dict((code, desc) for code, desc in _read_table("icd10pcs.tsv.gz"))
+
+
+def icd10cm(code: str) -> CmCode | None:
+    """The ICD-10-CM entry for a code (with or without its dot), or None if there is none."""
+    return icd10cm_table().get(code.strip().upper().replace(".", ""))
+
+
+def icd10pcs(code: str) -> str | None:
+    """The description of a valid ICD-10-PCS code, or None."""
+    return icd10pcs_table().get(code.strip().upper())
+
+
+def is_cpt_shape(code: str) -> bool:
+    """Five digits, or four digits and F (category II), T (category III) or U (PLA)."""
+    return bool(CPT_RE.match(code))
+
+
+def is_hcpcs_shape(code: str) -> bool:
+    """A letter (not D, I, N, O, W... those not used for Level II) and four digits."""
+    return bool(HCPCS_RE.match(code))
+
+
+# Codes in free text: "E11.9", "0DTJ4ZZ", "99213-25", "J1100".
+_TOKEN_RE = re.compile(r"(?<![A-Za-z0-9.])([A-Z0-9]{3,7}(?:\.[A-Z0-9]{1,4})?)(?![A-Za-z0-9])")
+
+
+def codes_in_text(text: str) -> dict[str, list[str]]:
+    """Find what looks like ICD-10-CM, ICD-10-PCS, CPT and HCPCS codes in a piece of text.
+
+    Conservative: an ICD-10-CM code needs its dot (or a 3-character category shape with a
+    letter first and digits after), a PCS code is 7 characters mixing digits and letters.
+    """
+    found: dict[str, list[str]] = {"icd10cm": [], "icd10pcs": [], "cpt": [], "hcpcs": []}
+    for token in _TOKEN_RE.findall(text):
+        if "." in token and ICD10CM_SHAPE_RE.match(token):
+            found["icd10cm"].append(token)
+        elif CPT_RE.match(token):
+            found["cpt"].append(token)
+        elif HCPCS_RE.match(token):
+            found["hcpcs"].append(token)
+        elif (
+            len(token) == 7
+            and ICD10PCS_SHAPE_RE.match(token)
+            and any(c.isdigit() for c in token)
+            and any(c.isalpha() for c in token)
+            and token[0] in "0123456789BCDFGHX"
+        ):
+            found["icd10pcs"].append(token)
+    return found

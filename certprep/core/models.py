@@ -1,0 +1,301 @@
+"""The nouns of a question bank: items, choices, cases, banks and blueprints.
+
+These pydantic models are the single definition of the native bank format. The shipped banks,
+imported files and the JSON Schema printed by ``certprep banks schema`` all come from here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+BANK_FORMAT = "certprep-bank/1"
+BLUEPRINT_FORMAT = "certprep-blueprint/1"
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,119}$"
+KEY_PATTERN = r"^[a-z0-9][a-z0-9_\-]{0,63}$"
+CHOICE_KEYS = "abcdef"
+
+ItemId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
+NonEmpty = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+
+
+class ItemKind(StrEnum):
+    """What the learner does with an item."""
+
+    SINGLE = "single"  # single best answer, 2-6 choices, one correct
+    MULTIPLE = "multiple"  # multiple response, the stem says how many are right
+    CODE = "code"  # type one or more codes
+    TRUE_FALSE = "true_false"
+    FLASHCARD = "flashcard"  # front (stem) / back, self-graded
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Choice(_Strict):
+    """One answer option. ``key`` is its letter; the display order may be shuffled per attempt."""
+
+    key: Annotated[str, StringConstraints(pattern=r"^[a-f]$")]
+    text: NonEmpty
+    correct: bool = False
+    rationale: str | None = None
+
+
+class Case(_Strict):
+    """A scenario shared by a series of items (a medical record followed by several questions)."""
+
+    id: ItemId
+    title: str | None = None
+    text: NonEmpty
+
+
+class Item(_Strict):
+    """One question or flashcard."""
+
+    id: ItemId
+    kind: ItemKind = ItemKind.SINGLE
+    exams: list[Key] = Field(default_factory=list)
+    section: Key
+    topics: list[Annotated[str, StringConstraints(min_length=1, max_length=80)]] = Field(
+        default_factory=list
+    )
+    stem: NonEmpty
+    choices: list[Choice] = Field(default_factory=list)
+    # code entry: the codes that make a right answer; alternatives are other accepted sets
+    codes: list[Annotated[str, StringConstraints(min_length=1, max_length=16)]] = Field(
+        default_factory=list
+    )
+    alternatives: list[list[str]] = Field(default_factory=list)
+    ordered: bool = False  # code entry: sequencing matters
+    back: str | None = None  # flashcard answer side
+    rationale: NonEmpty
+    references: list[Annotated[str, StringConstraints(min_length=1, max_length=300)]] = Field(
+        min_length=1
+    )
+    code_set_year: int | None = Field(default=None, ge=2015, le=2100)
+    case: ItemId | None = None  # id of a Case in the same bank; items of a case stay in order
+    pin_choices: bool = False  # keep the written order ("all of the above" etc.)
+    difficulty: Annotated[int, Field(ge=1, le=5)] | None = None
+
+    @field_validator("exams")
+    @classmethod
+    def _exams_unique(cls, v: list[str]) -> list[str]:
+        return list(dict.fromkeys(v))
+
+    @field_validator("topics")
+    @classmethod
+    def _topics_unique(cls, v: list[str]) -> list[str]:
+        return list(dict.fromkeys(t.strip() for t in v if t.strip()))
+
+    @model_validator(mode="after")
+    def _check_kind(self) -> Item:
+        kind = self.kind
+        keys = [c.key for c in self.choices]
+        if len(keys) != len(set(keys)):
+            raise ValueError("choice keys must be unique")
+        texts = [c.text.casefold() for c in self.choices]
+        if len(texts) != len(set(texts)):
+            raise ValueError("two choices have the same text")
+        n_correct = sum(c.correct for c in self.choices)
+        choice_kinds = (ItemKind.SINGLE, ItemKind.MULTIPLE, ItemKind.TRUE_FALSE)
+        if kind in choice_kinds and (self.codes or self.back):
+            raise ValueError(f"a {kind} item has choices, not codes or back")
+        if kind is ItemKind.SINGLE:
+            if not 2 <= len(self.choices) <= 6:
+                raise ValueError("a single-answer item needs 2 to 6 choices")
+            if n_correct != 1:
+                raise ValueError(
+                    f"a single-answer item needs exactly one correct choice, got {n_correct}"
+                )
+        elif kind is ItemKind.MULTIPLE:
+            if not 3 <= len(self.choices) <= 6:
+                raise ValueError("a multiple-response item needs 3 to 6 choices")
+            if not 2 <= n_correct < len(self.choices):
+                raise ValueError(
+                    "a multiple-response item needs at least 2 correct choices and one wrong one"
+                )
+        elif kind is ItemKind.TRUE_FALSE:
+            if len(self.choices) != 2 or n_correct != 1:
+                raise ValueError("a true/false item has exactly two choices, one correct")
+        elif kind is ItemKind.CODE:
+            if self.choices or self.back:
+                raise ValueError("a code-entry item has codes, not choices or back")
+            if not self.codes:
+                raise ValueError("a code-entry item needs at least one code in 'codes'")
+        elif kind is ItemKind.FLASHCARD:
+            if self.choices or self.codes:
+                raise ValueError("a flashcard has a back, not choices or codes")
+            if not self.back:
+                raise ValueError("a flashcard needs a 'back'")
+        return self
+
+    @property
+    def correct_keys(self) -> list[str]:
+        """Letters of the correct choices, in written order."""
+        return [c.key for c in self.choices if c.correct]
+
+    @property
+    def answer_count(self) -> int:
+        """How many answers the learner must give (shown on multiple-response items)."""
+        if self.kind is ItemKind.CODE:
+            return len(self.codes)
+        return max(1, len(self.correct_keys))
+
+    def content_hash(self) -> str:
+        """A digest of everything the learner sees; changes when the wording changes."""
+        raw = self.model_dump_json(exclude_none=True).encode()
+        return hashlib.sha256(raw).hexdigest()[:16]
+
+
+class BankHeader(_Strict):
+    """What a bank file says about itself."""
+
+    format: str = BANK_FORMAT
+    name: Key
+    version: Annotated[str, StringConstraints(min_length=1, max_length=40)] = "1"
+    title: str | None = None
+    description: str | None = None
+    exams: list[Key] = Field(default_factory=list)
+    code_set_year: int | None = Field(default=None, ge=2015, le=2100)
+    license: str | None = None
+    source: str | None = None
+
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, v: str) -> str:
+        if v != BANK_FORMAT:
+            raise ValueError(f"unknown bank format {v!r}; expected {BANK_FORMAT!r}")
+        return v
+
+
+class Bank(BankHeader):
+    """A named, versioned set of items (and the cases some of them share)."""
+
+    cases: list[Case] = Field(default_factory=list)
+    items: list[Item] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check_bank(self) -> Bank:
+        seen: set[str] = set()
+        for item in self.items:
+            if item.id in seen:
+                raise ValueError(f"item id {item.id!r} appears twice")
+            seen.add(item.id)
+        case_ids = [c.id for c in self.cases]
+        if len(case_ids) != len(set(case_ids)):
+            raise ValueError("two cases share an id")
+        known = set(case_ids)
+        for item in self.items:
+            if item.case is not None and item.case not in known:
+                raise ValueError(f"item {item.id!r} refers to case {item.case!r}, not in this bank")
+            # a bank's defaults flow down to its items
+            if not item.exams and self.exams:
+                item.exams = list(self.exams)
+            if item.code_set_year is None and self.code_set_year is not None:
+                item.code_set_year = self.code_set_year
+        for item in self.items:
+            if not item.exams:
+                raise ValueError(f"item {item.id!r} names no exam and the bank has no default")
+        return self
+
+
+class BlueprintSection(_Strict):
+    """A part of an exam with its share of the questions."""
+
+    key: Key
+    title: NonEmpty
+    questions: int = Field(ge=0)
+    confirmed: bool = True  # False where the published figure could not be confirmed
+    note: str | None = None
+
+
+class Blueprint(_Strict):
+    """The shape of a certification exam, as data."""
+
+    format: str = BLUEPRINT_FORMAT
+    key: Key
+    name: NonEmpty
+    body: str | None = None  # AAPC, AHIMA, ...
+    questions: int = Field(gt=0)
+    time_limit_minutes: int = Field(gt=0)
+    pass_mark: float = Field(gt=0, le=1)  # fraction of scored questions
+    pass_note: str | None = None  # e.g. CCS's scaled score: how to read the raw estimate
+    warnings_minutes: list[int] = Field(default_factory=lambda: [30, 5])
+    pretest_questions: int = Field(default=0, ge=0)
+    item_kinds: list[ItemKind] = Field(default_factory=lambda: [ItemKind.SINGLE])
+    open_book: str | None = None
+    allow_back: bool = True
+    sections: list[BlueprintSection] = Field(min_length=1)
+    source: str | None = None
+    as_of: date | None = None
+    notes: str | None = None
+
+    @model_validator(mode="after")
+    def _counts_add_up(self) -> Blueprint:
+        total = sum(s.questions for s in self.sections)
+        if total != self.questions:
+            raise ValueError(
+                f"sections add up to {total} questions but the blueprint says {self.questions}"
+            )
+        keys = [s.key for s in self.sections]
+        if len(keys) != len(set(keys)):
+            raise ValueError("two sections share a key")
+        if self.pretest_questions >= self.questions:
+            raise ValueError("pretest questions must be fewer than all questions")
+        return self
+
+    def section(self, key: str) -> BlueprintSection | None:
+        """The section with this key, if the blueprint has it."""
+        return next((s for s in self.sections if s.key == key), None)
+
+    @property
+    def scored_questions(self) -> int:
+        return self.questions - self.pretest_questions
+
+
+_CODE_JUNK = re.compile(r"[\s.\-]")
+
+
+def normalize_code(code: str) -> str:
+    """Case, dots, hyphens and spaces do not matter when comparing typed codes."""
+    return _CODE_JUNK.sub("", code).upper()
+
+
+def code_answer_is_right(item: Item, given: list[str]) -> bool:
+    """Whether the codes typed for a code-entry item are a right answer."""
+    typed = [normalize_code(c) for c in given if normalize_code(c)]
+    accepted = [item.codes, *item.alternatives]
+    for option in accepted:
+        want = [normalize_code(c) for c in option]
+        if item.ordered:
+            if typed == want:
+                return True
+        elif sorted(typed) == sorted(want):
+            return True
+    return False
+
+
+def split_codes(text: str) -> list[str]:
+    """Codes typed in one box, separated by commas, semicolons or spaces."""
+    return [c for c in re.split(r"[,;\s]+", text.strip()) if c]
+
+
+def derive_item_id(prefix: str, *parts: Any) -> str:
+    """A stable id from content, for items whose author gave none."""
+    digest = hashlib.sha1("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:12]
+    return f"{prefix}-{digest}"

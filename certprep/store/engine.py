@@ -1,0 +1,59 @@
+"""The engine factory: SQLite by default (WAL, foreign keys, busy timeout), any SQLAlchemy URL else."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def database_url(db: str | Path) -> str:
+    """A plain path means SQLite at that path; anything with '://' is an SQLAlchemy URL."""
+    text = str(db)
+    if "://" in text:
+        return text
+    return f"sqlite:///{Path(text).expanduser().resolve()}"
+
+
+def make_engine(url: str) -> Engine:
+    """Build an engine; for SQLite turn on WAL, foreign keys, a busy timeout and synchronous=NORMAL."""
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(
+            url,
+            connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+        )
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # pysqlite's own transaction handling breaks BEGIN IMMEDIATE; we issue BEGIN ourselves
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            if ":memory:" not in url and url != "sqlite://":
+                cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Any) -> None:
+            # take the write lock up front: no deadlock upgrading a read lock, busy_timeout applies
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def sqlite_path(engine: Engine) -> Path | None:
+    """The file behind a SQLite engine, or None for other backends and in-memory databases."""
+    if engine.dialect.name != "sqlite":
+        return None
+    db = engine.url.database
+    if not db or db == ":memory:":
+        return None
+    return Path(db)

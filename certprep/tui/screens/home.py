@@ -1,0 +1,162 @@
+"""The home screen: what is due, which exams one can sit, the last attempts, and the keys."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
+
+from certprep.services import Services
+from certprep.services.services import HomeSummary
+
+
+class HomeScreen(Screen[None]):
+    """Due counts per exam, exams to start, last attempts."""
+
+    DEFAULT_CSS = """
+    HomeScreen #loading { height: auto; padding: 1 2; }
+    HomeScreen #loading.done { display: none; }
+    HomeScreen #resume { padding: 0 2; color: $warning; height: auto; }
+    HomeScreen #resume.hidden { display: none; }
+    HomeScreen .title { padding: 1 2 0 2; text-style: bold; }
+    HomeScreen DataTable { height: auto; max-height: 12; margin: 0 2; }
+    HomeScreen #empty { padding: 0 2; color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("r", "review", "Review"),
+        Binding("e", "exam", "Exam"),
+        Binding("c", "resume", "Resume exam", show=False),
+        Binding("i", "import_bank", "Import"),
+        Binding("t", "report", "Report"),
+        Binding("s", "stats", "Stats"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+        self.summary: HomeSummary | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="loading", classes="done"):
+            yield Static("Loading the bundled question banks…", id="loading-label", markup=False)
+            yield ProgressBar(id="loading-bar", show_eta=False)
+        yield Static("", id="resume", classes="hidden", markup=False)
+        yield Static("Your exams", classes="title", markup=False)
+        yield DataTable(id="exams", cursor_type="row", zebra_stripes=True)
+        yield Static("Last attempts", classes="title", markup=False)
+        yield DataTable(id="attempts", cursor_type="row")
+        yield Static("", id="empty", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        exams = self.query_one("#exams", DataTable)
+        exams.add_columns("Exam", "Items", "Due now", "New today", "Learning")
+        attempts = self.query_one("#attempts", DataTable)
+        attempts.add_columns("Started", "Attempt", "Status", "Score")
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        if self.summary is not None:
+            self.refresh_counts()
+
+    @work(thread=True, exclusive=True, group="home")
+    def load(self) -> None:
+        """Load the shipped banks the first time (with a progress bar), then count."""
+        pending = self.services.pending_bundled_banks()
+        if pending:
+            self.app.call_from_thread(self._show_loading, len(pending))
+            self.services.load_bundled_banks(
+                lambda done, total, name: self.app.call_from_thread(self._advance, done, name)
+            )
+        summary = self.services.home_summary()
+        self.app.call_from_thread(self.show, summary)
+
+    @work(thread=True, exclusive=True, group="home")
+    def refresh_counts(self) -> None:
+        summary = self.services.home_summary()
+        self.app.call_from_thread(self.show, summary)
+
+    def _show_loading(self, total: int) -> None:
+        self.query_one("#loading").remove_class("done")
+        self.query_one("#loading-bar", ProgressBar).update(total=total, progress=0)
+
+    def _advance(self, done: int, name: str) -> None:
+        self.query_one("#loading-bar", ProgressBar).update(progress=done)
+        self.query_one("#loading-label", Static).update(
+            Text(f"Loading the bundled question banks… {name}")
+        )
+
+    def show(self, summary: HomeSummary) -> None:
+        self.summary = summary
+        self.query_one("#loading").add_class("done")
+        exams = self.query_one("#exams", DataTable)
+        exams.clear()
+        for c in summary.exams:
+            exams.add_row(
+                Text(c.name),
+                str(c.items),
+                str(c.due_now),
+                str(c.new_today),
+                str(c.learning),
+                key=c.exam,
+            )
+        attempts = self.query_one("#attempts", DataTable)
+        attempts.clear()
+        for a in summary.attempts:
+            score = "" if a.score is None else f"{a.score:.0%}" + (" pass" if a.passed else " fail")
+            attempts.add_row(
+                a.started_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                Text(a.title),
+                a.status.replace("_", " "),
+                score,
+                key=str(a.id),
+            )
+        empty = self.query_one("#empty", Static)
+        if summary.total_items == 0:
+            empty.update("No questions yet: press i to import a bank.")
+        elif not summary.attempts:
+            empty.update("No attempts yet: press e to sit a mock exam, r to review.")
+        else:
+            empty.update("")
+        resume = self.query_one("#resume", Static)
+        if summary.in_progress is not None:
+            resume.update(
+                Text(f"An exam is in progress: {summary.in_progress.title} — press c to resume.")
+            )
+            resume.remove_class("hidden")
+        else:
+            resume.add_class("hidden")
+
+    def _selected_exam(self) -> str | None:
+        table = self.query_one("#exams", DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return str(key) if key is not None else None
+
+    def _not_yet(self, what: str) -> None:
+        self.notify(f"{what} is not available yet in this version.", severity="warning")
+
+    def action_review(self) -> None:
+        self._not_yet("Daily review")
+
+    def action_exam(self) -> None:
+        self._not_yet("Mock exams")
+
+    def action_resume(self) -> None:
+        self._not_yet("Resuming an exam")
+
+    def action_import_bank(self) -> None:
+        self._not_yet("Importing from the home screen")
+
+    def action_report(self) -> None:
+        self._not_yet("Reports")
+
+    def action_stats(self) -> None:
+        self._not_yet("The statistics screen")

@@ -1,0 +1,1 @@
+"""The banks and blueprints shipped with certprep (data only)."""

@@ -1,0 +1,97 @@
+"""The certprep command: help, version, stats, db path, and the not-yet-built commands."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from certprep import __version__
+from certprep.cli import app
+
+from .conftest import DATA
+
+runner = CliRunner()
+
+
+def test_help_lists_every_command() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for cmd in (
+        "review",
+        "exam",
+        "import",
+        "export",
+        "banks",
+        "report",
+        "optimize",
+        "stats",
+        "db",
+        "tui",
+    ):
+        assert cmd in result.output
+
+
+def test_version_and_help_never_touch_the_database(tmp_path) -> None:
+    db = tmp_path / "nowhere" / "c.db"
+    for args in (["--version"], ["--help"]):
+        out = subprocess.run(
+            [sys.executable, "-m", "certprep", "--db", str(db), *args],
+            capture_output=True,
+            text=True,
+        )
+        assert out.returncode == 0
+    assert not db.parent.exists()
+    assert (
+        __version__
+        in subprocess.run(
+            [sys.executable, "-m", "certprep", "--version"], capture_output=True, text=True
+        ).stdout
+    )
+
+
+def test_stats_json_counts_the_bundled_banks(tmp_path) -> None:
+    result = runner.invoke(app, ["--db", str(tmp_path / "s.db"), "stats", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert set(data) >= {"items", "banks", "by_exam", "cards", "reviews", "attempts"}
+    assert set(data["cards"]) == {"new", "learning", "review", "relearning", "due_now", "suspended"}
+    assert data["items"] == sum(b["items"] for b in data["banks"])
+    assert data["cards"]["new"] == data["items"]
+
+
+def test_db_path_follows_option_and_env(tmp_path, monkeypatch) -> None:
+    result = runner.invoke(app, ["--db", str(tmp_path / "a.db"), "db", "path"])
+    assert result.output.strip() == str(tmp_path / "a.db")
+    monkeypatch.setenv("CERTPREP_DB", str(tmp_path / "b.db"))
+    result = runner.invoke(app, ["db", "path"])
+    assert result.output.strip() == str(tmp_path / "b.db")
+    assert not (tmp_path / "b.db").exists()
+
+
+def test_db_path_defaults_to_the_user_data_dir(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    result = runner.invoke(app, ["db", "path"])
+    assert result.output.strip() == str(tmp_path / "xdg" / "certprep" / "certprep.db")
+
+
+def test_db_backup_is_a_usable_copy(tmp_path) -> None:
+    db = tmp_path / "src.db"
+    assert runner.invoke(app, ["--db", str(db), "stats"]).exit_code == 0
+    result = runner.invoke(app, ["--db", str(db), "db", "backup", str(tmp_path / "copy.db")])
+    assert result.exit_code == 0, result.output
+    copy = runner.invoke(app, ["--db", str(tmp_path / "copy.db"), "stats", "--json"])
+    orig = runner.invoke(app, ["--db", str(db), "stats", "--json"])
+    assert json.loads(copy.output)["items"] == json.loads(orig.output)["items"]
+
+
+def test_banks_check_reports_a_broken_file(tmp_path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        (DATA / "sample_bank.yaml").read_text().replace("codes: [I10]", "codes: [I10.99]")
+    )
+    result = runner.invoke(app, ["banks", "check", str(bad)])
+    assert result.exit_code == 2
+    assert "I10.99" in result.output and "sample-002" in result.output

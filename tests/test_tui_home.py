@@ -1,0 +1,92 @@
+"""The home screen shows what a learner has to do today."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from textual.widgets import DataTable, Static
+
+from certprep.services import Services
+from certprep.store.tables import CardRow
+from certprep.tui.app import make_app
+from certprep.tui.screens.help import HelpScreen
+from certprep.tui.screens.home import HomeScreen
+
+
+def _row(table: DataTable, key: str) -> list[str]:
+    return [str(c) for c in table.get_row(key)]
+
+
+async def test_home_shows_counts_of_a_seeded_database(sample_services: Services, clock) -> None:
+    lid = sample_services.learner_id
+    past = datetime(2026, 11, 20, tzinfo=UTC)
+    with sample_services.engine.begin() as conn:
+        conn.execute(
+            sa.insert(CardRow.__table__),
+            [
+                {
+                    "learner_id": lid,
+                    "item_id": "sample-001",
+                    "state": 2,
+                    "due": past,
+                    "stability": 2.0,
+                },
+                {
+                    "learner_id": lid,
+                    "item_id": "sample-002",
+                    "state": 1,
+                    "due": past,
+                    "stability": 0.5,
+                },
+                {
+                    "learner_id": lid,
+                    "item_id": "sample-003",
+                    "state": 2,
+                    "due": datetime(2027, 1, 1, tzinfo=UTC),
+                    "stability": 9.0,
+                },
+            ],
+        )
+    app = make_app(sample_services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        table = app.screen.query_one("#exams", DataTable)
+        # 5 items; 2 due now; 2 never seen, so 2 new today; 1 in learning
+        assert _row(table, "cpc") == ["AAPC Certified Professional Coder (CPC)", "5", "2", "2", "1"]
+
+
+async def test_home_on_an_empty_database_says_how_to_start(services: Services, tmp_path) -> None:
+    services.banks_dir = tmp_path  # no bundled banks
+    (tmp_path / "blueprints").mkdir()
+    app = make_app(services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        empty = app.screen.query_one("#empty", Static)
+        assert "import" in str(empty.render())
+
+
+async def test_help_opens_and_closes_and_quit_quits(sample_services: Services) -> None:
+    app = make_app(sample_services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_bundled_banks_load_on_first_start(services: Services) -> None:
+    expected = len(services.pending_bundled_banks())
+    app = make_app(services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert services.pending_bundled_banks() == []
+    assert len([b for b in services.banks() if b["origin"] == "bundled"]) == expected
