@@ -174,7 +174,8 @@ def review(
     limit: Annotated[Optional[int], typer.Option(help="At most this many cards.")] = None,  # noqa: UP045
 ) -> None:
     """Daily review of due cards, scheduled by FSRS."""
-    not_available("daily review")
+    state.services()  # load the shipped banks first, with a progress bar
+    run_tui("review", exam=exam, section=section, topic=topic, limit=limit)
 
 
 @app.command()

@@ -49,9 +49,19 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def services(db_path: Path, clock: FakeClock) -> Services:
-    """Services on an empty temporary database (no bundled banks loaded)."""
-    return open_services(str(db_path), "tester", clock=clock)
+def blueprints_only(tmp_path: Path) -> Path:
+    """A banks folder with the shipped blueprints and no banks, so tests see only their own items."""
+    import shutil
+
+    folder = tmp_path / "banks"
+    shutil.copytree(REPO / "question_banks" / "blueprints", folder / "blueprints")
+    return folder
+
+
+@pytest.fixture
+def services(db_path: Path, clock: FakeClock, blueprints_only: Path) -> Services:
+    """Services on an empty temporary database; the shipped banks are not loaded."""
+    return open_services(str(db_path), "tester", clock=clock, banks_dir=blueprints_only)
 
 
 @pytest.fixture
@@ -60,3 +70,41 @@ def sample_services(services: Services) -> Services:
     bank = load_bank(DATA / "sample_bank.yaml")
     import_bank(services.engine, bank, checksum="sample")
     return services
+
+
+def make_bank(
+    n: int,
+    *,
+    name: str = "gen",
+    exam: str = "cpc",
+    sections: tuple[str, ...] = ("icd10cm",),
+    case_every: int = 0,
+):
+    """A valid bank of ``n`` single-answer items spread over ``sections`` (for volume tests)."""
+    from certprep.core.models import Bank
+
+    items = []
+    cases = []
+    for i in range(n):
+        case = None
+        if case_every and i % case_every == 0:
+            case = f"{name}-case-{i // case_every}"
+            cases.append({"id": case, "text": f"Case {i // case_every}: a patient is seen."})
+        elif case_every:
+            case = f"{name}-case-{i // case_every}"
+        items.append(
+            {
+                "id": f"{name}-{i:05d}",
+                "section": sections[i % len(sections)],
+                "topics": [f"topic-{i % 7}"],
+                "stem": f"Question {i} of the {name} bank?",
+                "case": case,
+                "choices": [
+                    {"key": k, "text": f"option {k} of {i}", "correct": k == "abcd"[i % 4]}
+                    for k in "abcd"
+                ],
+                "rationale": "Because.",
+                "references": ["Test reference"],
+            }
+        )
+    return Bank.model_validate({"name": name, "exams": [exam], "cases": cases, "items": items})

@@ -83,6 +83,9 @@ async def test_help_opens_and_closes_and_quit_quits(sample_services: Services) -
 
 
 async def test_bundled_banks_load_on_first_start(services: Services) -> None:
+    from certprep.banks.lint import bundled_banks_dir
+
+    services.banks_dir = bundled_banks_dir()
     expected = len(services.pending_bundled_banks())
     app = make_app(services)
     async with app.run_test(size=(120, 36)) as pilot:

@@ -17,9 +17,9 @@ from certprep.core.problems import InputError, Problem
 
 def bundled_banks_dir() -> Path:
     """Where the shipped banks are: question_banks/ in a checkout, or inside the package."""
-    import importlib.resources
+    from certprep.resources import shipped_dir
 
-    return Path(str(importlib.resources.files("certprep.question_banks")))
+    return shipped_dir("question_banks")
 
 
 def load_blueprints(directory: Path | None = None) -> dict[str, Blueprint]:

@@ -131,13 +131,10 @@ class Services:
 
     def update_settings(self, **changes: Any) -> dict[str, Any]:
         """Save changed settings for this learner."""
+        lid = self.learner_id  # loads the saved settings first
         merged = {**(self._settings or {}), **changes}
         with self.engine.begin() as conn:
-            conn.execute(
-                sa.update(_learners)
-                .where(_learners.c.id == self.learner_id)
-                .values(settings=merged)
-            )
+            conn.execute(sa.update(_learners).where(_learners.c.id == lid).values(settings=merged))
         self._settings = merged
         return self.settings
 

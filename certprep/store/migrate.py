@@ -34,12 +34,12 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def alembic_config(engine: Engine):  # type: ignore[no-untyped-def]
-    from importlib.resources import files
-
     from alembic.config import Config
 
+    from certprep.resources import shipped_dir
+
     cfg = Config()
-    cfg.set_main_option("script_location", str(files("certprep.migrations")))
+    cfg.set_main_option("script_location", str(shipped_dir("migrations")))
     cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
     return cfg
 

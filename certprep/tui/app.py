@@ -35,6 +35,11 @@ class CertprepApp(App[None]):
 
         self.sub_title = f"profile: {self.services.profile}"
         self.push_screen(HomeScreen(self.services))
+        if self.start == "review":
+            from certprep.services.review import ReviewFilter
+            from certprep.tui.screens.review import ReviewScreen
+
+            self.push_screen(ReviewScreen(self.services, ReviewFilter(**self.options)))
 
     def action_help(self) -> None:
         from certprep.tui.screens.help import HelpScreen

@@ -19,7 +19,7 @@ Home
 Review
   space  show the answer   a–f / 1–6  choose          enter  check a typed code
   1 2 3 4  rate Again / Hard / Good / Easy (the interval each gives is on its key)
-  u  undo the last answer  s  suspend   b  bury until tomorrow   m  mark   i  card history
+  u / ctrl+z  undo the last answer  s  suspend   b  bury until tomorrow   m  mark   i  card history
   e / escape  end the session
 
 Exam

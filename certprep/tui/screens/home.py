@@ -144,7 +144,10 @@ class HomeScreen(Screen[None]):
         self.notify(f"{what} is not available yet in this version.", severity="warning")
 
     def action_review(self) -> None:
-        self._not_yet("Daily review")
+        from certprep.services.review import ReviewFilter
+        from certprep.tui.screens.review import ReviewScreen
+
+        self.app.push_screen(ReviewScreen(self.services, ReviewFilter(exam=self._selected_exam())))
 
     def action_exam(self) -> None:
         self._not_yet("Mock exams")

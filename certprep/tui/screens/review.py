@@ -1,0 +1,385 @@
+"""The review screen: question → answer → feedback → rate, like Anki but with questions."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Header, Input, Static
+
+from certprep.core.models import ItemKind, split_codes
+from certprep.core.scheduling import STATE_NAMES, Rating
+from certprep.services.review import ReviewFilter, ReviewSession, StudyCard
+from certprep.services.services import Services
+from certprep.tui.widgets.item_view import feedback_text, item_text
+
+LETTERS = "abcdef"
+RATING_NAMES = {
+    Rating.AGAIN: "Again",
+    Rating.HARD: "Hard",
+    Rating.GOOD: "Good",
+    Rating.EASY: "Easy",
+}
+
+
+class HistoryScreen(ModalScreen[None]):
+    """A card's past ratings and memory state."""
+
+    DEFAULT_CSS = """
+    HistoryScreen { align: center middle; }
+    HistoryScreen > VerticalScroll { width: 80; height: 80%; border: round $accent; background: $surface; padding: 0 1; }
+    """
+    BINDINGS = [Binding("escape,q,i", "close", "Close")]
+
+    def __init__(self, text: Text) -> None:
+        super().__init__()
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(self.text)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class ReviewScreen(Screen[None]):
+    """One review session."""
+
+    DEFAULT_CSS = """
+    ReviewScreen #counts { height: 1; padding: 0 2; }
+    ReviewScreen #body { padding: 1 2; }
+    ReviewScreen #code { margin: 0 2; }
+    ReviewScreen #code.hidden { display: none; }
+    ReviewScreen #feedback { padding: 1 0 0 0; }
+    ReviewScreen #ratings { height: auto; padding: 0 2; background: $boost; }
+    ReviewScreen #notice { height: auto; padding: 0 2; color: $warning; }
+    """
+    BINDINGS = [
+        Binding("space", "reveal", "Show answer"),
+        Binding("enter", "accept", "Next", show=False),
+        Binding("u", "undo", "Undo"),
+        Binding("ctrl+z", "undo", "Undo", show=False, priority=True),
+        Binding("s", "suspend", "Suspend"),
+        Binding("b,B", "bury", "Bury"),
+        Binding("f", "flag", "Flag", show=False),
+        Binding("m", "mark", "Mark"),
+        Binding("i", "history", "History"),
+        Binding("plus", "study_more", "Study more", show=False),
+        Binding("e,escape", "end", "End"),
+    ]
+
+    def __init__(self, services: Services, filt: ReviewFilter | None = None) -> None:
+        super().__init__()
+        self.services = services
+        self.filt = filt or ReviewFilter()
+        self.session: ReviewSession | None = None
+        self.current: StudyCard | None = None
+        self.phase = "loading"  # question | answered | done
+        self.selected: set[str] = set()
+        self.correct: bool | None = None
+        self.default: Rating = Rating.GOOD
+        self.given_codes: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="counts")
+        yield Static("", id="notice", markup=False)
+        with VerticalScroll(id="body"):
+            yield Static("Preparing today's cards…", id="question", markup=False)
+            yield Static("", id="feedback", markup=False)
+        yield Input(
+            placeholder="Type the code(s), separated by commas, then press enter",
+            id="code",
+            classes="hidden",
+        )
+        yield Static("", id="ratings", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.start()
+
+    @work(thread=True, exclusive=True)
+    def start(self, extra_new: int = 0, extra_reviews: int = 0) -> None:
+        session = ReviewSession(
+            self.services, self.filt, extra_new=extra_new, extra_reviews=extra_reviews
+        )
+        self.app.call_from_thread(self._started, session)
+
+    def _started(self, session: ReviewSession) -> None:
+        self.session = session
+        self.next()
+
+    # -- showing ---------------------------------------------------------------------------
+    def next(self, card: StudyCard | None = None) -> None:
+        assert self.session is not None
+        self.current = card or self.session.next_card()
+        self.selected = set()
+        self.correct = None
+        self.given_codes = []
+        self.query_one("#feedback", Static).update("")
+        code = self.query_one("#code", Input)
+        code.value = ""
+        if self.current is None:
+            self.phase = "done"
+            code.add_class("hidden")
+            self._show_done()
+        else:
+            self.phase = "question"
+            if self.current.item.kind is ItemKind.CODE:
+                code.remove_class("hidden")
+                code.focus()
+            else:
+                code.add_class("hidden")
+                self.query_one("#body").focus()
+            self._render_question()
+        self._render_counts()
+        self._render_ratings()
+
+    def _render_counts(self) -> None:
+        assert self.session is not None
+        c = self.session.counts()
+        t = Text()
+        t.append(f"New {c.new}", style="bold blue")
+        t.append("  ·  ")
+        t.append(f"Learning {c.learning}", style="bold red")
+        t.append("  ·  ")
+        t.append(f"Review {c.review}", style="bold green")
+        t.append(f"    answered {self.session.answered}")
+        if self.current is not None:
+            t.append(f"    this card: {self.current.queue}")
+            if self.current.flagged:
+                t.append("  ⚑ flagged", style="yellow")
+            if self.current.marked:
+                t.append("  ★ marked", style="yellow")
+        self.query_one("#counts", Static).update(t)
+
+    def _render_question(self, reveal: bool = False) -> None:
+        assert self.current is not None
+        cur = self.current
+        self.query_one("#question", Static).update(
+            item_text(
+                cur.item,
+                case_title=cur.case_title,
+                case_text=cur.case_text,
+                selected=self.selected,
+                reveal=reveal,
+                show_back=reveal,
+            )
+        )
+
+    def _render_ratings(self) -> None:
+        ratings = self.query_one("#ratings", Static)
+        if self.phase != "answered" or self.current is None or self.session is None:
+            hint = {
+                "question": self._question_hint(),
+                "done": "+ study more   u undo   escape back to home",
+                "loading": "",
+            }.get(self.phase, "")
+            ratings.update(Text(hint))
+            return
+        intervals = self.session.intervals(self.current)
+        t = Text()
+        for r in Rating:
+            style = "reverse bold" if r == self.default else "bold"
+            t.append(f" {int(r)} {RATING_NAMES[r]} {intervals[r]} ", style=style)
+            t.append("  ")
+        t.append("  enter = highlighted", style="dim")
+        ratings.update(t)
+
+    def _question_hint(self) -> str:
+        if self.current is None:
+            return ""
+        kind = self.current.item.kind
+        if kind is ItemKind.FLASHCARD:
+            return "space show the answer"
+        if kind is ItemKind.CODE:
+            return "type the code(s) and press enter"
+        if kind is ItemKind.MULTIPLE:
+            return "a–f or 1–6 select, enter check"
+        return "a–f or 1–6 choose"
+
+    def _show_done(self) -> None:
+        assert self.session is not None
+        when = self.session.next_learning_due()
+        msg = Text("Done for now. ", style="bold")
+        msg.append(f"{self.session.answered} cards answered this session.\n")
+        if when is not None:
+            mins = max(1, int((when - self.services.clock()).total_seconds() // 60))
+            msg.append(f"A learning card comes back in about {mins} minutes.\n")
+        msg.append(
+            "Press + to study more today (10 new, 50 reviews beyond the limits), escape to go home."
+        )
+        self.query_one("#question", Static).update(msg)
+
+    # -- answering -------------------------------------------------------------------------
+    def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
+        if self.current is None or isinstance(self.focused, Input):
+            return
+        key = event.key
+        kind = self.current.item.kind
+        if self.phase == "question" and kind in (
+            ItemKind.SINGLE,
+            ItemKind.MULTIPLE,
+            ItemKind.TRUE_FALSE,
+        ):
+            n = len(self.current.item.choices)
+            idx = (
+                LETTERS.find(key)
+                if len(key) == 1 and key in LETTERS
+                else (int(key) - 1 if key.isdigit() else -1)
+            )
+            if 0 <= idx < n:
+                event.stop()
+                event.prevent_default()
+                self.choose(self.current.item.choices[idx].key)
+                return
+        if self.phase == "answered" and key in "1234" and len(key) == 1:
+            event.stop()
+            event.prevent_default()
+            self.rate(Rating(int(key)))
+
+    def choose(self, key: str) -> None:
+        assert self.current is not None
+        if self.current.item.kind is ItemKind.MULTIPLE:
+            self.selected ^= {key}
+            self._render_question()
+            return
+        self.selected = {key}
+        self.answer([key])
+
+    def answer(self, response: list[str]) -> None:
+        assert self.session is not None and self.current is not None
+        self.correct = self.session.check(self.current, response)
+        self.default = Rating.GOOD if self.correct else Rating.AGAIN
+        self.phase = "answered"
+        self._render_question(reveal=True)
+        given = response if self.current.item.kind is ItemKind.CODE else None
+        self.query_one("#feedback", Static).update(
+            feedback_text(self.current.item, self.correct, given=given)
+        )
+        self._render_ratings()
+
+    @on(Input.Submitted, "#code")
+    def code_submitted(self, event: Input.Submitted) -> None:
+        if self.phase == "question" and self.current is not None:
+            codes = split_codes(event.value)
+            if not codes:
+                self.notify("Type at least one code.", severity="warning")
+                return
+            self.query_one("#body").focus()
+            self.answer(codes)
+
+    def action_reveal(self) -> None:
+        if self.current is None:
+            return
+        if self.phase == "question":
+            if self.current.item.kind is ItemKind.FLASHCARD:
+                self.phase = "answered"
+                self.default = Rating.GOOD
+                self._render_question(reveal=True)
+                self.query_one("#feedback", Static).update(feedback_text(self.current.item, None))
+                self._render_ratings()
+            elif self.current.item.kind is ItemKind.MULTIPLE and self.selected:
+                self.answer(sorted(self.selected))
+        elif self.phase == "answered":
+            self.rate(self.default)
+
+    def action_accept(self) -> None:
+        if self.phase == "answered":
+            self.rate(self.default)
+        elif (
+            self.phase == "question"
+            and self.current
+            and self.current.item.kind is ItemKind.MULTIPLE
+            and self.selected
+        ):
+            self.answer(sorted(self.selected))
+
+    def rate(self, rating: Rating) -> None:
+        assert self.session is not None and self.current is not None
+        result = self.session.rate(self.current, rating)
+        notice = self.query_one("#notice", Static)
+        if result.leech:
+            notice.update(
+                Text(
+                    "This card has lapsed often: it is tagged as a leech and suspended. "
+                    "Rework it in your notes, then unsuspend it."
+                )
+            )
+        else:
+            notice.update(Text(f"{RATING_NAMES[rating]}: next in {result.interval}"))
+        self.next()
+
+    # -- other keys ------------------------------------------------------------------------
+    def action_undo(self) -> None:
+        if self.session is None or not self.session.can_undo():
+            self.notify("Nothing to undo.")
+            return
+        card = self.session.undo(self.current)
+        self.query_one("#notice", Static).update(Text("Undone: the last answer was taken back."))
+        self.next(card)
+
+    def action_suspend(self) -> None:
+        if self.session and self.current:
+            self.session.suspend(self.current)
+            self.query_one("#notice", Static).update(Text("Card suspended."))
+            self.next()
+
+    def action_bury(self) -> None:
+        if self.session and self.current:
+            n = self.session.bury(self.current)
+            self.query_one("#notice", Static).update(
+                Text(f"Buried until tomorrow: {n} card{'s' if n > 1 else ''}.")
+            )
+            self.next()
+
+    def action_flag(self) -> None:
+        if self.session and self.current:
+            on_ = self.session.toggle_flag(self.current)
+            self.notify("Flagged." if on_ else "Flag removed.")
+            self._render_counts()
+
+    def action_mark(self) -> None:
+        if self.session and self.current:
+            on_ = self.session.toggle_mark(self.current)
+            self.notify("Marked." if on_ else "Mark removed.")
+            self._render_counts()
+
+    def action_history(self) -> None:
+        if self.session is None or self.current is None:
+            return
+        h = self.session.history(self.current.item.id)
+        t = Text()
+        t.append(f"Card {h.item_id}\n", style="bold")
+        c = h.card
+        t.append(f"state {STATE_NAMES[c.state]}   reviews {c.reps}   lapses {c.lapses}\n")
+        if c.stability is not None:
+            t.append(
+                f"stability {c.stability:.2f} days   difficulty {c.difficulty or 0:.2f}   "
+                f"retrievability now {h.retrievability:.0%}\n"
+            )
+        if c.due is not None:
+            t.append(f"due {c.due.astimezone().strftime('%Y-%m-%d %H:%M')}\n")
+        t.append("\n")
+        if not h.entries:
+            t.append("Never rated yet.\n")
+        for e in h.entries:
+            t.append(
+                f"{e.reviewed_at.astimezone().strftime('%Y-%m-%d %H:%M')}  "
+                f"{RATING_NAMES[Rating(e.rating)]:<6} ({e.source})\n"
+            )
+        self.app.push_screen(HistoryScreen(t))
+
+    def action_study_more(self) -> None:
+        if self.phase == "done" and self.session is not None:
+            s = self.session
+            self.start(extra_new=s.extra_new + 10, extra_reviews=s.extra_reviews + 50)
+
+    def action_end(self) -> None:
+        if self.current is not None and self.session is not None:
+            self.session.put_back(self.current)
+        self.dismiss(None)
