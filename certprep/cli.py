@@ -241,8 +241,18 @@ def report(
 
 @app.command()
 def optimize() -> None:
-    """Fit your FSRS parameters to your review history."""
-    not_available("FSRS optimisation")
+    """Fit your FSRS parameters to your review history (kept only if they predict it better)."""
+    from certprep.services.optimize import optimize_parameters
+
+    services = state.services(load_banks=False)
+    typer.echo("Fitting FSRS parameters to your review history…", err=True)
+    result = guard(lambda: optimize_parameters(services))
+    typer.echo(result.message)
+    if result.enough:
+        typer.echo(
+            f"reviews: {result.reviews} over {result.days} days; "
+            f"trained on {result.train_items} items, tested on the newest {result.test_items}"
+        )
 
 
 @app.command()

@@ -55,7 +55,13 @@ async def test_home_shows_counts_of_a_seeded_database(sample_services: Services,
         assert isinstance(app.screen, HomeScreen)
         table = app.screen.query_one("#exams", DataTable)
         # 5 items; 2 due now; 2 never seen, so 2 new today; 1 in learning
-        assert _row(table, "cpc") == ["AAPC Certified Professional Coder (CPC)", "5", "2", "2", "1"]
+        assert _row(table, "cpc")[:5] == [
+            "AAPC Certified Professional Coder (CPC)",
+            "5",
+            "2",
+            "2",
+            "1",
+        ]
 
 
 async def test_home_on_an_empty_database_says_how_to_start(services: Services, tmp_path) -> None:
@@ -93,3 +99,57 @@ async def test_bundled_banks_load_on_first_start(services: Services) -> None:
         await pilot.pause()
     assert services.pending_bundled_banks() == []
     assert len([b for b in services.banks() if b["origin"] == "bundled"]) == expected
+
+
+async def test_settings_set_an_exam_date_shown_as_days_left(
+    sample_services: Services, clock
+) -> None:
+    from textual.widgets import Input
+
+    from certprep.tui.screens.settings import SettingsScreen
+
+    app = make_app(sample_services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press("o")
+        await pilot.pause()
+        assert isinstance(app.screen, SettingsScreen)
+        app.screen.query_one("#date-cpc", Input).value = "2026-12-23"
+        app.screen.query_one("#new_per_day", Input).value = "abc"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, SettingsScreen)  # not saved: the error says why
+        assert "New cards per day" in str(app.screen.query_one("#error", Static).render())
+        app.screen.query_one("#new_per_day", Input).value = "15"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        row = _row(app.screen.query_one("#exams", DataTable), "cpc")
+        assert row[5] == "2026-12-23 (30 days left)"
+    assert sample_services.settings["new_per_day"] == 15
+
+
+async def test_stats_screen_shows_reviews_and_forecast(sample_services: Services, clock) -> None:
+    from textual.widgets import Sparkline
+
+    from certprep.core.scheduling import Rating
+    from certprep.services.review import ReviewSession
+    from certprep.tui.screens.stats import StatsScreen
+
+    session = ReviewSession(sample_services)
+    for _ in range(3):
+        card = session.next_card()
+        session.rate(card, Rating.EASY)
+    app = make_app(sample_services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press("s")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, StatsScreen)
+        assert app.screen.query_one("#history", Sparkline).data[-1] == 3
+        assert sum(app.screen.query_one("#forecast", Sparkline).data) == 3
+        assert "total 3" in str(app.screen.query_one("#history-axis", Static).render())

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from certprep.core.models import Bank
 from certprep.core.problems import InputError, Problem
+from certprep.store.engine import writing
 from certprep.store.tables import BANK, CASE, ITEM, ITEM_EXAM, ITEM_TOPIC, utcnow
 
 Progress = Callable[[int, int], None]
@@ -78,7 +79,7 @@ def import_bank(
     total = len(items)
     tbl_item = ITEM
 
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         bank_row = conn.execute(sa.select(BANK).where(BANK.c.name == bank.name)).first()
         existing: dict[str, tuple[int, str, bool]] = {}
         for part in _chunks(ids):
@@ -270,7 +271,7 @@ def _write_cases(conn: Connection, bank: Bank, bank_id: int) -> None:
 
 def remove_bank(engine: Engine, name: str) -> int:
     """Delete a bank, its items and every card and log on them. Returns the items removed."""
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         row = conn.execute(sa.select(BANK.c.id).where(BANK.c.name == name)).first()
         if row is None:
             raise InputError(f"no bank named {name!r}; `certprep banks list` shows the banks")

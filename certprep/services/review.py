@@ -31,6 +31,7 @@ from certprep.core.scheduling import (
     review,
 )
 from certprep.core.studyday import local_zone, next_study_day, study_day_start
+from certprep.store.engine import writing
 from certprep.store.tables import CARD, CASE, ITEM, ITEM_EXAM, ITEM_TOPIC, REVIEW_LOG
 
 if TYPE_CHECKING:
@@ -364,7 +365,7 @@ class ReviewSession:
             "reps": after.reps,
             "lapses": after.lapses,
         }
-        with svc.engine.begin() as conn:
+        with writing(svc.engine) as conn:
             old = conn.execute(
                 sa.select(CARD.c.suspended, CARD.c.leech, CARD.c.introduced_at).where(
                     CARD.c.learner_id == lid, CARD.c.item_id == study.item.id
@@ -441,7 +442,7 @@ class ReviewSession:
         u = self._undo.pop()
         svc = self.services
         lid = svc.learner_id
-        with svc.engine.begin() as conn:
+        with writing(svc.engine) as conn:
             conn.execute(sa.delete(REVIEW_LOG).where(REVIEW_LOG.c.id == u.log_id))
             where = sa.and_(CARD.c.learner_id == lid, CARD.c.item_id == u.item_id)
             if not u.existed:
@@ -472,7 +473,7 @@ class ReviewSession:
     # -- marks -----------------------------------------------------------------------------
     def _set(self, item_id: str, **values: Any) -> None:
         lid = self.services.learner_id
-        with self.services.engine.begin() as conn:
+        with writing(self.services.engine) as conn:
             res = conn.execute(
                 sa.update(CARD)
                 .where(CARD.c.learner_id == lid, CARD.c.item_id == item_id)

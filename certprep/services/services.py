@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,8 @@ from certprep.banks.lint import bundled_banks_dir
 from certprep.banks.native import load_bank, load_blueprint
 from certprep.core.models import Blueprint
 from certprep.core.problems import InputError
-from certprep.core.studyday import study_day_start
+from certprep.core.studyday import study_date, study_day_start
+from certprep.store.engine import writing
 from certprep.store.tables import (
     BANK,
     CARD,
@@ -59,6 +60,8 @@ class ExamCounts:
     new_today: int
     learning: int
     has_blueprint: bool
+    exam_date: str | None = None
+    days_left: int | None = None
 
 
 @dataclass
@@ -104,7 +107,7 @@ class Services:
     def learner_id(self) -> int:
         """The learner's id, created on first use."""
         if self._learner_id is None:
-            with self.engine.begin() as conn:
+            with writing(self.engine) as conn:
                 row = conn.execute(
                     sa.select(_learners.c.id, _learners.c.settings).where(
                         _learners.c.name == self.profile
@@ -133,7 +136,7 @@ class Services:
         """Save changed settings for this learner."""
         lid = self.learner_id  # loads the saved settings first
         merged = {**(self._settings or {}), **changes}
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             conn.execute(sa.update(_learners).where(_learners.c.id == lid).values(settings=merged))
         self._settings = merged
         return self.settings
@@ -345,6 +348,11 @@ class Services:
         for r in rows:
             new_today = max(0, min(int(r.unseen or 0), new_limit - int(r.introduced or 0)))
             bp = bps.get(r.exam)
+            exam_date = self.settings.get("exam_dates", {}).get(r.exam)
+            days_left = None
+            if exam_date:
+                today = date.fromisoformat(study_date(now, int(self.settings["rollover_hour"])))
+                days_left = (date.fromisoformat(exam_date) - today).days
             out.append(
                 ExamCounts(
                     r.exam,
@@ -354,6 +362,8 @@ class Services:
                     new_today,
                     int(r.learning or 0),
                     bp is not None,
+                    exam_date,
+                    days_left,
                 )
             )
         return out

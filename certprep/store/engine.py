@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -42,11 +43,18 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(conn: Any) -> None:
-            # take the write lock up front: no deadlock upgrading a read lock, busy_timeout applies
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # writers take the lock up front (busy_timeout applies, no failed lock upgrade);
+            # readers begin deferred and, in WAL mode, never wait for anyone
+            immediate = conn.get_execution_options().get("sqlite_immediate", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
+
+
+def writing(engine: Engine) -> AbstractContextManager[Connection]:
+    """A write transaction: ``with writing(engine) as conn: ...`` commits on success."""
+    return engine.execution_options(sqlite_immediate=True).begin()
 
 
 def sqlite_path(engine: Engine) -> Path | None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from certprep.store.engine import sqlite_path
+from certprep.store.engine import sqlite_path, writing
 
 # Every revision in migrations/versions, oldest first. A test checks this against Alembic.
 REVISIONS = ("0001",)
@@ -49,7 +49,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     from alembic import command
 
     cfg = alembic_config(engine)
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 

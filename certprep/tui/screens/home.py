@@ -14,6 +14,16 @@ from certprep.services import Services
 from certprep.services.services import HomeSummary
 
 
+def _exam_day(exam_date: str | None, days_left: int | None) -> str:
+    if exam_date is None or days_left is None:
+        return "—  (o to set)"
+    if days_left < 0:
+        return f"{exam_date} (past)"
+    if days_left == 0:
+        return f"{exam_date} (today!)"
+    return f"{exam_date} ({days_left} days left)"
+
+
 class HomeScreen(Screen[None]):
     """Due counts per exam, exams to start, last attempts."""
 
@@ -33,6 +43,7 @@ class HomeScreen(Screen[None]):
         Binding("i", "import_bank", "Import"),
         Binding("t", "report", "Report"),
         Binding("s", "stats", "Stats"),
+        Binding("o", "settings", "Settings"),
         Binding("q", "app.quit", "Quit"),
     ]
 
@@ -56,7 +67,7 @@ class HomeScreen(Screen[None]):
 
     def on_mount(self) -> None:
         exams = self.query_one("#exams", DataTable)
-        exams.add_columns("Exam", "Items", "Due now", "New today", "Learning")
+        exams.add_columns("Exam", "Items", "Due now", "New today", "Learning", "Exam day")
         attempts = self.query_one("#attempts", DataTable)
         attempts.add_columns("Started", "Attempt", "Status", "Score")
         self.load()
@@ -104,6 +115,7 @@ class HomeScreen(Screen[None]):
                 str(c.due_now),
                 str(c.new_today),
                 str(c.learning),
+                _exam_day(c.exam_date, c.days_left),
                 key=c.exam,
             )
         attempts = self.query_one("#attempts", DataTable)
@@ -162,4 +174,16 @@ class HomeScreen(Screen[None]):
         self._not_yet("Reports")
 
     def action_stats(self) -> None:
-        self._not_yet("The statistics screen")
+        from certprep.tui.screens.stats import StatsScreen
+
+        self.app.push_screen(StatsScreen(self.services))
+
+    def action_settings(self) -> None:
+        from certprep.tui.screens.settings import SettingsScreen
+
+        def saved(changed: bool | None) -> None:
+            if changed:
+                self.notify("Settings saved.")
+                self.refresh_counts()
+
+        self.app.push_screen(SettingsScreen(self.services), saved)

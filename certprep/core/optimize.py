@@ -1,0 +1,132 @@
+"""Fit FSRS parameters to a learner's review log with fsrs-rs-python (Rust, no torch).
+
+The log is split by time: parameters are fitted on the older 80 % of the reviews and both the
+current and the fitted parameters are scored on the newest 20 %, which they have not seen. The
+new parameters are kept only if they predict that held-out part better.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+MIN_REVIEWS = 400
+MIN_DAYS = 4
+TEST_SHARE = 0.2
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    card: str
+    reviewed_at: datetime
+    rating: int
+
+
+@dataclass
+class OptimizeResult:
+    """What an optimisation found and whether its parameters should be kept."""
+
+    enough: bool
+    message: str
+    reviews: int = 0
+    days: int = 0
+    train_items: int = 0
+    test_items: int = 0
+    before_log_loss: float | None = None
+    before_rmse: float | None = None
+    after_log_loss: float | None = None
+    after_rmse: float | None = None
+    parameters: list[float] | None = None
+
+    @property
+    def better(self) -> bool:
+        return (
+            self.parameters is not None
+            and self.after_log_loss is not None
+            and self.before_log_loss is not None
+            and self.after_log_loss < self.before_log_loss
+        )
+
+
+def _day(ts: datetime, rollover_hour: int) -> int:
+    return (ts - timedelta(hours=rollover_hour)).toordinal()
+
+
+def build_items(
+    logs: Iterable[LogEntry], rollover_hour: int = 4
+) -> list[tuple[datetime, list[tuple[int, int]]]]:
+    """One training item per review after a card's first: its history as (rating, days since
+    the previous review), with the time of its last review for the time-ordered split.
+    Several reviews of a card on one study day count as same-day steps (delta 0)."""
+    by_card: dict[str, list[LogEntry]] = defaultdict(list)
+    for entry in logs:
+        by_card[entry.card].append(entry)
+    items: list[tuple[datetime, list[tuple[int, int]]]] = []
+    for entries in by_card.values():
+        entries.sort(key=lambda e: e.reviewed_at)
+        history: list[tuple[int, int]] = []
+        prev_day: int | None = None
+        for e in entries:
+            day = _day(e.reviewed_at, rollover_hour)
+            delta = 0 if prev_day is None else day - prev_day
+            history.append((e.rating, delta))
+            prev_day = day
+            if len(history) >= 2 and any(d > 0 for _, d in history[1:]):
+                items.append((e.reviewed_at, list(history)))
+    items.sort(key=lambda it: it[0])
+    return items
+
+
+def optimize(
+    logs: Sequence[LogEntry], current: Sequence[float], rollover_hour: int = 4
+) -> OptimizeResult:
+    """Fit parameters on older reviews, compare on newer ones; see the module docstring."""
+    n = len(logs)
+    days = len({_day(e.reviewed_at, rollover_hour) for e in logs})
+    if n < MIN_REVIEWS or days < MIN_DAYS:
+        return OptimizeResult(
+            False,
+            f"Too little history to fit your own parameters: {n} reviews over {days} days. "
+            f"FSRS needs at least {MIN_REVIEWS} reviews over {MIN_DAYS} or more days; keep "
+            "reviewing and try again. Your current parameters stay in use.",
+            n,
+            days,
+        )
+    import fsrs_rs_python as rs
+
+    items = build_items(logs, rollover_hour)
+    cut = int(len(items) * (1 - TEST_SHARE))
+    train = [rs.FSRSItem([rs.FSRSReview(r, d) for r, d in h]) for _, h in items[:cut]]
+    test = [rs.FSRSItem([rs.FSRSReview(r, d) for r, d in h]) for _, h in items[cut:]]
+    if not train or not test:
+        return OptimizeResult(False, "Too few reviews of cards seen on more than one day.", n, days)
+    before = rs.FSRS(list(current)).evaluate(test)
+    fitted = list(rs.FSRS(list(current)).compute_parameters(train))
+    after = rs.FSRS(fitted).evaluate(test)
+    result = OptimizeResult(
+        True,
+        "",
+        n,
+        days,
+        len(train),
+        len(test),
+        before.log_loss,
+        before.rmse_bins,
+        after.log_loss,
+        after.rmse_bins,
+        fitted,
+    )
+    if result.better:
+        result.message = (
+            f"New parameters predict your newest {len(test)} reviews better "
+            f"(log loss {before.log_loss:.4f} → {after.log_loss:.4f}, "
+            f"RMSE(bins) {before.rmse_bins:.4f} → {after.rmse_bins:.4f}): kept."
+        )
+    else:
+        result.message = (
+            f"The fitted parameters did not predict your newest {len(test)} reviews better "
+            f"(log loss {before.log_loss:.4f} → {after.log_loss:.4f}): your current ones stay."
+        )
+    return result

@@ -1,0 +1,123 @@
+"""Review statistics: reviews per day, due forecast, true retention, counts by state."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from certprep.core.scheduling import REVIEW
+from certprep.core.studyday import local_zone, study_day_start
+from certprep.store.tables import CARD, ITEM, ITEM_EXAM, REVIEW_LOG
+
+if TYPE_CHECKING:
+    from certprep.services.services import Services
+
+MATURE_DAYS = 21
+
+
+@dataclass
+class Retention:
+    """True retention: share of reviews of cards in review that were not forgotten."""
+
+    exam: str
+    young_passed: int = 0
+    young_total: int = 0
+    mature_passed: int = 0
+    mature_total: int = 0
+
+    @staticmethod
+    def rate(passed: int, total: int) -> float | None:
+        return passed / total if total else None
+
+
+@dataclass
+class ReviewStats:
+    days: list[str] = field(default_factory=list)  # ISO dates, oldest first
+    reviews_per_day: list[int] = field(default_factory=list)
+    forecast_days: list[str] = field(default_factory=list)
+    due_per_day: list[int] = field(default_factory=list)
+    retention: list[Retention] = field(default_factory=list)
+    states: dict[str, int] = field(default_factory=dict)
+
+
+def review_stats(
+    services: Services, *, history_days: int = 90, forecast_days: int = 30
+) -> ReviewStats:
+    """Everything the statistics screen shows, computed in a few grouped queries."""
+    lid = services.learner_id
+    now = services.clock()
+    rollover = int(services.settings["rollover_hour"])
+    zone = local_zone()
+    today = study_day_start(now, rollover, zone)
+    since = today - timedelta(days=history_days - 1)
+
+    def day_of(ts: datetime) -> str:
+        return study_day_start(ts, rollover, zone).astimezone(zone).date().isoformat()
+
+    out = ReviewStats()
+    with services.engine.connect() as conn:
+        per_day: dict[str, int] = defaultdict(int)
+        for (ts,) in conn.execute(
+            sa.select(REVIEW_LOG.c.reviewed_at).where(
+                REVIEW_LOG.c.learner_id == lid, REVIEW_LOG.c.reviewed_at >= since
+            )
+        ):
+            per_day[day_of(ts)] += 1
+        due: dict[str, int] = defaultdict(int)
+        horizon = today + timedelta(days=forecast_days)
+        for (ts,) in conn.execute(
+            sa.select(CARD.c.due)
+            .select_from(CARD.join(ITEM, ITEM.c.id == CARD.c.item_id))
+            .where(
+                CARD.c.learner_id == lid,
+                CARD.c.state > 0,
+                CARD.c.suspended.is_(False),
+                ITEM.c.retired.is_(False),
+                CARD.c.due < horizon,
+            )
+        ):
+            due[day_of(max(ts, today))] += 1
+        ret: dict[str, Retention] = {}
+        month = today - timedelta(days=30)
+        q = (
+            sa.select(
+                ITEM_EXAM.c.exam,
+                REVIEW_LOG.c.rating,
+                REVIEW_LOG.c.reviewed_at,
+                REVIEW_LOG.c.card_before,
+            )
+            .select_from(REVIEW_LOG.join(ITEM_EXAM, ITEM_EXAM.c.item_id == REVIEW_LOG.c.item_id))
+            .where(
+                REVIEW_LOG.c.learner_id == lid,
+                REVIEW_LOG.c.state_before == REVIEW,
+                REVIEW_LOG.c.source == "review",
+                REVIEW_LOG.c.reviewed_at >= month,
+            )
+        )
+        for exam, rating, ts, before in conn.execute(q):
+            r = ret.setdefault(exam, Retention(exam))
+            last = (before or {}).get("last_review")
+            interval = (ts - datetime.fromisoformat(last)).days if last else 0
+            passed = int(rating > 1)
+            if interval >= MATURE_DAYS:
+                r.mature_total += 1
+                r.mature_passed += passed
+            else:
+                r.young_total += 1
+                r.young_passed += passed
+        stats = services.stats()["cards"]
+    for i in range(history_days):
+        d = (since + timedelta(days=i)).astimezone(zone).date().isoformat()
+        out.days.append(d)
+        out.reviews_per_day.append(per_day.get(d, 0))
+    for i in range(forecast_days):
+        d = (today + timedelta(days=i)).astimezone(zone).date().isoformat()
+        out.forecast_days.append(d)
+        out.due_per_day.append(due.get(d, 0))
+    out.retention = sorted(ret.values(), key=lambda r: r.exam)
+    out.states = {k: stats[k] for k in ("new", "learning", "review", "relearning", "suspended")}
+    return out

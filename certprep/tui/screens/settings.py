@@ -1,0 +1,120 @@
+"""Study settings: daily limits, desired retention and the date of each exam."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from certprep.services.services import Services
+
+
+class SettingsScreen(ModalScreen[bool]):
+    """Edit the learner's settings; saved only when every field is valid."""
+
+    DEFAULT_CSS = """
+    SettingsScreen { align: center middle; }
+    SettingsScreen > VerticalScroll { width: 84; height: auto; max-height: 90%; border: round $accent;
+        background: $surface; padding: 1 2; }
+    SettingsScreen Grid { grid-size: 2; grid-columns: 42 1fr; grid-rows: auto; height: auto; }
+    SettingsScreen Label { padding: 1 0 0 0; }
+    SettingsScreen #error { color: $error; height: auto; }
+    SettingsScreen #buttons { height: auto; padding-top: 1; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+        self.exams = sorted(services.blueprints())
+
+    def compose(self) -> ComposeResult:
+        s = self.services.settings
+        dates = s.get("exam_dates", {})
+        retention = s.get("retention_by_exam", {})
+        with VerticalScroll():
+            yield Static("Settings (ctrl+s saves, escape cancels)", markup=False)
+            with Grid():
+                yield Label("New cards per day")
+                yield Input(str(s["new_per_day"]), id="new_per_day", type="integer")
+                yield Label("Reviews per day")
+                yield Input(str(s["reviews_per_day"]), id="reviews_per_day", type="integer")
+                yield Label("Desired retention (0.70–0.99)")
+                yield Input(str(s["desired_retention"]), id="desired_retention", type="number")
+                yield Label("Study day starts at (hour, 0–23)")
+                yield Input(str(s["rollover_hour"]), id="rollover_hour", type="integer")
+                yield Label("Suspend a card after this many lapses (0 = never)")
+                yield Input(str(s["leech_lapses"]), id="leech_lapses", type="integer")
+                for exam in self.exams:
+                    yield Label(f"{exam.upper()} exam date (YYYY-MM-DD, empty = none)")
+                    yield Input(dates.get(exam, ""), id=f"date-{exam}", placeholder="YYYY-MM-DD")
+                    yield Label(f"{exam.upper()} desired retention (empty = as above)")
+                    yield Input(str(retention.get(exam, "")), id=f"ret-{exam}", type="number")
+            yield Static("", id="error", markup=False)
+            yield Button("Save", id="save", variant="primary")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self.action_save()
+
+    def _value(self, wid: str) -> str:
+        return self.query_one(f"#{wid}", Input).value.strip()
+
+    def action_save(self) -> None:
+        errors: list[str] = []
+        changes: dict[str, object] = {}
+
+        def integer(wid: str, lo: int, hi: int, label: str) -> None:
+            try:
+                v = int(self._value(wid))
+                if not lo <= v <= hi:
+                    raise ValueError
+                changes[wid] = v
+            except ValueError:
+                errors.append(f"{label}: a whole number from {lo} to {hi}")
+
+        def retention_of(text: str, label: str) -> float | None:
+            try:
+                v = float(text)
+                if not 0.7 <= v <= 0.99:
+                    raise ValueError
+                return v
+            except ValueError:
+                errors.append(f"{label}: a number from 0.70 to 0.99")
+                return None
+
+        integer("new_per_day", 0, 9999, "New cards per day")
+        integer("reviews_per_day", 0, 99999, "Reviews per day")
+        integer("rollover_hour", 0, 23, "Study day start")
+        integer("leech_lapses", 0, 99, "Leech lapses")
+        r = retention_of(self._value("desired_retention"), "Desired retention")
+        if r is not None:
+            changes["desired_retention"] = r
+        dates: dict[str, str] = {}
+        per_exam: dict[str, float] = {}
+        for exam in self.exams:
+            raw = self._value(f"date-{exam}")
+            if raw:
+                try:
+                    dates[exam] = date.fromisoformat(raw).isoformat()
+                except ValueError:
+                    errors.append(f"{exam.upper()} exam date: a date like 2027-03-15")
+            raw = self._value(f"ret-{exam}")
+            if raw:
+                v = retention_of(raw, f"{exam.upper()} retention")
+                if v is not None:
+                    per_exam[exam] = v
+        changes["exam_dates"] = dates
+        changes["retention_by_exam"] = per_exam
+        if errors:
+            self.query_one("#error", Static).update("Not saved:\n" + "\n".join(errors))
+            return
+        self.services.update_settings(**changes)
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)

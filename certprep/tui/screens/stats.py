@@ -1,0 +1,101 @@
+"""The statistics screen: reviews per day, due forecast, true retention, cards by state."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Sparkline, Static
+
+from certprep.services.services import Services
+from certprep.services.stats import Retention, ReviewStats, review_stats
+
+
+def _pct(passed: int, total: int) -> str:
+    rate = Retention.rate(passed, total)
+    return "—" if rate is None else f"{rate:.0%} of {total}"
+
+
+class StatsScreen(Screen[None]):
+    """How much you studied and how well you remember."""
+
+    DEFAULT_CSS = """
+    StatsScreen .title { padding: 1 2 0 2; text-style: bold; }
+    StatsScreen Sparkline { height: 4; margin: 0 2; }
+    StatsScreen .axis { padding: 0 2; color: $text-muted; }
+    StatsScreen DataTable { height: auto; margin: 0 2; }
+    """
+    BINDINGS = [Binding("escape,q", "back", "Back")]
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll():
+            yield Static("Reviews per day, last 90 days", classes="title", markup=False)
+            yield Sparkline([0], id="history")
+            yield Static("", id="history-axis", classes="axis", markup=False)
+            yield Static("Cards due per day, next 30 days", classes="title", markup=False)
+            yield Sparkline([0], id="forecast")
+            yield Static("", id="forecast-axis", classes="axis", markup=False)
+            yield Static(
+                "True retention, last 30 days (young < 21 days, mature ≥ 21)",
+                classes="title",
+                markup=False,
+            )
+            yield DataTable(id="retention")
+            yield Static("Cards by state", classes="title", markup=False)
+            yield DataTable(id="states")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#retention", DataTable).add_columns("Exam", "Young", "Mature")
+        self.query_one("#states", DataTable).add_columns(
+            "New", "Learning", "Review", "Relearning", "Suspended"
+        )
+        self.load()
+
+    @work(thread=True)
+    def load(self) -> None:
+        data = review_stats(self.services)
+        self.app.call_from_thread(self.show, data)
+
+    def show(self, s: ReviewStats) -> None:
+        self.query_one("#history", Sparkline).data = s.reviews_per_day
+        self.query_one("#history-axis", Static).update(
+            Text(
+                f"{s.days[0]} … {s.days[-1]}   total {sum(s.reviews_per_day)}, "
+                f"best day {max(s.reviews_per_day)}"
+            )
+        )
+        self.query_one("#forecast", Sparkline).data = s.due_per_day
+        self.query_one("#forecast-axis", Static).update(
+            Text(
+                f"{s.forecast_days[0]} … {s.forecast_days[-1]}   due today {s.due_per_day[0]}, "
+                f"next 7 days {sum(s.due_per_day[:7])}"
+            )
+        )
+        table = self.query_one("#retention", DataTable)
+        table.clear()
+        for r in s.retention:
+            table.add_row(
+                r.exam.upper(),
+                _pct(r.young_passed, r.young_total),
+                _pct(r.mature_passed, r.mature_total),
+            )
+        if not s.retention:
+            table.add_row("—", "no reviews of cards in review yet", "")
+        states = self.query_one("#states", DataTable)
+        states.clear()
+        st = s.states
+        states.add_row(
+            *(str(st[k]) for k in ("new", "learning", "review", "relearning", "suspended"))
+        )
+
+    def action_back(self) -> None:
+        self.dismiss(None)
