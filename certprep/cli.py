@@ -113,6 +113,20 @@ def load_banks_with_progress(services: Services) -> None:
         services.load_bundled_banks()
 
 
+def _import_with_progress(services: Services, paths: list[Path], **kw: Any) -> list[Any]:
+    from certprep.services.imports import import_files
+
+    if not sys.stderr.isatty():
+        return import_files(services, paths, **kw)
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=_stderr_console()) as bar:
+        task = bar.add_task("Importing", total=None)
+        return import_files(
+            services, paths, progress=lambda d, t: bar.update(task, completed=d, total=t), **kw
+        )
+
+
 def _stderr_console() -> Any:
     from rich.console import Console
 
@@ -147,6 +161,7 @@ def main_callback(
     """certprep: practise for medical coding exams in the terminal."""
     state.db = db
     state.profile = profile
+    state._services = None
     if ctx.invoked_subcommand is None:
         run_tui()
 
@@ -214,9 +229,45 @@ def import_cmd(
     on_duplicate: Annotated[
         str, typer.Option(help="skip|update items whose id another bank owns.")
     ] = "skip",
+    with_history: Annotated[
+        bool,
+        typer.Option("--with-history", help="Anki decks: carry review history over as FSRS state."),
+    ] = False,
 ) -> None:
     """Import question banks (native YAML/JSON, CSV/TSV, Aiken, GIFT, Moodle XML, Anki)."""
-    not_available("import")
+
+    if on_duplicate not in ("skip", "update"):
+        fail(f"--on-duplicate must be skip or update, not {on_duplicate!r}")
+    mapped: dict[str, str] = {}
+    for m in mapping or []:
+        col, sep, fld = m.partition("=")
+        if not sep or not col.strip() or not fld.strip():
+            fail(f"--map {m!r}: expected COLUMN=FIELD, e.g. --map Question=stem")
+        mapped[col.strip()] = fld.strip()
+    services = state.services()
+    summaries = guard(
+        lambda: _import_with_progress(
+            services,
+            paths,
+            fmt=fmt,
+            bank_name=bank,
+            exam=exam_key,
+            section=section,
+            mapping=mapped or None,
+            dry_run=dry_run,
+            on_duplicate=on_duplicate,
+            with_history=with_history,
+        )
+    )
+    for s in summaries:
+        typer.echo(s.line())
+        for exam_name, sections in sorted(s.by_exam.items()):
+            parts = ", ".join(f"{k} {v}" for k, v in sorted(sections.items()))
+            typer.echo(f"  {exam_name}: {parts}")
+        for w in s.warnings:
+            typer.echo(f"  note: {w}")
+    if dry_run:
+        typer.echo("dry run: nothing was written")
 
 
 @app.command()
@@ -226,7 +277,20 @@ def export(
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="File to write.")] = None,  # noqa: UP045
 ) -> None:
     """Export a bank to a file."""
-    not_available("export")
+    from certprep.services.imports import export_bank
+
+    services = state.services()
+    data = guard(lambda: export_bank(services, bank, fmt))
+    if output is None:
+        sys.stdout.buffer.write(data)
+        return
+    try:
+        tmp = output.with_name(output.name + ".part")
+        tmp.write_bytes(data)
+        tmp.replace(output)
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc}")
+    typer.echo(f"wrote {output}", err=True)
 
 
 @app.command()

@@ -16,9 +16,9 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from certprep.core.models import Bank
+from certprep.core.models import Bank, payload_hash
 from certprep.core.problems import InputError, Problem
-from certprep.store.engine import writing
+from certprep.store.engine import RawJSON, writing
 from certprep.store.tables import BANK, CASE, ITEM, ITEM_EXAM, ITEM_TOPIC, utcnow
 
 Progress = Callable[[int, int], None]
@@ -149,8 +149,8 @@ def import_bank(
             if item.id in skip:
                 summary.skipped += 1
                 continue
-            payload = item.model_dump(mode="json", exclude_none=True)
-            h = item.content_hash()
+            text = item.model_dump_json(exclude_none=True)  # pydantic's Rust serialiser
+            h = payload_hash(text)
             new_row: dict[str, object] = {
                 "id": item.id,
                 "bank_id": bank_id,
@@ -160,7 +160,9 @@ def import_bank(
                 "case_id": item.case,
                 "content_hash": h,
                 "retired": False,
-                "payload": payload,
+                "payload": RawJSON(text),
+                "_exams": item.exams,
+                "_topics": item.topics,
             }
             old = existing.get(item.id)
             if old is None:
@@ -198,7 +200,7 @@ def import_bank(
         done = summary.unchanged + summary.skipped
         for start in range(0, len(new_rows), CHUNK):
             chunk = new_rows[start : start + CHUNK]
-            conn.execute(sa.insert(tbl_item), chunk)
+            _insert_new(conn, chunk)
             _write_links(conn, chunk)
             done += len(chunk)
             if progress:
@@ -236,21 +238,50 @@ def import_bank(
     return summary
 
 
+def _insert_new(conn: Connection, rows: list[dict[str, object]]) -> None:
+    """Bulk insert of new item rows; on SQLite straight through the driver's executemany."""
+    if conn.dialect.name != "sqlite":
+        conn.execute(
+            sa.insert(ITEM), [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows]
+        )
+        return
+    conn.exec_driver_sql(
+        "INSERT INTO item (id, bank_id, position, kind, section, case_id, content_hash, retired, payload)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)",
+        [
+            (
+                r["id"],
+                r["bank_id"],
+                r["position"],
+                r["kind"],
+                r["section"],
+                r["case_id"],
+                r["content_hash"],
+                str(r["payload"]),
+            )
+            for r in rows
+        ],
+    )
+
+
 def _write_links(conn: Connection, rows: list[dict[str, object]]) -> None:
     """The exam/section and topic rows of freshly written items."""
-    exams: list[dict[str, object]] = []
-    topics: list[dict[str, object]] = []
-    for r in rows:
-        payload = r["payload"]
-        assert isinstance(payload, dict)
-        for exam in payload.get("exams", []):
-            exams.append({"item_id": r["id"], "exam": exam, "section": r["section"]})
-        for topic in payload.get("topics", []):
-            topics.append({"item_id": r["id"], "topic": topic})
+    exams = [(r["id"], exam, r["section"]) for r in rows for exam in r["_exams"]]  # type: ignore[attr-defined]
+    topics = [(r["id"], topic) for r in rows for topic in r["_topics"]]  # type: ignore[attr-defined]
+    if conn.dialect.name == "sqlite":
+        if exams:
+            conn.exec_driver_sql(
+                "INSERT INTO item_exam (item_id, exam, section) VALUES (?, ?, ?)", exams
+            )
+        if topics:
+            conn.exec_driver_sql("INSERT INTO item_topic (item_id, topic) VALUES (?, ?)", topics)
+        return
     if exams:
-        conn.execute(sa.insert(ITEM_EXAM), exams)
+        conn.execute(
+            sa.insert(ITEM_EXAM), [{"item_id": i, "exam": e, "section": s} for i, e, s in exams]
+        )
     if topics:
-        conn.execute(sa.insert(ITEM_TOPIC), topics)
+        conn.execute(sa.insert(ITEM_TOPIC), [{"item_id": i, "topic": t} for i, t in topics])
 
 
 def _write_cases(conn: Connection, bank: Bank, bank_id: int) -> None:

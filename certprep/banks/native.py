@@ -83,7 +83,11 @@ def parse_document(
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        raise InputError([Problem(source, f"not valid YAML: {exc.problem or exc}", line)]) from None
+        msg = f"not valid YAML: {exc.problem or exc}"
+        ctx = exc.context_mark
+        if ctx is not None and line is not None and ctx.line + 1 != line:
+            msg += f" ({exc.context or 'what began'} on line {ctx.line + 1})"
+        raise InputError([Problem(source, msg, line)]) from None
     except yaml.YAMLError as exc:
         raise InputError([Problem(source, f"not valid YAML: {exc}")]) from None
     except RecursionError:

@@ -73,7 +73,8 @@ def build_items(
             delta = 0 if prev_day is None else day - prev_day
             history.append((e.rating, delta))
             prev_day = day
-            if len(history) >= 2 and any(d > 0 for _, d in history[1:]):
+            # an item predicts its last review, which must come on a later day than the one before
+            if len(history) >= 2 and delta > 0:
                 items.append((e.reviewed_at, list(history)))
     items.sort(key=lambda it: it[0])
     return items

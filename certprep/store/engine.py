@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,16 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 BUSY_TIMEOUT_MS = 10_000
+
+
+class RawJSON(str):
+    """JSON text already serialised (bulk imports): stored as is, not encoded again."""
+
+
+def _json_serializer(obj: Any) -> str:
+    if isinstance(obj, RawJSON):
+        return str(obj)
+    return json.dumps(obj, ensure_ascii=False)
 
 
 def database_url(db: str | Path) -> str:
@@ -27,6 +38,7 @@ def make_engine(url: str) -> Engine:
         engine = sa.create_engine(
             url,
             connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+            json_serializer=_json_serializer,
         )
 
         @event.listens_for(engine, "connect")
@@ -49,7 +61,7 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    return sa.create_engine(url, pool_pre_ping=True, json_serializer=_json_serializer)
 
 
 def writing(engine: Engine) -> AbstractContextManager[Connection]:

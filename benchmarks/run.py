@@ -1,0 +1,316 @@
+"""certprep's benchmark harness: speed and memory at scale, measured, never asserted in tests.
+
+    python benchmarks/run.py [--items N] [--reviews M] [--json] [--only NAME,...]
+
+Builds a synthetic database in a temporary folder (N items over the three blueprints, M
+review-log rows over a simulated year, cards in every state), then measures each figure over
+repeated runs (median and p95). Defaults: N=100000, M=1000000.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+TARGETS = {
+    "answer_next_ms_median": ("<=", 2.0),
+    "answer_next_ms_p95": ("<=", 5.0),
+    "due_counts_ms_median": ("<=", 20.0),
+    "import_items_per_s": (">=", 25000.0),
+    "exam_assemble_ms_median": ("<=", 50.0),
+    "first_frame_ratio": ("<=", 1.5),
+    "optimize_s": ("<=", 10.0),
+    "peak_rss_mb": ("<=", 150.0),
+}
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    k = min(len(values) - 1, max(0, round(q * (len(values) - 1))))
+    return values[k]
+
+
+def timed(fn: Callable[[], object], repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def blueprint_sections() -> list[tuple[str, str]]:
+    from certprep.services import Services
+    from certprep.store.engine import make_engine
+
+    svc = Services(make_engine("sqlite://"))
+    return [(bp.key, s.key) for bp in svc.blueprints().values() for s in bp.sections]
+
+
+def synthetic_bank(n: int, name: str = "bench") -> dict:
+    """A native bank document of n single-answer items spread over every blueprint section."""
+    sections = blueprint_sections()
+    items = []
+    for i in range(n):
+        exam, section = sections[i % len(sections)]
+        items.append(
+            {
+                "id": f"{name}-{i:07d}",
+                "exams": [exam],
+                "section": section,
+                "topics": [f"{section}-t{i % 5}"],
+                "stem": f"Synthetic question {i}: which option is right for case {i % 997}?",
+                "choices": [
+                    {"key": k, "text": f"option {k} {i}", "correct": k == "abcd"[i % 4]}
+                    for k in "abcd"
+                ],
+                "rationale": "Synthetic rationale.",
+                "references": ["Synthetic reference"],
+            }
+        )
+    return {"format": "certprep-bank/1", "name": name, "version": "1", "items": items}
+
+
+def fill_history(services, n_items: int, n_reviews: int, seed: int = 1) -> None:
+    """Cards in every state and M review-log rows over the past year, written in bulk."""
+    import sqlalchemy as sa
+
+    from certprep.store.engine import writing
+    from certprep.store.tables import CARD, REVIEW_LOG
+
+    rng = random.Random(seed)
+    lid = services.learner_id
+    now = services.clock()
+    touched = min(n_items, max(1, n_items * 6 // 10))  # 40 % stay new
+    cards = []
+    for i in range(touched):
+        state = rng.choices([1, 2, 3], weights=[5, 90, 5])[0]
+        last = now - timedelta(days=rng.uniform(0, 200))
+        stability = rng.uniform(0.5, 300)
+        due = last + timedelta(days=stability * rng.uniform(0.3, 1.5))
+        cards.append(
+            {
+                "learner_id": lid,
+                "item_id": f"bench-{i:07d}",
+                "state": state,
+                "step": 0 if state != 2 else None,
+                "stability": stability,
+                "difficulty": rng.uniform(1, 10),
+                "due": due,
+                "last_review": last,
+                "reps": rng.randint(1, 30),
+                "lapses": rng.randint(0, 4),
+                "suspended": rng.random() < 0.01,
+                "introduced_at": last - timedelta(days=30),
+            }
+        )
+    start = now - timedelta(days=365)
+    with writing(services.engine) as conn:
+        conn.execute(sa.insert(CARD), cards)
+        batch = []
+        for j in range(n_reviews):
+            batch.append(
+                {
+                    "learner_id": lid,
+                    "item_id": f"bench-{rng.randrange(touched):07d}",
+                    "rating": rng.choices([1, 2, 3, 4], weights=[10, 10, 70, 10])[0],
+                    "reviewed_at": start + timedelta(seconds=j * 365 * 86400 / max(1, n_reviews)),
+                    "duration_ms": rng.randint(2000, 30000),
+                    "source": "review",
+                    "state_before": 2,
+                }
+            )
+            if len(batch) == 50_000:
+                conn.execute(sa.insert(REVIEW_LOG), batch)
+                batch = []
+        if batch:
+            conn.execute(sa.insert(REVIEW_LOG), batch)
+
+
+def bench_import(tmp: Path, n: int) -> float:
+    from certprep.banks.importer import checksum_bytes, import_bank
+    from certprep.banks.native import load_bank
+    from certprep.services import open_services
+
+    path = tmp / "bench_bank.json"
+    path.write_text(json.dumps(synthetic_bank(n)))
+    services = open_services(str(tmp / "import.db"), banks_dir=tmp / "empty")
+    t = time.perf_counter()
+    bank = load_bank(path)
+    import_bank(services.engine, bank, checksum=checksum_bytes(path.read_bytes()))
+    elapsed = time.perf_counter() - t
+    services.engine.dispose()
+    return n / elapsed
+
+
+def build_db(tmp: Path, n: int, m: int) -> Path:
+    from certprep.banks.importer import import_bank
+    from certprep.core.models import Bank
+    from certprep.services import open_services
+
+    db = tmp / "bench.db"
+    services = open_services(str(db))
+    import_bank(services.engine, Bank.model_validate(synthetic_bank(n)), checksum="bench")
+    fill_history(services, n, m)
+    services.engine.dispose()
+    return db
+
+
+def bench_answer_next(db: Path, answers: int) -> list[float]:
+    from certprep.core.scheduling import Rating
+    from certprep.services import open_services
+    from certprep.services.review import ReviewSession
+
+    services = open_services(str(db))
+    services.update_settings(new_per_day=100000, reviews_per_day=100000)
+    session = ReviewSession(services)
+    card = session.next_card()
+    out = []
+    for i in range(answers):
+        if card is None:
+            break
+        t = time.perf_counter()
+        session.rate(card, Rating.GOOD if i % 5 else Rating.AGAIN)
+        card = session.next_card()
+        out.append((time.perf_counter() - t) * 1000)
+    services.engine.dispose()
+    return out
+
+
+def bench_due_counts(db: Path, repeat: int) -> list[float]:
+    from certprep.services import open_services
+
+    services = open_services(str(db))
+    services.exam_counts()
+    out = timed(services.exam_counts, repeat)
+    services.engine.dispose()
+    return out
+
+
+def bench_exam_assemble(db: Path, repeat: int) -> list[float] | None:
+    try:
+        from certprep.services.exams import ExamService
+    except ImportError:
+        return None
+    from certprep.services import open_services
+
+    services = open_services(str(db))
+    exams = ExamService(services)
+    if not hasattr(exams, "draw"):
+        return None
+    return timed(lambda: exams.draw("cpc", seed=random.randrange(1 << 30)), repeat)
+
+
+def first_frame(kind: str, db: Path) -> float:
+    """Seconds from process start to the first frame of the screen, headless, in a fresh process."""
+    out = subprocess.run(
+        [sys.executable, str(HERE / "first_frame.py"), kind, str(db), repr(time.time())],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def bench_optimize(db: Path) -> float:
+    from certprep.services import open_services
+    from certprep.services.optimize import optimize_parameters
+
+    services = open_services(str(db))
+    t = time.perf_counter()
+    optimize_parameters(services, save=False)
+    return time.perf_counter() - t
+
+
+def peak_rss(db: Path) -> float:
+    code = f"""
+import resource, sys
+sys.path.insert(0, {str(HERE)!r})
+from run import bench_answer_next
+bench_answer_next(__import__('pathlib').Path({str(db)!r}), 300)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--items", type=int, default=100_000)
+    ap.add_argument("--reviews", type=int, default=1_000_000)
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--only", default="", help="comma-separated subset of measures")
+    args = ap.parse_args()
+    only = set(filter(None, args.only.split(",")))
+
+    def want(name: str) -> bool:
+        return not only or name in only
+
+    res: dict[str, object] = {"n_items": args.items, "n_reviews": args.reviews}
+    log = (lambda *a: None) if args.json else (lambda *a: print(*a, file=sys.stderr, flush=True))
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        os.environ["XDG_DATA_HOME"] = str(tmp / "xdg")
+        if want("import"):
+            res["import_items_per_s"] = round(bench_import(tmp, args.items))
+            log("import_items_per_s", res["import_items_per_s"])
+        t = time.perf_counter()
+        db = build_db(tmp, args.items, args.reviews)
+        log(f"built the database in {time.perf_counter() - t:.1f}s")
+        if want("answer_next"):
+            a = bench_answer_next(db, 300)
+            res["answer_next_ms_median"] = round(statistics.median(a), 3)
+            res["answer_next_ms_p95"] = round(pct(a, 0.95), 3)
+            log("answer_next_ms", res["answer_next_ms_median"], res["answer_next_ms_p95"])
+        if want("due_counts"):
+            c = bench_due_counts(db, 20)
+            res["due_counts_ms_median"] = round(statistics.median(c), 2)
+            res["due_counts_ms_p95"] = round(pct(c, 0.95), 2)
+            log("due_counts_ms", res["due_counts_ms_median"], res["due_counts_ms_p95"])
+        if want("exam_assemble"):
+            e = bench_exam_assemble(db, 20)
+            if e:
+                res["exam_assemble_ms_median"] = round(statistics.median(e), 2)
+                res["exam_assemble_ms_p95"] = round(pct(e, 0.95), 2)
+                log("exam_assemble_ms", res["exam_assemble_ms_median"], res["exam_assemble_ms_p95"])
+        if want("first_frame"):
+            app_runs = [first_frame("certprep", db) for _ in range(5)]
+            bare_runs = [first_frame("bare", db) for _ in range(5)]
+            res["first_frame_s"] = round(statistics.median(app_runs), 3)
+            res["first_frame_bare_s"] = round(statistics.median(bare_runs), 3)
+            res["first_frame_ratio"] = round(res["first_frame_s"] / res["first_frame_bare_s"], 2)  # type: ignore[operator]
+            log("first_frame_s", res["first_frame_s"], "bare", res["first_frame_bare_s"])
+        if want("optimize"):
+            res["optimize_s"] = round(bench_optimize(db), 2)
+            log("optimize_s", res["optimize_s"])
+        if want("peak_rss"):
+            res["peak_rss_mb"] = round(peak_rss(db), 1)
+            log("peak_rss_mb", res["peak_rss_mb"])
+    misses = {}
+    for key, (op, target) in TARGETS.items():
+        if key in res:
+            v = float(res[key])  # type: ignore[arg-type]
+            ok = v <= target if op == "<=" else v >= target
+            if not ok:
+                misses[key] = f"{v} (target {op} {target})"
+    res["targets_missed"] = misses
+    if args.json:
+        print(json.dumps(res))
+    else:
+        for k, v in res.items():
+            print(f"{k:28} {v}")
+
+
+if __name__ == "__main__":
+    main()
