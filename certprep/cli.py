@@ -299,8 +299,29 @@ def report(
     fmt: Annotated[str, typer.Option("--format", help="text|md|html|json|csv")] = "text",
     output: Annotated[Optional[Path], typer.Option("-o", "--output")] = None,  # noqa: UP045
 ) -> None:
-    """Weak topics, readiness and history."""
-    not_available("reports")
+    """Weak topics, readiness and history, as text, Markdown, HTML, JSON or CSV."""
+    from certprep.services.report import build_report, exams_with_items
+    from certprep.services.report_format import RENDERERS
+
+    if fmt not in RENDERERS:
+        fail(f"--format must be one of {', '.join(RENDERERS)}, not {fmt!r}")
+    services = state.services()
+
+    def build() -> str:
+        exams = [exam_key] if exam_key else exams_with_items(services)
+        return RENDERERS[fmt]([build_report(services, e) for e in exams], services.profile)
+
+    text = guard(build)
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        tmp = output.with_name(output.name + ".part")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(output)
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc}")
+    typer.echo(f"wrote {output}", err=True)
 
 
 @app.command()

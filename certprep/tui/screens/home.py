@@ -171,7 +171,9 @@ class HomeScreen(Screen[None]):
         self._not_yet("Importing from the home screen")
 
     def action_report(self) -> None:
-        self._not_yet("Reports")
+        from certprep.tui.screens.report import ReportScreen
+
+        self.app.push_screen(ReportScreen(self.services, self._selected_exam()))
 
     def action_stats(self) -> None:
         from certprep.tui.screens.stats import StatsScreen

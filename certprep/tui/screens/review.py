@@ -72,10 +72,13 @@ class ReviewScreen(Screen[None]):
         Binding("e,escape", "end", "End"),
     ]
 
-    def __init__(self, services: Services, filt: ReviewFilter | None = None) -> None:
+    def __init__(
+        self, services: Services, filt: ReviewFilter | None = None, *, extra_new: int = 0
+    ) -> None:
         super().__init__()
         self.services = services
         self.filt = filt or ReviewFilter()
+        self.extra_new = extra_new
         self.session: ReviewSession | None = None
         self.current: StudyCard | None = None
         self.phase = "loading"  # question | answered | done
@@ -100,7 +103,7 @@ class ReviewScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.start()
+        self.start(extra_new=self.extra_new)
 
     @work(thread=True, exclusive=True)
     def start(self, extra_new: int = 0, extra_reviews: int = 0) -> None:

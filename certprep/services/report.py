@@ -1,0 +1,191 @@
+"""Build the report for one learner and exam from the store: the facts, then core/report.py."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from certprep.core.report import (
+    ASSUMPTIONS,
+    AnswerFact,
+    AttemptFact,
+    CardFact,
+    Group,
+    Readiness,
+    build_groups,
+    readiness,
+    weak_topics,
+)
+from certprep.core.scheduling import CardState, retrievability
+from certprep.core.studyday import local_zone
+from certprep.store.tables import CARD, EXAM_ANSWER, EXAM_ATTEMPT, ITEM, ITEM_EXAM, ITEM_TOPIC
+
+if TYPE_CHECKING:
+    from certprep.services.services import Services
+
+
+@dataclass
+class ExamReport:
+    """Everything the report shows for one exam."""
+
+    exam: str
+    name: str
+    generated_at: datetime
+    forecast_for: str  # "today" or the exam date
+    pass_mark: float
+    pass_note: str | None
+    sections: list[Group]
+    topics: list[Group]
+    weak: list[Group]
+    readiness: Readiness
+    attempts: list[AttemptFact]
+    section_titles: dict[str, str] = field(default_factory=dict)
+    assumptions: list[str] = field(default_factory=lambda: list(ASSUMPTIONS))
+
+
+def _topics(conn: sa.Connection, item_ids: set[str]) -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = defaultdict(list)
+    for r in conn.execute(sa.select(ITEM_TOPIC.c.item_id, ITEM_TOPIC.c.topic)):
+        if r.item_id in item_ids:
+            out[r.item_id].append(r.topic)
+    return {k: tuple(sorted(v)) for k, v in out.items()}
+
+
+def build_report(services: Services, exam: str) -> ExamReport:
+    """The report for one exam (a key with a blueprint)."""
+    from certprep.services.review import settings_for
+
+    bp = services.blueprint(exam)
+    lid = services.learner_id
+    now = services.clock()
+    settings = settings_for(services, bp.key)
+    raw_date = services.settings.get("exam_dates", {}).get(bp.key)
+    at = now
+    basis = "today"
+    if raw_date:
+        exam_day = datetime.combine(date.fromisoformat(raw_date), time(9), local_zone()).astimezone(
+            UTC
+        )
+        if exam_day > now:
+            at, basis = exam_day, f"exam date {raw_date}"
+    section_questions = {s.key: s.questions for s in bp.sections}
+    with services.engine.connect() as conn:
+        pool_rows = conn.execute(
+            sa.select(
+                ITEM_EXAM.c.item_id,
+                ITEM_EXAM.c.section,
+                CARD.c.stability,
+                CARD.c.last_review,
+                CARD.c.due,
+                CARD.c.state,
+                CARD.c.suspended,
+            )
+            .select_from(
+                ITEM_EXAM.join(ITEM, ITEM.c.id == ITEM_EXAM.c.item_id).outerjoin(
+                    CARD, sa.and_(CARD.c.item_id == ITEM_EXAM.c.item_id, CARD.c.learner_id == lid)
+                )
+            )
+            .where(ITEM_EXAM.c.exam == bp.key, ITEM.c.retired.is_(False))
+        ).all()
+        attempts = conn.execute(
+            sa.select(EXAM_ATTEMPT)
+            .where(
+                EXAM_ATTEMPT.c.learner_id == lid,
+                EXAM_ATTEMPT.c.blueprint_key == bp.key,
+                EXAM_ATTEMPT.c.status == "submitted",
+            )
+            .order_by(EXAM_ATTEMPT.c.started_at, EXAM_ATTEMPT.c.id)
+        ).all()
+        attempt_ids = [a.id for a in attempts]
+        answer_rows = (
+            conn.execute(
+                sa.select(
+                    EXAM_ANSWER.c.attempt_id,
+                    EXAM_ANSWER.c.item_id,
+                    EXAM_ANSWER.c.section,
+                    EXAM_ANSWER.c.correct,
+                    EXAM_ANSWER.c.answered_at,
+                    EXAM_ANSWER.c.pretest,
+                ).where(EXAM_ANSWER.c.attempt_id.in_(attempt_ids))
+            ).all()
+            if attempt_ids
+            else []
+        )
+        item_ids = {r.item_id for r in pool_rows} | {r.item_id for r in answer_rows}
+        topics = _topics(conn, item_ids)
+    cards = []
+    for r in pool_rows:
+        rr = None
+        if r.stability is not None and r.last_review is not None and r.state:
+            rr = retrievability(
+                CardState(state=r.state, stability=r.stability, last_review=r.last_review),
+                at,
+                settings,
+            )
+        cards.append(
+            CardFact(r.item_id, r.section, topics.get(r.item_id, ()), rr, r.due, bool(r.suspended))
+        )
+    started = {a.id: a.started_at for a in attempts}
+    answers = [
+        AnswerFact(
+            r.attempt_id,
+            r.item_id,
+            r.section,
+            topics.get(r.item_id, ()),
+            bool(r.correct),
+            r.answered_at or started[r.attempt_id],
+        )
+        for r in answer_rows
+        if not r.pretest
+    ]
+    per_attempt: dict[int, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
+    for ans in answers:
+        per_attempt[ans.attempt_id][ans.section].append(ans.correct)
+    attempt_facts = []
+    for a in attempts:
+        secs = per_attempt.get(a.id, {})
+        n_scored = sum(1 for r in answer_rows if r.attempt_id == a.id and not r.pretest)
+        right = sum(sum(v) for v in secs.values())
+        score = right / n_scored if n_scored else None
+        attempt_facts.append(
+            AttemptFact(
+                a.id,
+                a.started_at,
+                a.title,
+                score,
+                None if score is None else score >= bp.pass_mark,
+                float(a.time_used_s or 0),
+                {k: sum(v) / len(v) for k, v in secs.items() if v},
+            )
+        )
+    sections = build_groups(answers, cards, section_questions, now, by="section")
+    known = {g.key for g in sections}
+    sections += [Group(s.key, s.key, weight=s.questions) for s in bp.sections if s.key not in known]
+    order = {s.key: i for i, s in enumerate(bp.sections)}
+    sections = sorted((g for g in sections if g.key in order), key=lambda g: order[g.key])
+    for g in sections:
+        g.weight = section_questions[g.key]
+    topic_groups = build_groups(answers, cards, section_questions, now, by="topic")
+    return ExamReport(
+        exam=bp.key,
+        name=bp.name,
+        generated_at=now,
+        forecast_for=basis,
+        pass_mark=bp.pass_mark,
+        pass_note=bp.pass_note,
+        sections=sections,
+        topics=sorted(topic_groups, key=lambda g: (g.section, g.key)),
+        weak=weak_topics(topic_groups),
+        readiness=readiness(sections, section_questions, bp.pass_mark, basis),
+        attempts=attempt_facts,
+        section_titles={s.key: s.title for s in bp.sections},
+    )
+
+
+def exams_with_items(services: Services) -> list[str]:
+    """Exams that have a blueprint and at least one item."""
+    return [c.exam for c in services.exam_counts() if c.has_blueprint and c.items]

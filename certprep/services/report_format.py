@@ -1,0 +1,329 @@
+"""The report as JSON (stable schema certprep-report/1), Markdown, text, CSV and one HTML file."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import shlex
+from typing import Any
+
+from certprep.core.report import Group
+from certprep.services.report import ExamReport
+
+SCHEMA = "certprep-report/1"
+
+
+def _r(x: float | None, nd: int = 4) -> float | None:
+    return None if x is None else round(x, nd)
+
+
+def drill_command(exam: str, g: Group, *, topic: bool) -> str:
+    what = f"--topic {shlex.quote(g.key)}" if topic else f"--section {g.key}"
+    return f"certprep review --exam {exam} {what}"
+
+
+def group_dict(exam: str, g: Group, *, topic: bool, title: str | None = None) -> dict[str, Any]:
+    ci = g.interval
+    d: dict[str, Any] = {
+        ("topic" if topic else "key"): g.key,
+        "section": g.section,
+        "answered": g.answered,
+        "right": g.right,
+        "accuracy": _r(g.accuracy),
+        "ci_low": _r(ci[0]) if ci else None,
+        "ci_high": _r(ci[1]) if ci else None,
+        "small_sample": g.small_sample,
+        "trend": [_r(t) for t in g.trend],
+        "cards": g.cards,
+        "studied": g.studied,
+        "mean_retrievability": _r(g.mean_r),
+        "due": g.due,
+        "overdue": g.overdue,
+        "questions_on_exam": _r(g.weight, 2),
+        "predicted_correctness": _r(g.predicted),
+        "expected_points_lost": _r(g.score, 3),
+        "drill": drill_command(exam, g, topic=topic),
+    }
+    if title is not None:
+        d["title"] = title
+    return d
+
+
+def report_dict(rep: ExamReport) -> dict[str, Any]:
+    r = rep.readiness
+    return {
+        "exam": rep.exam,
+        "name": rep.name,
+        "generated_at": rep.generated_at.isoformat(),
+        "forecast_for": rep.forecast_for,
+        "pass_mark": rep.pass_mark,
+        "pass_note": rep.pass_note,
+        "readiness": {
+            "expected_score": _r(r.expected),
+            "low": _r(r.low),
+            "high": _r(r.high),
+            "pass_probability": _r(r.pass_probability),
+        },
+        "sections": [
+            group_dict(rep.exam, g, topic=False, title=rep.section_titles.get(g.key))
+            for g in rep.sections
+        ],
+        "weak_topics": [group_dict(rep.exam, g, topic=True) for g in rep.weak],
+        "topics": [group_dict(rep.exam, g, topic=True) for g in rep.topics],
+        "attempts": [
+            {
+                "id": a.id,
+                "started_at": a.started_at.isoformat(),
+                "title": a.title,
+                "score": _r(a.score),
+                "passed": a.passed,
+                "time_used_s": round(a.time_used_s, 1),
+                "sections": {k: _r(v) for k, v in a.sections.items()},
+            }
+            for a in rep.attempts
+        ],
+        "assumptions": rep.assumptions,
+    }
+
+
+def to_json(reports: list[ExamReport], profile: str) -> str:
+    return (
+        json.dumps(
+            {"schema": SCHEMA, "profile": profile, "exams": [report_dict(r) for r in reports]},
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{x:.0%}"
+
+
+def _acc(g: Group) -> str:
+    if not g.answered:
+        return "no answers"
+    lo, hi = g.interval or (0, 1)
+    note = ", small sample" if g.small_sample else ""
+    return f"{_pct(g.accuracy)} of {g.answered} ({_pct(lo)}–{_pct(hi)}{note})"
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(reports: list[ExamReport], profile: str) -> str:
+    out = [f"# certprep report — {profile}", ""]
+    for rep in reports:
+        r = rep.readiness
+        out += [
+            f"## {rep.name}",
+            "",
+            f"Readiness ({rep.forecast_for}): predicted score **{_pct(r.expected)}** "
+            f"(95% interval {_pct(r.low)}–{_pct(r.high)}), pass mark {_pct(rep.pass_mark)}, "
+            f"chance of passing **{_pct(r.pass_probability)}**.",
+            "",
+        ]
+        if rep.pass_note:
+            out += [f"> {_md_cell(rep.pass_note)}", ""]
+        out += [
+            "### Weak topics (expected points lost on exam day)",
+            "",
+            "| # | Topic | Section | Points lost | Accuracy | Memory | Drill |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for i, g in enumerate(rep.weak, 1):
+            out.append(
+                f"| {i} | {_md_cell(g.key)} | {g.section} | {g.score:.2f} | {_acc(g)} | "
+                f"{_pct(g.mean_r)} | `{drill_command(rep.exam, g, topic=True)}` |"
+            )
+        out += [
+            "",
+            "### Sections",
+            "",
+            "| Section | Questions | Accuracy | Trend | Memory | Due | Overdue | Predicted |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for g in rep.sections:
+            trend = " → ".join(_pct(t) for t in g.trend) or "—"
+            out.append(
+                f"| {_md_cell(rep.section_titles.get(g.key, g.key))} | {g.weight:.0f} | {_acc(g)} | {trend} | "
+                f"{_pct(g.mean_r)} | {g.due} | {g.overdue} | {_pct(g.predicted)} |"
+            )
+        out += ["", "### History", ""]
+        if rep.attempts:
+            out += ["| Date | Attempt | Score | Result | Time used |", "|---|---|---|---|---|"]
+            for a in rep.attempts:
+                res = "—" if a.passed is None else ("pass" if a.passed else "fail")
+                out.append(
+                    f"| {a.started_at.date().isoformat()} | {_md_cell(a.title)} | {_pct(a.score)} | {res} | "
+                    f"{int(a.time_used_s // 60)} min |"
+                )
+        else:
+            out.append("No submitted attempts yet.")
+        out += (
+            ["", "### How these figures are made", ""] + [f"- {a}" for a in rep.assumptions] + [""]
+        )
+    return "\n".join(out)
+
+
+def to_text(reports: list[ExamReport], profile: str) -> str:
+    lines = [f"certprep report — {profile}", ""]
+    for rep in reports:
+        r = rep.readiness
+        lines += [
+            rep.name,
+            "=" * len(rep.name),
+            f"Readiness ({rep.forecast_for}): {_pct(r.expected)} predicted "
+            f"({_pct(r.low)}–{_pct(r.high)}), pass mark {_pct(rep.pass_mark)}, "
+            f"chance of passing {_pct(r.pass_probability)}",
+            "",
+        ]
+        lines.append("Weak topics (expected points lost on exam day):")
+        for i, g in enumerate(rep.weak, 1):
+            lines.append(
+                f"  {i:2}. {g.key} [{g.section}] {g.score:.2f} pts — accuracy {_acc(g)}, memory {_pct(g.mean_r)}"
+            )
+            lines.append(f"      drill: {drill_command(rep.exam, g, topic=True)}")
+        lines += ["", "Sections:"]
+        for g in rep.sections:
+            lines.append(
+                f"  {rep.section_titles.get(g.key, g.key)[:48]:48} {_acc(g):34} memory {_pct(g.mean_r):>4} "
+                f"due {g.due:>4} predicted {_pct(g.predicted)}"
+            )
+        lines += ["", "History:"]
+        for a in rep.attempts:
+            res = "—" if a.passed is None else ("pass" if a.passed else "fail")
+            lines.append(
+                f"  {a.started_at.date()} {a.title[:40]:40} {_pct(a.score):>5} {res:5} "
+                f"{int(a.time_used_s // 60)} min"
+            )
+        if not rep.attempts:
+            lines.append("  no submitted attempts yet")
+        lines += ["", "Assumptions:"] + [f"  - {a}" for a in rep.assumptions] + [""]
+    return "\n".join(lines)
+
+
+def to_csv(reports: list[ExamReport], profile: str) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(
+        [
+            "exam",
+            "level",
+            "key",
+            "section",
+            "answered",
+            "right",
+            "accuracy",
+            "ci_low",
+            "ci_high",
+            "mean_retrievability",
+            "due",
+            "overdue",
+            "predicted_correctness",
+            "expected_points_lost",
+        ]
+    )
+    for rep in reports:
+        for level, groups in (("section", rep.sections), ("topic", rep.topics)):
+            for g in groups:
+                ci = g.interval
+                w.writerow(
+                    [
+                        rep.exam,
+                        level,
+                        g.key,
+                        g.section,
+                        g.answered,
+                        g.right,
+                        _r(g.accuracy),
+                        _r(ci[0]) if ci else "",
+                        _r(ci[1]) if ci else "",
+                        _r(g.mean_r),
+                        g.due,
+                        g.overdue,
+                        _r(g.predicted),
+                        _r(g.score, 3),
+                    ]
+                )
+    return buf.getvalue()
+
+
+def to_html(reports: list[ExamReport], profile: str) -> str:
+    """One self-contained page: inline CSS, inline SVG bars, no scripts, no network fetches."""
+    e = html.escape
+    parts = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>certprep report — {e(profile)}</title>",
+        "<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}"
+        "table{border-collapse:collapse;width:100%;margin:1rem 0}td,th{border-bottom:1px solid #ddd;padding:.3rem;"
+        "text-align:left;font-size:.9rem}.bar{fill:#3b7ddd}.lo{fill:#c0392b}code{font-size:.8rem}"
+        ".note{color:#555;font-size:.9rem}</style></head><body>",
+        f"<h1>certprep report — {e(profile)}</h1>",
+    ]
+    for rep in reports:
+        r = rep.readiness
+        parts.append(f"<h2>{e(rep.name)}</h2>")
+        parts.append(
+            f"<p>Readiness ({e(rep.forecast_for)}): predicted score <b>{_pct(r.expected)}</b> "
+            f"(95% interval {_pct(r.low)}–{_pct(r.high)}), pass mark {_pct(rep.pass_mark)}, "
+            f"chance of passing <b>{_pct(r.pass_probability)}</b>.</p>"
+        )
+        if rep.pass_note:
+            parts.append(f"<p class='note'>{e(rep.pass_note)}</p>")
+        parts.append(
+            "<h3>Weak topics</h3><table><tr><th>#</th><th>Topic</th><th>Section</th>"
+            "<th>Points lost</th><th>Accuracy</th><th>Memory</th><th>Drill</th></tr>"
+        )
+        for i, g in enumerate(rep.weak, 1):
+            parts.append(
+                f"<tr><td>{i}</td><td>{e(g.key)}</td><td>{e(g.section)}</td><td>{g.score:.2f}</td>"
+                f"<td>{e(_acc(g))}</td><td>{_pct(g.mean_r)}</td>"
+                f"<td><code>{e(drill_command(rep.exam, g, topic=True))}</code></td></tr>"
+            )
+        parts.append("</table><h3>Accuracy and memory by section</h3>")
+        height = 18 * len(rep.sections) + 10
+        svg = [
+            f"<svg width='100%' viewBox='0 0 600 {height}' role='img' aria-label='accuracy by section'>"
+        ]
+        for i, g in enumerate(rep.sections):
+            y = 5 + i * 18
+            acc = g.accuracy if g.accuracy is not None else 0
+            svg.append(f"<text x='0' y='{y + 12}' font-size='11'>{e(g.key)}</text>")
+            svg.append(
+                f"<rect class='{'lo' if acc < rep.pass_mark else 'bar'}' x='160' y='{y + 2}' "
+                f"width='{acc * 200:.1f}' height='7'/>"
+            )
+            svg.append(
+                f"<rect x='160' y='{y + 10}' width='{(g.mean_r or 0) * 200:.1f}' height='5' fill='#8e44ad'/>"
+            )
+            svg.append(
+                f"<text x='370' y='{y + 12}' font-size='11'>{e(_acc(g))}; memory {_pct(g.mean_r)}</text>"
+            )
+        svg.append("</svg>")
+        parts.append("".join(svg))
+        parts.append(
+            "<p class='note'>Blue/red: exam accuracy (red below the pass mark); purple: memory.</p>"
+        )
+        parts.append(
+            "<h3>History</h3><table><tr><th>Date</th><th>Attempt</th><th>Score</th><th>Result</th>"
+            "<th>Time</th></tr>"
+        )
+        for a in rep.attempts:
+            res = "—" if a.passed is None else ("pass" if a.passed else "fail")
+            parts.append(
+                f"<tr><td>{a.started_at.date()}</td><td>{e(a.title)}</td><td>{_pct(a.score)}</td>"
+                f"<td>{res}</td><td>{int(a.time_used_s // 60)} min</td></tr>"
+            )
+        parts.append("</table><h3>How these figures are made</h3><ul>")
+        parts += [f"<li>{e(a)}</li>" for a in rep.assumptions]
+        parts.append("</ul>")
+    parts.append("</body></html>\n")
+    return "".join(parts)
+
+
+RENDERERS = {"json": to_json, "md": to_markdown, "text": to_text, "csv": to_csv, "html": to_html}

@@ -1,0 +1,185 @@
+"""The report screen: readiness, weak topics with a drill action, sections, score trend."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Sparkline, Static
+
+from certprep.services.report import ExamReport, build_report, exams_with_items
+from certprep.services.services import Services
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{x:.0%}"
+
+
+def _bar(x: float | None, width: int = 20) -> Text:
+    if x is None:
+        return Text("·" * width, style="dim")
+    full = round(x * width)
+    return Text("█" * full + "░" * (width - full), style="green" if x >= 0.7 else "red")
+
+
+class ReportScreen(Screen[None]):
+    """What to study next, and am I ready?"""
+
+    DEFAULT_CSS = """
+    ReportScreen .title { padding: 1 2 0 2; text-style: bold; }
+    ReportScreen #readiness { padding: 0 2; height: auto; }
+    ReportScreen DataTable { height: auto; max-height: 14; margin: 0 2; }
+    ReportScreen Sparkline { height: 3; margin: 0 2; }
+    ReportScreen #assumptions { padding: 0 2; color: $text-muted; height: auto; }
+    """
+    BINDINGS = [
+        Binding("left,h", "prev_exam", "Prev exam"),
+        Binding("right,l", "next_exam", "Next exam"),
+        Binding("d", "drill", "Drill topic"),
+        Binding("escape,q", "back", "Back"),
+    ]
+
+    def __init__(self, services: Services, exam: str | None = None) -> None:
+        super().__init__()
+        self.services = services
+        self.exam = exam
+        self.exams: list[str] = []
+        self.report: ExamReport | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll():
+            yield Static("", id="readiness", markup=False)
+            yield Static(
+                "Weak topics — press d (or enter) to drill the highlighted one",
+                classes="title",
+                markup=False,
+            )
+            yield DataTable(id="weak", cursor_type="row")
+            yield Static(
+                "Sections: accuracy on exams and memory now", classes="title", markup=False
+            )
+            yield DataTable(id="sections", cursor_type="row")
+            yield Static("Score per attempt", classes="title", markup=False)
+            yield Sparkline([0], id="trend")
+            yield Static("", id="history", markup=False)
+            yield Static("", id="assumptions", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#weak", DataTable).add_columns(
+            "#", "Topic", "Section", "Points lost", "Accuracy", "Memory"
+        )
+        self.query_one("#sections", DataTable).add_columns(
+            "Section", "Qs", "Accuracy", "", "Memory", "", "Due", "Predicted"
+        )
+        self.load()
+
+    @work(thread=True, exclusive=True)
+    def load(self) -> None:
+        exams = exams_with_items(self.services)
+        exam = self.exam if self.exam in exams else (exams[0] if exams else None)
+        rep = build_report(self.services, exam) if exam else None
+        self.app.call_from_thread(self.show, exams, rep)
+
+    def show(self, exams: list[str], rep: ExamReport | None) -> None:
+        self.exams = exams
+        self.report = rep
+        ready = self.query_one("#readiness", Static)
+        if rep is None:
+            ready.update("No exam has items yet: import a bank first.")
+            return
+        self.exam = rep.exam
+        r = rep.readiness
+        t = Text()
+        t.append(rep.name, style="bold")
+        if len(exams) > 1:
+            t.append(f"   ({exams.index(rep.exam) + 1}/{len(exams)}, ← → for others)", style="dim")
+        t.append(f"\nReadiness ({rep.forecast_for}): predicted ")
+        t.append(_pct(r.expected), style="bold")
+        t.append(
+            f" (95% {_pct(r.low)}–{_pct(r.high)}), pass mark {_pct(rep.pass_mark)}, chance of passing "
+        )
+        t.append(
+            _pct(r.pass_probability),
+            style="bold green" if r.pass_probability >= 0.8 else "bold red",
+        )
+        if rep.pass_note:
+            t.append(f"\n{rep.pass_note}", style="italic")
+        ready.update(t)
+        weak = self.query_one("#weak", DataTable)
+        weak.clear()
+        for i, g in enumerate(rep.weak, 1):
+            acc = "no answers" if not g.answered else f"{_pct(g.accuracy)} of {g.answered}"
+            weak.add_row(
+                str(i), Text(g.key), g.section, f"{g.score:.2f}", acc, _pct(g.mean_r), key=g.key
+            )
+        secs = self.query_one("#sections", DataTable)
+        secs.clear()
+        for g in rep.sections:
+            acc = (
+                "—"
+                if not g.answered
+                else f"{_pct(g.accuracy)} of {g.answered}" + (" ⚠" if g.small_sample else "")
+            )
+            secs.add_row(
+                Text(rep.section_titles.get(g.key, g.key)[:40]),
+                f"{g.weight:.0f}",
+                acc,
+                _bar(g.accuracy, 12),
+                _pct(g.mean_r),
+                _bar(g.mean_r, 12),
+                str(g.due),
+                _pct(g.predicted),
+                key=g.key,
+            )
+        scores = [a.score or 0.0 for a in rep.attempts]
+        self.query_one("#trend", Sparkline).data = scores or [0]
+        hist = Text()
+        for a in rep.attempts[-5:]:
+            res = "pass" if a.passed else "fail"
+            hist.append(f"{a.started_at.astimezone().date()}  {_pct(a.score):>4} {res}  ")
+            hist.append(a.title)
+            hist.append("\n")
+        self.query_one("#history", Static).update(
+            hist or Text("No submitted attempts yet.", style="dim")
+        )
+        self.query_one("#assumptions", Static).update(
+            Text("How these figures are made:\n" + "\n".join(f"• {a}" for a in rep.assumptions))
+        )
+
+    def _switch(self, step: int) -> None:
+        if len(self.exams) > 1 and self.exam in self.exams:
+            self.exam = self.exams[(self.exams.index(self.exam) + step) % len(self.exams)]
+            self.load()
+
+    def action_prev_exam(self) -> None:
+        self._switch(-1)
+
+    def action_next_exam(self) -> None:
+        self._switch(1)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id == "weak":
+            self.action_drill()
+
+    def action_drill(self) -> None:
+        """Start a review filtered to the highlighted weak topic."""
+        table = self.query_one("#weak", DataTable)
+        if self.report is None or table.row_count == 0:
+            return
+        topic = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        from certprep.services.review import ReviewFilter
+        from certprep.tui.screens.review import ReviewScreen
+
+        self.app.push_screen(
+            ReviewScreen(
+                self.services, ReviewFilter(exam=self.report.exam, topic=topic), extra_new=50
+            )
+        )
+
+    def action_back(self) -> None:
+        self.dismiss(None)

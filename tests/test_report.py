@@ -1,0 +1,204 @@
+"""The report from a database with reviews and attempts: CLI formats, golden files, screen."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from certprep.cli import app
+from certprep.services import Services
+from certprep.services.report import build_report
+from certprep.services.report_format import to_json, to_markdown
+from certprep.store.engine import writing
+from certprep.store.tables import CARD, EXAM_ANSWER, EXAM_ATTEMPT
+
+from .conftest import DATA
+
+GOLDEN = DATA / "golden"
+runner = CliRunner()
+
+
+def seed_history(services: Services, clock) -> None:
+    lid = services.learner_id
+    now = clock()
+    bp = services.blueprint("cpc").model_dump(mode="json")
+    with writing(services.engine) as conn:
+        conn.execute(
+            sa.insert(CARD),
+            [
+                {
+                    "learner_id": lid,
+                    "item_id": "sample-001",
+                    "state": 2,
+                    "stability": 10.0,
+                    "difficulty": 5.0,
+                    "due": now + timedelta(days=5),
+                    "last_review": now - timedelta(days=5),
+                    "reps": 3,
+                },
+                {
+                    "learner_id": lid,
+                    "item_id": "sample-002",
+                    "state": 2,
+                    "stability": 2.0,
+                    "difficulty": 7.0,
+                    "due": now - timedelta(days=2),
+                    "last_review": now - timedelta(days=6),
+                    "reps": 2,
+                },
+            ],
+        )
+        for n, (right_001, right_002) in enumerate([(True, False), (True, True)], 1):
+            conn.execute(
+                sa.insert(EXAM_ATTEMPT).values(
+                    id=n,
+                    learner_id=lid,
+                    blueprint_key="cpc",
+                    blueprint=bp,
+                    title=f"CPC practice {n}",
+                    seed=n,
+                    mode="timed",
+                    status="submitted",
+                    started_at=now - timedelta(days=10 - n),
+                    time_limit_s=14400,
+                    time_used_s=600.0 * n,
+                )
+            )
+            conn.execute(
+                sa.insert(EXAM_ANSWER),
+                [
+                    {
+                        "attempt_id": n,
+                        "position": 0,
+                        "item_id": "sample-001",
+                        "section": "icd10cm",
+                        "choice_order": ["a", "b", "c", "d"],
+                        "response": ["a"],
+                        "struck": [],
+                        "correct": right_001,
+                        "answered_at": now - timedelta(days=10 - n),
+                    },
+                    {
+                        "attempt_id": n,
+                        "position": 1,
+                        "item_id": "sample-002",
+                        "section": "icd10cm",
+                        "choice_order": [],
+                        "response": ["I10"],
+                        "struck": [],
+                        "correct": right_002,
+                        "answered_at": now - timedelta(days=10 - n),
+                    },
+                    {
+                        "attempt_id": n,
+                        "position": 2,
+                        "item_id": "sample-004",
+                        "section": "compliance",
+                        "choice_order": ["a", "b", "c", "d"],
+                        "response": ["c"],
+                        "struck": [],
+                        "correct": False,
+                        "answered_at": now - timedelta(days=10 - n),
+                    },
+                ],
+            )
+
+
+def _golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN") or not path.exists():
+        path.write_text(text)
+    assert text == path.read_text()
+
+
+def test_report_figures_from_a_seeded_history(sample_services: Services, clock) -> None:
+    seed_history(sample_services, clock)
+    rep = build_report(sample_services, "cpc")
+    icd = next(g for g in rep.sections if g.key == "icd10cm")
+    assert (icd.answered, icd.right) == (4, 3) and icd.trend == [0.5, 1.0]
+    assert icd.due == 1 and icd.overdue == 1 and icd.studied == 2
+    comp = next(g for g in rep.sections if g.key == "compliance")
+    assert comp.accuracy == 0.0 and comp.small_sample
+    assert [a.score for a in rep.attempts] == [1 / 3, 2 / 3]
+    assert rep.weak[0].section in {"compliance", "coding_guidelines", "icd10cm", "terminology"}
+
+
+def test_golden_markdown_and_json(sample_services: Services, clock) -> None:
+    seed_history(sample_services, clock)
+    reps = [build_report(sample_services, "cpc")]
+    _golden("report.md", to_markdown(reps, "tester"))
+    _golden("report.json", to_json(reps, "tester"))
+    data = json.loads(to_json(reps, "tester"))
+    assert data["schema"] == "certprep-report/1"
+    assert {"readiness", "sections", "weak_topics", "topics", "attempts", "assumptions"} <= set(
+        data["exams"][0]
+    )
+
+
+def test_cli_writes_every_format(
+    sample_services: Services, clock, db_path: Path, tmp_path: Path
+) -> None:
+    seed_history(sample_services, clock)
+    for fmt in ("text", "md", "html", "json", "csv"):
+        out = tmp_path / f"r.{fmt}"
+        result = runner.invoke(
+            app,
+            [
+                "--db",
+                str(db_path),
+                "--profile",
+                "tester",
+                "report",
+                "--exam",
+                "cpc",
+                "--format",
+                fmt,
+                "-o",
+                str(out),
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        assert out.stat().st_size > 200
+    page = (tmp_path / "r.html").read_text()
+    assert "<script" not in page and "http://" not in page and "https://" not in page
+    assert "CPC practice 2" in page
+    bad = runner.invoke(app, ["--db", str(db_path), "report", "--format", "pdf"])
+    assert bad.exit_code == 2 and "--format" in bad.output
+
+
+async def test_report_screen_shows_readiness_and_drills_a_topic(
+    sample_services: Services, clock
+) -> None:
+    from textual.widgets import DataTable, Static
+
+    from certprep.tui.app import make_app
+    from certprep.tui.screens.report import ReportScreen
+    from certprep.tui.screens.review import ReviewScreen
+
+    seed_history(sample_services, clock)
+    app = make_app(sample_services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press("t")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, ReportScreen)
+        ready = str(app.screen.query_one("#readiness", Static).render())
+        assert "Readiness (today): predicted 30%" in ready and "chance of passing 0%" in ready
+        weak = app.screen.query_one("#weak", DataTable)
+        assert weak.row_count == 6
+        assert "CPC practice 2" in str(app.screen.query_one("#history", Static).render())
+        weak.move_cursor(row=1)  # hipaa
+        await pilot.press("d")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+        assert app.screen.filt.topic == "hipaa"
+        assert "HIPAA" in str(app.screen.query_one("#question", Static).render())
