@@ -95,3 +95,10 @@ def test_banks_check_reports_a_broken_file(tmp_path) -> None:
     result = runner.invoke(app, ["banks", "check", str(bad)])
     assert result.exit_code == 2
     assert "I10.99" in result.output and "sample-002" in result.output
+
+
+def test_shipped_banks_pass_the_linter() -> None:
+    from certprep.banks.lint import bundled_banks_dir, lint_paths
+
+    problems = lint_paths([bundled_banks_dir()])
+    assert problems == [], "\n".join(map(str, problems[:20]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+import os
 from pathlib import Path
 from typing import Any
 
@@ -97,7 +98,8 @@ class Services:
         self.engine = engine
         self.profile = profile
         self.clock = clock
-        self.banks_dir = banks_dir or bundled_banks_dir()
+        env_dir = os.environ.get("CERTPREP_BANKS_DIR")
+        self.banks_dir = banks_dir or (Path(env_dir) if env_dir else bundled_banks_dir())
         self._learner_id: int | None = None
         self._settings: dict[str, Any] | None = None
         self._blueprints: dict[str, Blueprint] | None = None
