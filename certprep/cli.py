@@ -83,20 +83,9 @@ def guard(fn: Callable[[], T]) -> T:
     except SchemaError as exc:
         fail(f"certprep: {exc}")
     except OperationalError as exc:
+        from certprep.services.errors import database_message
+
         fail(f"certprep: the database cannot be used: {database_message(exc)}")
-
-
-def database_message(exc: Exception) -> str:
-    text = str(getattr(exc, "orig", exc))
-    if "disk is full" in text or "disk I/O" in text:
-        return "the disk is full or failing; free some space and try again (nothing was saved)."
-    if "readonly" in text or "read-only" in text:
-        return "the database file is read-only; check its permissions or pass --db."
-    if "unable to open" in text:
-        return "cannot open the database file; check the path given with --db."
-    if "locked" in text:
-        return "another certprep is holding the database; try again in a moment."
-    return text
 
 
 def load_banks_with_progress(services: Services) -> None:
@@ -167,10 +156,21 @@ def main_callback(
 
 
 def run_tui(start: str = "home", **options: object) -> None:
-    services = state.services(load_banks=False)
     from certprep.tui.app import make_app
 
-    make_app(services, start=start, options=options).run()
+    if start == "home" and state._services is None:
+        # paint the home screen first; the database opens (and migrates) in a worker
+        from certprep.services import open_services
+
+        db, profile = state.db, state.profile
+        app = make_app(
+            lambda: open_services(db, profile), profile=profile, start=start, options=options
+        )
+    else:
+        app = make_app(state.services(load_banks=False), start=start, options=options)
+    app.run()
+    if app.return_code:
+        raise typer.Exit(app.return_code)
 
 
 @app.command()

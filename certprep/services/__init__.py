@@ -23,7 +23,16 @@ def open_services(
     engine = make_engine(url)
     path = sqlite_path(engine)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            from certprep.core.problems import InputError
+
+            raise InputError(
+                f"cannot create the folder for the database: {exc.strerror or exc}; "
+                "pass --db with a writable path",
+                str(path.parent),
+            ) from None
     ensure_schema(engine)
     kwargs = {"clock": clock} if clock else {}
     return Services(engine, profile, banks_dir=banks_dir, **kwargs)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+import threading
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from certprep.services import Services
+if TYPE_CHECKING:  # the database layer is imported off the path to the first frame
+    from certprep.services import Services
 
 
 class CertprepApp(App[None]):
@@ -23,18 +25,39 @@ class CertprepApp(App[None]):
     ]
 
     def __init__(
-        self, services: Services, *, start: str = "home", options: dict[str, Any] | None = None
+        self,
+        services: Services | Callable[[], Services],
+        *,
+        profile: str | None = None,
+        start: str = "home",
+        options: dict[str, Any] | None = None,
     ):
         super().__init__()
-        self.services = services
+        self._services: Services | None = None
+        self._factory: Callable[[], Services] | None = None
+        if hasattr(services, "engine"):
+            self._services = services  # type: ignore[assignment]
+        else:
+            self._factory = services
+        self._lock = threading.Lock()
+        self.profile = profile or (self._services.profile if self._services else "default")
         self.start = start
         self.options = options or {}
+
+    @property
+    def services(self) -> Services:
+        """The use cases; opened (migrated, in a worker) on first use when given a factory."""
+        with self._lock:
+            if self._services is None:
+                assert self._factory is not None
+                self._services = self._factory()
+            return self._services
 
     def on_mount(self) -> None:
         from certprep.tui.screens.home import HomeScreen
 
-        self.sub_title = f"profile: {self.services.profile}"
-        self.push_screen(HomeScreen(self.services))
+        self.sub_title = f"profile: {self.profile}"
+        self.push_screen(HomeScreen())
         if self.start == "review":
             from certprep.services.review import ReviewFilter
             from certprep.tui.screens.review import ReviewScreen
@@ -55,7 +78,12 @@ class CertprepApp(App[None]):
 
 
 def make_app(
-    services: Services, *, start: str = "home", options: dict[str, Any] | None = None
+    services: Services | Callable[[], Services],
+    *,
+    profile: str | None = None,
+    start: str = "home",
+    options: dict[str, Any] | None = None,
 ) -> CertprepApp:
-    """The app factory the CLI and the tests share."""
-    return CertprepApp(services, start=start, options=options)
+    """The app factory the CLI and the tests share: a Services object, or a function that opens
+    one (then the home screen paints first and the database opens in a worker)."""
+    return CertprepApp(services, profile=profile, start=start, options=options)

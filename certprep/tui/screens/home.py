@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -10,8 +12,9 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 
-from certprep.services import Services
-from certprep.services.services import HomeSummary
+if TYPE_CHECKING:  # imported lazily: the home screen paints before the database opens
+    from certprep.services import Services
+    from certprep.services.services import HomeSummary
 
 
 def _exam_day(exam_date: str | None, days_left: int | None) -> str:
@@ -47,10 +50,13 @@ class HomeScreen(Screen[None]):
         Binding("q", "app.quit", "Quit"),
     ]
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.services = services
         self.summary: HomeSummary | None = None
+
+    @property
+    def services(self) -> Services:
+        return self.app.services  # type: ignore[attr-defined, no-any-return]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -78,8 +84,18 @@ class HomeScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="home")
     def load(self) -> None:
-        """Load the shipped banks the first time (with a progress bar), then count."""
-        pending = self.services.pending_bundled_banks()
+        """Open the database, load the shipped banks the first time (progress bar), then count."""
+        try:
+            services = self.services
+        except Exception as exc:
+            from certprep.tui.errors import describe_open_error
+
+            message = describe_open_error(exc)
+            if message is None:
+                raise
+            self.app.call_from_thread(self.app.exit, None, 2, message)
+            return
+        pending = services.pending_bundled_banks()
         if pending:
             self.app.call_from_thread(self._show_loading, len(pending))
             self.services.load_bundled_banks(
