@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
 
 def describe_open_error(exc: BaseException) -> str | None:
     """A message for a database that cannot be opened, or None when it is a bug."""
@@ -19,3 +25,21 @@ def describe_open_error(exc: BaseException) -> str | None:
 
         return f"certprep: the database cannot be used: {database_message(exc)}"
     return None
+
+
+def safely(method: Callable[..., T]) -> Callable[..., T | None]:
+    """For screen actions that write: a database that cannot be written (disk full, read-only,
+    locked) becomes a notification saying nothing was saved, not a crash."""
+
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> T | None:
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as exc:
+            message = describe_open_error(exc)
+            if message is None:
+                raise
+            self.notify(f"{message}\nNothing was saved.", severity="error", timeout=10)
+            return None
+
+    return wrapper

@@ -14,6 +14,7 @@ from certprep.core.models import ItemKind, split_codes
 from certprep.core.scheduling import STATE_NAMES, Rating
 from certprep.services.review import ReviewFilter, ReviewSession, StudyCard
 from certprep.services.services import Services
+from certprep.tui.errors import safely
 from certprep.tui.widgets.item_view import feedback_text, item_text
 
 LETTERS = "abcdef"
@@ -302,6 +303,7 @@ class ReviewScreen(Screen[None]):
         ):
             self.answer(sorted(self.selected))
 
+    @safely
     def rate(self, rating: Rating) -> None:
         assert self.session is not None and self.current is not None
         result = self.session.rate(self.current, rating)
@@ -318,6 +320,7 @@ class ReviewScreen(Screen[None]):
         self.next()
 
     # -- other keys ------------------------------------------------------------------------
+    @safely
     def action_undo(self) -> None:
         if self.session is None or not self.session.can_undo():
             self.notify("Nothing to undo.")
@@ -326,12 +329,14 @@ class ReviewScreen(Screen[None]):
         self.query_one("#notice", Static).update(Text("Undone: the last answer was taken back."))
         self.next(card)
 
+    @safely
     def action_suspend(self) -> None:
         if self.session and self.current:
             self.session.suspend(self.current)
             self.query_one("#notice", Static).update(Text("Card suspended."))
             self.next()
 
+    @safely
     def action_bury(self) -> None:
         if self.session and self.current:
             n = self.session.bury(self.current)
@@ -340,12 +345,14 @@ class ReviewScreen(Screen[None]):
             )
             self.next()
 
+    @safely
     def action_flag(self) -> None:
         if self.session and self.current:
             on_ = self.session.toggle_flag(self.current)
             self.notify("Flagged." if on_ else "Flag removed.")
             self._render_counts()
 
+    @safely
     def action_mark(self) -> None:
         if self.session and self.current:
             on_ = self.session.toggle_mark(self.current)

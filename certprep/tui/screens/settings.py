@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from certprep.services.services import Services
+from certprep.tui.errors import safely
 
 
 class SettingsScreen(ModalScreen[bool]):
@@ -64,6 +65,7 @@ class SettingsScreen(ModalScreen[bool]):
     def _value(self, wid: str) -> str:
         return self.query_one(f"#{wid}", Input).value.strip()
 
+    @safely
     def action_save(self) -> None:
         errors: list[str] = []
         changes: dict[str, object] = {}
