@@ -68,7 +68,7 @@ def test_two_reviewers_and_an_importer_at_once(services: Services, db_path, tmp_
         ),
     ]
     outs = [p.communicate(timeout=240) for p in procs]
-    for p, (out, err) in zip(procs, outs, strict=True):
+    for p, (_out, err) in zip(procs, outs, strict=True):
         assert p.returncode == 0, err
         assert "locked" not in err
     assert [o.strip() for o, _ in outs] == ["150", "150", "3000"]
