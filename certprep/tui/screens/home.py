@@ -184,7 +184,9 @@ class HomeScreen(Screen[None]):
         self._not_yet("Resuming an exam")
 
     def action_import_bank(self) -> None:
-        self._not_yet("Importing from the home screen")
+        from certprep.tui.screens.import_bank import ImportScreen
+
+        self.app.push_screen(ImportScreen(self.services))
 
     def action_report(self) -> None:
         from certprep.tui.screens.report import ReportScreen

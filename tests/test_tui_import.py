@@ -1,0 +1,66 @@
+"""The import screen: path, preview with problems or the first items, confirm."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, Static
+
+from certprep.banks.native import dump_bank
+from certprep.services import Services
+from certprep.tui.app import make_app
+from certprep.tui.screens.home import HomeScreen
+from certprep.tui.screens.import_bank import ImportScreen
+
+from .conftest import DATA, make_bank
+
+
+async def _open(app, pilot) -> None:
+    await app.workers.wait_for_complete()
+    await pilot.press("i")
+    await pilot.pause()
+    assert isinstance(app.screen, ImportScreen)
+
+
+async def _preview(app, pilot, path) -> str:
+    app.screen.query_one("#path", Input).value = str(path)
+    app.screen.query_one("#path", Input).focus()
+    await pilot.press("enter")
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    return str(app.screen.query_one("#preview", Static).render())
+
+
+async def test_preview_then_import(services: Services, tmp_path) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text(dump_bank(make_bank(12, name="mine")))
+    app = make_app(services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _open(app, pilot)
+        text = await _preview(app, pilot, path)
+        assert (
+            "format native" in text and "12 items" in text and "Question 0 of the mine bank" in text
+        )
+        assert services.stats()["items"] == 0  # a preview writes nothing
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "12 added" in str(app.screen.query_one("#preview", Static).render())
+        await pilot.press("escape")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        assert isinstance(app.screen, HomeScreen)
+    assert services.stats()["items"] == 12
+
+
+async def test_problems_are_listed_and_nothing_written(services: Services, tmp_path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text((DATA / "sample_bank.yaml").read_text().replace("codes: [I10]", "codes: []"))
+    app = make_app(services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _open(app, pilot)
+        text = await _preview(app, pilot, bad)
+        assert "Cannot import this file" in text and "sample-002" in text
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    assert services.stats()["items"] == 0
