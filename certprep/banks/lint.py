@@ -69,7 +69,10 @@ def lint_item(item: Item, blueprints: dict[str, Blueprint]) -> list[str]:
             elif not entry.reportable and where.split(" (")[0] in correct and not about_headers:
                 out.append(f"{where}: {token} is a header, not reportable, yet the key reports it")
         elif "icd10pcs" in where and codes.icd10pcs(token) is None:
-            out.append(f"{where}: {token} is not a valid ICD-10-PCS code")
+            out.append(
+                f"{where}: {token} is not a valid ICD-10-PCS code in the shipped table "
+                "(medical-surgical and obstetrics sections)"
+            )
     if item.kind is ItemKind.CODE:
         for option in [item.codes, *item.alternatives]:
             for code in option:
@@ -90,7 +93,10 @@ def _check_answer_code(code: str) -> list[str]:
         return []
     if len(raw) == 7 and codes.ICD10PCS_SHAPE_RE.match(raw):
         if codes.icd10pcs(raw) is None:
-            return [f"code answer {code}: not a valid ICD-10-PCS code"]
+            return [
+                f"code answer {code}: not a valid ICD-10-PCS code in the shipped table "
+                "(medical-surgical and obstetrics sections)"
+            ]
         return []
     if codes.is_cpt_shape(base) or codes.is_hcpcs_shape(base):
         return []
