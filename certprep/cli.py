@@ -403,9 +403,51 @@ def banks_remove(
 
 
 @banks_app.command("build-codesets")
-def banks_build_codesets() -> None:
-    """Generate ICD-10-CM and ICD-10-PCS practice items from the official tables."""
-    not_available("code-set item generation")
+def banks_build_codesets(
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder for the generated banks (default: under the data dir)."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Same seed, same items.")] = 2026,
+    sample: Annotated[
+        int | None, typer.Option(min=1, help="At most N items per family (a quick run).")
+    ] = None,
+    no_import: Annotated[
+        bool, typer.Option("--no-import", help="Only write the bank files.")
+    ] = False,
+) -> None:
+    """Generate ICD-10-CM and ICD-10-PCS practice items from the official tables, and import them."""
+    from certprep.banks.codesets import build_codesets
+    from certprep.services.settings import data_dir
+
+    folder = out or data_dir() / "codesets"
+    folder.mkdir(parents=True, exist_ok=True)
+    if sys.stderr.isatty():
+        from rich.progress import Progress
+
+        with Progress(transient=True, console=_stderr_console()) as bar:
+            task = bar.add_task("Generating items", total=None)
+            paths = guard(
+                lambda: build_codesets(
+                    folder,
+                    seed=seed,
+                    sample=sample,
+                    progress=lambda step, total, what: bar.update(
+                        task, completed=step, total=total, description=what
+                    ),
+                )
+            )
+    else:
+        paths = guard(lambda: build_codesets(folder, seed=seed, sample=sample))
+    for p in paths:
+        typer.echo(f"wrote {p}")
+    if no_import:
+        return
+    services = state.services()
+    for summary in guard(
+        lambda: _import_with_progress(services, list(paths), on_duplicate="update")
+    ):
+        typer.echo(summary.line())
 
 
 @banks_app.command("schema")

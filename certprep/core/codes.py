@@ -81,7 +81,9 @@ def codes_in_text(text: str) -> dict[str, list[str]]:
     letter first and digits after), a PCS code is 7 characters mixing digits and letters.
     """
     found: dict[str, list[str]] = {"icd10cm": [], "icd10pcs": [], "cpt": [], "hcpcs": []}
-    for token in _TOKEN_RE.findall(text):
+    for m in _TOKEN_RE.finditer(text):
+        token = m.group(1)
+        hyphenated = text[m.end() : m.end() + 1] == "-"  # "CACNA1A-related" is a gene, not a code
         if "." in token and ICD10CM_SHAPE_RE.match(token):
             found["icd10cm"].append(token)
         elif CPT_RE.match(token):
@@ -89,7 +91,8 @@ def codes_in_text(text: str) -> dict[str, list[str]]:
         elif HCPCS_RE.match(token):
             found["hcpcs"].append(token)
         elif (
-            len(token) == 7
+            not hyphenated
+            and len(token) == 7
             and ICD10PCS_SHAPE_RE.match(token)
             and any(c.isdigit() for c in token)
             and any(c.isalpha() for c in token)
