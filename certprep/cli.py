@@ -208,7 +208,18 @@ def exam(
     questions: Annotated[Optional[int], typer.Option(help="A shorter form of N questions.")] = None,  # noqa: UP045
 ) -> None:
     """Start a timed mock exam, or `certprep exam resume`."""
-    not_available("mock exams")
+    from certprep.services.exams import ExamService, start_from_cli
+
+    services = state.services()
+    if blueprint == "resume":
+        attempt_id = guard(lambda: ExamService(services).in_progress())
+        if attempt_id is None:
+            fail("certprep: no exam in progress; start one with `certprep exam cpc`")
+    else:
+        attempt_id = guard(
+            lambda: start_from_cli(services, blueprint, seed, untimed, sections, questions)
+        )
+    run_tui("exam", attempt_id=attempt_id)
 
 
 @app.command("import")
@@ -360,6 +371,28 @@ def stats(
         f"{c['relearning']} relearning; {c['due_now']} due now; {c['suspended']} suspended"
     )
     typer.echo(f"{data['reviews']} reviews, {data['attempts']} exam attempts")
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (keep 127.0.0.1 unless behind a proxy).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve certprep in a web browser (textual-serve): one app per browser tab."""
+    import shlex
+
+    try:
+        from textual_serve.server import Server
+    except ImportError:
+        fail("certprep serve needs the web extra: pip install 'certprep[web]'", EXIT_NOT_AVAILABLE)
+    state.services()  # migrate and load the banks once, before the first browser connects
+    parts = [sys.executable, "-m", "certprep", "--profile", state.profile]
+    if state.db:
+        parts += ["--db", state.db]
+    typer.echo(f"certprep in the browser: http://{host}:{port}/  (ctrl+c stops)", err=True)
+    Server(shlex.join(parts), host=host, port=port, title="certprep").serve()
 
 
 # -- banks ---------------------------------------------------------------------------------

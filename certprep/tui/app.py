@@ -58,6 +58,10 @@ class CertprepApp(App[None]):
 
         self.sub_title = f"profile: {self.profile}"
         self.push_screen(HomeScreen())
+        if self.start == "exam":
+            from certprep.tui.screens.exam import ExamScreen
+
+            self.push_screen(ExamScreen(self.services, int(self.options["attempt_id"])))
         if self.start == "review":
             from certprep.services.review import ReviewFilter
             from certprep.tui.screens.review import ReviewScreen

@@ -23,9 +23,10 @@ Review
   e / escape  end the session
 
 Exam
-  a–f / 1–6  choose        x then a letter  strike a choice out
+  a–e / 1–6  choose (6 for a sixth choice: f flags)   x then a letter  strike a choice out
   n / p / arrows  next / previous          f  flag      g  question navigator
-  ctrl+s  submit (you see unanswered and flagged counts first)
+  z  pause (untimed and tutor modes only)  ctrl+s  submit (unanswered and flagged counts first)
+  Results: r  walk through every question   w  only the wrong ones   f  only flagged   a  all
 
 How your reviews are scheduled
   Every question is a card scheduled by FSRS, a model of memory. After each answer FSRS

@@ -168,9 +168,6 @@ class HomeScreen(Screen[None]):
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return str(key) if key is not None else None
 
-    def _not_yet(self, what: str) -> None:
-        self.notify(f"{what} is not available yet in this version.", severity="warning")
-
     def action_review(self) -> None:
         from certprep.services.review import ReviewFilter
         from certprep.tui.screens.review import ReviewScreen
@@ -178,10 +175,40 @@ class HomeScreen(Screen[None]):
         self.app.push_screen(ReviewScreen(self.services, ReviewFilter(exam=self._selected_exam())))
 
     def action_exam(self) -> None:
-        self._not_yet("Mock exams")
+        from certprep.tui.screens.exam import ExamScreen
+        from certprep.tui.screens.exam_start import ExamStartScreen
+
+        def started(attempt_id: int | None) -> None:
+            if attempt_id is not None:
+                self.app.push_screen(ExamScreen(self.services, attempt_id))
+
+        self.app.push_screen(ExamStartScreen(self.services, exam=self._selected_exam()), started)
 
     def action_resume(self) -> None:
-        self._not_yet("Resuming an exam")
+        from certprep.services.exams import ExamService
+        from certprep.tui.screens.exam import ExamScreen
+
+        attempt_id = ExamService(self.services).in_progress()
+        if attempt_id is None:
+            self.notify("No exam is in progress: press e to start one.")
+            return
+        self.app.push_screen(ExamScreen(self.services, attempt_id))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on an attempt opens its results (or the exam, if it is still going)."""
+        if event.data_table.id != "attempts" or event.row_key.value is None:
+            return
+        from certprep.tui.screens.exam import ExamScreen
+        from certprep.tui.screens.exam_results import ExamResultsScreen
+
+        attempt_id = int(event.row_key.value)
+        line = next(
+            (a for a in (self.summary.attempts if self.summary else []) if a.id == attempt_id), None
+        )
+        if line is not None and line.status == "in_progress":
+            self.app.push_screen(ExamScreen(self.services, attempt_id))
+        else:
+            self.app.push_screen(ExamResultsScreen(self.services, attempt_id))
 
     def action_import_bank(self) -> None:
         from certprep.tui.screens.import_bank import ImportScreen

@@ -1,0 +1,512 @@
+"""The exam screen: one question at a time, the countdown, strike-outs, flags, the navigator.
+
+Every change is committed through ExamService before the screen shows it as done; the clock is
+read from ``services.clock`` so a fake clock can drive the warnings and the auto-submit.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, Static
+
+from certprep.core.models import ItemKind, split_codes
+from certprep.core.scoring import format_duration
+from certprep.services.exams import ExamClosed, ExamQuestion, ExamService, ExamView
+from certprep.services.services import Services
+from certprep.tui.screens.confirm_submit import ConfirmSubmitScreen
+from certprep.tui.screens.exam_navigator import Cell, ExamNavigatorScreen
+from certprep.tui.widgets.item_view import feedback_text, item_text
+
+LETTERS = "abcdef"
+CHOICE_KINDS = (ItemKind.SINGLE, ItemKind.MULTIPLE, ItemKind.TRUE_FALSE)
+
+
+class ExamBody(VerticalScroll, can_focus=False):
+    """The question; not focusable, so letter and arrow keys reach the screen."""
+
+
+class ExamScreen(Screen[None]):
+    """Sitting (or resuming) one exam attempt."""
+
+    TICK_EVERY_S = 5.0  # commit the time used at least this often while the screen is open
+    AUTO_FOCUS = ""  # focus is ours: the code box on code items, nothing otherwise
+
+    DEFAULT_CSS = """
+    ExamScreen #bar { height: 1; padding: 0 1; background: $boost; }
+    ExamScreen #status { width: 1fr; }
+    ExamScreen #clock { width: auto; min-width: 18; text-align: right; text-style: bold; }
+    ExamScreen #clock.low { color: $error; }
+    ExamScreen #submit { min-width: 10; height: 1; border: none; margin-left: 2; }
+    ExamScreen #notice { height: auto; padding: 0 2; color: $warning; }
+    ExamScreen ExamBody { padding: 1 2; }
+    ExamScreen #feedback { padding: 1 0 0 0; }
+    ExamScreen #code { margin: 0 2; }
+    ExamScreen #code.hidden { display: none; }
+    ExamScreen #hint { height: auto; padding: 0 2; background: $boost; }
+    """
+    BINDINGS = [
+        Binding("n,right", "next", "Next"),
+        Binding("p,left", "previous", "Previous"),
+        Binding("f", "flag", "Flag"),
+        Binding("x", "strike", "Strike out"),
+        Binding("g", "navigator", "Navigator"),
+        Binding("z", "pause", "Pause"),
+        Binding("up", "scroll(-1)", "Scroll up", show=False),
+        Binding("down", "scroll(1)", "Scroll down", show=False),
+        Binding("ctrl+s", "submit", "Submit", priority=True),
+        Binding("escape", "leave", "Leave"),
+    ]
+
+    def __init__(self, services: Services, attempt_id: int) -> None:
+        super().__init__()
+        self.services = services
+        self.attempt_id = attempt_id
+        self.exams = ExamService(services)
+        self.view: ExamView | None = None
+        self.position = 0
+        self.strike_mode = False
+        self.pending: set[str] = set()  # tutor mode: a multiple-response selection not yet checked
+        self.warned: set[int] = set()
+        self.last_tick = services.clock()
+        self.remaining_s: float | None = None
+        self.done = False
+
+    # -- layout ----------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="bar"):
+            yield Static("", id="status", markup=False)
+            yield Static("", id="clock", markup=False)
+            submit = Button("Submit", id="submit", variant="warning")
+            submit.can_focus = False
+            yield submit
+        yield Static("", id="notice", markup=False)
+        with ExamBody(id="body"):
+            yield Static("", id="question", markup=False)
+            yield Static("", id="feedback", markup=False)
+        yield Input(
+            placeholder="Type the code(s), separated by commas; enter saves, escape leaves the box",
+            id="code",
+            classes="hidden",
+        )
+        yield Static("", id="hint", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        view = self.exams.load(self.attempt_id)
+        self.view = view
+        self.title = view.title
+        if view.status != "in_progress":
+            self.call_after_refresh(self._show_results)
+            return
+        if view.paused and view.mode != "timed":
+            self.exams.unpause(self.attempt_id)  # back at the screen: the clock runs again
+            view.paused = False
+        self.position = view.position
+        self.remaining_s = self.exams.tick(self.attempt_id)  # a crash's absence is spent now
+        self.last_tick = self.services.clock()
+        if self.remaining_s is not None:
+            # warnings already behind us are not shown again on resume
+            self.warned = {w for w in view.blueprint.warnings_minutes if self.remaining_s <= w * 60}
+            if self.remaining_s <= 0:
+                self.call_after_refresh(self.submit_now, True)
+                return
+        self.show_question()
+        self.refresh_bindings()
+        self.set_interval(1.0, self.refresh_clock)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Pause is offered only where the mode allows it."""
+        return not (action == "pause" and (self.view is None or self.view.mode == "timed"))
+
+    # -- the clock -------------------------------------------------------------------------
+    def refresh_clock(self) -> None:
+        """Once a second: update the countdown, commit time now and then, warn, auto-submit."""
+        if self.done or self.view is None:
+            return
+        now = self.services.clock()
+        if (now - self.last_tick).total_seconds() >= self.TICK_EVERY_S:
+            self.remaining_s = self.exams.tick(self.attempt_id)
+            self.last_tick = now
+        else:
+            self.remaining_s = self.exams.remaining(self.attempt_id)
+        self._render_clock()
+        if self.remaining_s is None:
+            return
+        crossed = [
+            w
+            for w in self.view.blueprint.warnings_minutes
+            if w not in self.warned and self.remaining_s <= w * 60
+        ]
+        if crossed and self.remaining_s > 0:
+            self.warned.update(crossed)
+            w = min(crossed)
+            text = f"{w} minute{'s' if w != 1 else ''} left."
+            self._notice(text)
+            self.notify(text, severity="warning", timeout=10)
+        if self.remaining_s <= 0:
+            self.submit_now(True)
+
+    def _render_clock(self) -> None:
+        assert self.view is not None
+        clock = self.query_one("#clock", Static)
+        if self.remaining_s is None:
+            used = self.exams.time_used(self.attempt_id)
+            label = "paused" if self.view.paused else f"time {format_duration(used)}"
+            clock.update(Text(label))
+            self.sub_title = label
+            return
+        text = f"⏱ {format_duration(self.remaining_s)} left"
+        clock.update(Text(text))
+        clock.set_class(self.remaining_s <= 5 * 60, "low")
+        self.sub_title = text
+
+    # -- showing ---------------------------------------------------------------------------
+    @property
+    def question(self) -> ExamQuestion:
+        assert self.view is not None
+        return self.view.questions[self.position]
+
+    def show_question(self) -> None:
+        assert self.view is not None
+        self.strike_mode = False
+        self.pending = set()
+        q = self.question
+        code = self.query_one("#code", Input)
+        if self.view.paused:
+            self.query_one("#question", Static).update(
+                Text("Paused. The questions are hidden; press z to go on.", style="bold")
+            )
+            self.query_one("#feedback", Static).update("")
+            code.add_class("hidden")
+        else:
+            self._render_question()
+            if q.item.kind is ItemKind.CODE and not self._locked(q):
+                code.remove_class("hidden")
+                code.value = ", ".join(q.response)
+                code.focus()
+            else:
+                code.add_class("hidden")
+                self.set_focus(None)
+        self.query_one("#body", ExamBody).scroll_home(animate=False)
+        self._render_status()
+        self._render_hint()
+        self._render_clock()
+
+    def _locked(self, q: ExamQuestion) -> bool:
+        """Tutor mode shows the rationale once answered: the answer is then final."""
+        assert self.view is not None
+        return self.view.mode == "tutor" and q.answered
+
+    def _render_question(self) -> None:
+        assert self.view is not None
+        q = self.question
+        reveal = self._locked(q)
+        selected = self.pending if (self.pending and not q.answered) else set(q.response)
+        self.query_one("#question", Static).update(
+            item_text(
+                q.item,
+                case_title=q.case_title,
+                case_text=q.case_text,
+                order=q.choice_order or None,
+                selected=selected,
+                struck=set(q.struck),
+                reveal=reveal,
+            )
+        )
+        feedback = self.query_one("#feedback", Static)
+        if reveal:
+            given = q.response if q.item.kind is ItemKind.CODE else None
+            feedback.update(
+                feedback_text(q.item, q.correct, order=q.choice_order or None, given=given)
+            )
+        elif q.item.kind is ItemKind.CODE and q.response:
+            feedback.update(Text(f"Saved: {', '.join(q.response)}", style="green"))
+        else:
+            feedback.update("")
+
+    def _render_status(self) -> None:
+        assert self.view is not None
+        v = self.view
+        q = self.question
+        t = Text()
+        t.append(f"Question {self.position + 1} of {len(v.questions)}", style="bold")
+        t.append(f"  ·  {q.section_title}")
+        t.append(f"  ·  answered {v.answered}/{len(v.questions)}")
+        if v.flagged:
+            t.append(f"  ·  flagged {v.flagged}")
+        if q.flagged:
+            t.append("  ⚑ flagged", style="bold yellow")
+        self.query_one("#status", Static).update(t)
+
+    def _render_hint(self) -> None:
+        assert self.view is not None
+        q = self.question
+        n = len(q.item.choices)
+        last = LETTERS[n - 1] if n else ""
+        if self.view.paused:
+            hint = "z go on   escape leave (the exam stays paused)"
+        elif self.strike_mode:
+            hint = f"strike out which choice? a–{last} or 1–{n}   escape cancel"
+        elif self._locked(q):
+            hint = "answered: the rationale is shown   n next   p previous   g navigator"
+        elif q.item.kind is ItemKind.CODE:
+            hint = "type the code(s), enter saves; escape leaves the box, then n/p move"
+        elif q.item.kind is ItemKind.MULTIPLE:
+            check = "   enter check" if self.view.mode == "tutor" else ""
+            hint = f"a–{last} or 1–{n} select/unselect{check}   x then a letter strikes out"
+        else:
+            hint = f"a–{last} or 1–{n} choose   x then a letter strikes a choice out"
+        if n == 6 and not self.strike_mode:
+            hint += "   (choice f: press 6; f flags)"
+        self.query_one("#hint", Static).update(Text(hint))
+
+    def _notice(self, text: str) -> None:
+        self.query_one("#notice", Static).update(Text(text))
+
+    # -- changes (each committed at once) ----------------------------------------------------
+    def _exam_closed(self, exc: ExamClosed) -> None:
+        if "time" in str(exc):
+            self.submit_now(True)
+        else:
+            self._show_results()
+
+    def on_key(self, event: events.Key) -> None:
+        if self.view is None or self.done or self.view.paused:
+            return
+        if isinstance(self.focused, Input):
+            return
+        key = event.key
+        q = self.question
+        if self.strike_mode and key == "escape":
+            event.stop()
+            event.prevent_default()
+            self.strike_mode = False
+            self._render_hint()
+            return
+        if q.item.kind not in CHOICE_KINDS:
+            return
+        if key == "enter" and self.view.mode == "tutor" and self.pending and not q.answered:
+            event.stop()
+            self._save(sorted(self.pending))
+            return
+        if key == "f" and not self.strike_mode:
+            return  # f flags; the sixth choice is 6
+        n = len(q.item.choices)
+        if len(key) == 1 and key in LETTERS:
+            idx = LETTERS.index(key)
+        elif len(key) == 1 and key.isdigit():
+            idx = int(key) - 1
+        else:
+            return
+        if not 0 <= idx < n:
+            return
+        event.stop()
+        event.prevent_default()
+        written = (q.choice_order or [c.key for c in q.item.choices])[idx]
+        if self.strike_mode:
+            self.strike_mode = False
+            self._strike(written)
+        else:
+            self.choose(written)
+
+    def choose(self, key: str) -> None:
+        """Choose (or for multiple response toggle) a choice by its written key."""
+        assert self.view is not None
+        q = self.question
+        if self._locked(q):
+            self.notify("Already answered: in tutor mode the rationale is shown.")
+            return
+        if q.item.kind is ItemKind.MULTIPLE:
+            if self.view.mode == "tutor":
+                self.pending ^= {key}
+                self._render_question()
+                return
+            self._save(sorted(set(q.response) ^ {key}))
+            return
+        if q.response == [key]:
+            return
+        self._save([key])
+
+    def _save(self, response: list[str]) -> None:
+        q = self.question
+        try:
+            correct = self.exams.answer(self.attempt_id, self.position, response)
+        except ExamClosed as exc:
+            self._exam_closed(exc)
+            return
+        q.response = sorted(set(response)) if q.item.choices else list(response)
+        q.correct = correct
+        self.pending = set()
+        self.last_tick = self.services.clock()
+        self._render_question()
+        self._render_status()
+        self._render_hint()
+
+    def _strike(self, key: str) -> None:
+        q = self.question
+        try:
+            q.struck = self.exams.strike(self.attempt_id, self.position, key)
+        except ExamClosed as exc:
+            self._exam_closed(exc)
+            return
+        self.last_tick = self.services.clock()
+        self._render_question()
+        self._render_hint()
+
+    @on(Input.Submitted, "#code")
+    def code_submitted(self, event: Input.Submitted) -> None:
+        if self.view is None or self._locked(self.question):
+            return
+        codes = split_codes(event.value)
+        self._save(codes)
+        self.set_focus(None)
+        if codes:
+            self._notice(f"Saved question {self.position + 1}. n next, p previous.")
+
+    def action_strike(self) -> None:
+        if self.view is None or self.view.paused or self.question.item.kind not in CHOICE_KINDS:
+            return
+        if self._locked(self.question):
+            return
+        self.strike_mode = True
+        self._render_hint()
+
+    def action_flag(self) -> None:
+        if self.view is None or self.view.paused:
+            return
+        q = self.question
+        try:
+            q.flagged = self.exams.flag(self.attempt_id, self.position)
+        except ExamClosed as exc:
+            self._exam_closed(exc)
+            return
+        self.last_tick = self.services.clock()
+        self._notice(f"Question {self.position + 1} {'flagged' if q.flagged else 'unflagged'}.")
+        self._render_status()
+
+    def go(self, position: int) -> None:
+        """Move to a question (committed, so a resume comes back here)."""
+        assert self.view is not None
+        if position == self.position or not 0 <= position < len(self.view.questions):
+            return
+        try:
+            self.exams.goto(self.attempt_id, position)
+        except ExamClosed as exc:
+            self._exam_closed(exc)
+            return
+        self.last_tick = self.services.clock()
+        self.position = position
+        self.show_question()
+
+    def action_next(self) -> None:
+        if self.view is None or self.view.paused:
+            return
+        if self.position + 1 >= len(self.view.questions):
+            self.notify("This is the last question: ctrl+s submits, g opens the navigator.")
+            return
+        self.go(self.position + 1)
+
+    def action_previous(self) -> None:
+        if self.view is None or self.view.paused:
+            return
+        if not self.view.blueprint.allow_back:
+            self.notify("This exam does not allow going back.")
+            return
+        if self.position > 0:
+            self.go(self.position - 1)
+
+    def action_scroll(self, step: int) -> None:
+        body = self.query_one("#body", ExamBody)
+        body.scroll_relative(y=step * 3, animate=False)
+
+    def action_navigator(self) -> None:
+        if self.view is None or self.view.paused:
+            return
+        cells = [Cell(q.answered, q.flagged) for q in self.view.questions]
+
+        def chosen(position: int | None) -> None:
+            if position is not None:
+                self.go(position)
+
+        self.app.push_screen(ExamNavigatorScreen(cells, self.position), chosen)
+
+    def action_pause(self) -> None:
+        if self.view is None or self.done:
+            return
+        if self.view.mode == "timed":
+            self.notify(
+                "A timed exam cannot be paused: the clock keeps running.", severity="warning"
+            )
+            return
+        try:
+            if self.view.paused:
+                self.exams.unpause(self.attempt_id)
+            else:
+                self.exams.pause(self.attempt_id)
+        except ExamClosed as exc:
+            self._exam_closed(exc)
+            return
+        self.view.paused = not self.view.paused
+        self._notice("Paused." if self.view.paused else "")
+        self.show_question()
+
+    def action_submit(self) -> None:
+        if self.view is None or self.done:
+            return
+        v = self.view
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.submit_now(False)
+
+        self.app.push_screen(
+            ConfirmSubmitScreen(len(v.questions), v.unanswered, v.flagged), confirmed
+        )
+
+    def submit_now(self, auto: bool = False) -> None:
+        """Score the attempt and show the results (auto: the time ran out)."""
+        if self.done:
+            return
+        self.done = True
+        result = self.exams.submit(self.attempt_id)
+        if auto:
+            self.notify("Time is up: the exam was submitted.", severity="warning", timeout=10)
+        if result.sent_to_review:
+            n = result.sent_to_review
+            self.notify(f"{n} missed question{'s' if n != 1 else ''} added to your daily review.")
+        self._show_results()
+
+    def _show_results(self) -> None:
+        from certprep.tui.screens.exam_results import ExamResultsScreen
+
+        self.done = True
+        # a modal (navigator, confirmation) may be on top when the clock runs out
+        while len(self.app.screen_stack) > 1 and self.app.screen is not self:
+            self.app.pop_screen()
+        self.app.switch_screen(ExamResultsScreen(self.services, self.attempt_id))
+
+    def action_leave(self) -> None:
+        if isinstance(self.focused, Input):
+            self.set_focus(None)
+            return
+        if self.view is None or self.done:
+            self.dismiss(None)
+            return
+        if self.view.mode == "timed":
+            self.exams.tick(self.attempt_id)
+            self.notify(
+                "Exam saved. The clock keeps running: resume it soon (c on the home screen).",
+                severity="warning",
+            )
+        else:
+            if not self.view.paused:
+                self.exams.pause(self.attempt_id)
+            self.notify("Exam saved and paused.")
+        self.done = True
+        self.dismiss(None)

@@ -1,0 +1,226 @@
+"""After an exam: the score per section and in total, pass or fail, time, then a review of answers."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from certprep.core.models import ItemKind
+from certprep.core.scoring import Score, format_duration
+from certprep.services.exams import ExamQuestion, ExamService, ExamView
+from certprep.services.services import Services
+from certprep.tui.widgets.item_view import feedback_text, item_text
+
+FILTERS = {
+    "all": "all questions",
+    "wrong": "wrong or unanswered",
+    "flagged": "flagged",
+}
+
+
+def summary_text(view: ExamView, score: Score) -> Text:
+    """The result as plain Text: user-given names are appended, never parsed as markup."""
+    t = Text()
+    t.append(view.title, style="bold")
+    t.append("\n\n")
+    t.append(f"Score {score.right}/{score.total} ({score.fraction:.0%})  ", style="bold")
+    if score.passed:
+        t.append("PASS", style="bold green")
+    else:
+        t.append("FAIL", style="bold red")
+    t.append(f"   pass mark {score.pass_mark:.0%} of the scored questions\n")
+    if score.pretest:
+        t.append(f"{score.pretest} unscored pretest questions are not counted.\n", style="dim")
+    t.append(f"{score.answered} answered, {score.unanswered} unanswered\n")
+    if score.pass_line is not None:
+        t.append("\nAbout the pass line\n", style="bold")
+        t.append(score.pass_line.statement)
+        t.append("\n")
+        if view.blueprint.pass_note:
+            t.append(view.blueprint.pass_note, style="italic")
+            t.append("\n")
+    t.append("\nBy section\n", style="bold")
+    width = max((len(s.title) for s in score.sections), default=10)
+    width = min(width, 60)
+    for s in score.sections:
+        style = "green" if s.fraction >= score.pass_mark else "red"
+        t.append(f"  {s.title[:width]:<{width}}  ")
+        t.append(f"{s.right:>3}/{s.total:<3} {s.fraction:>5.0%}", style=style)
+        if s.unanswered:
+            t.append(f"   {s.unanswered} unanswered", style="dim")
+        t.append("\n")
+    t.append("\nTime\n", style="bold")
+    used = format_duration(score.time_used_s)
+    if score.time_limit_s:
+        t.append(f"  used {used} of {format_duration(score.time_limit_s)}\n")
+        pace = score.time_limit_s / max(1, len(view.questions))
+        t.append(f"  the exam's pace: {format_duration(pace)} per question\n")
+    else:
+        t.append(f"  used {used} (untimed)\n")
+    t.append(f"  average {format_duration(score.per_question_s)} per question, ")
+    t.append(f"slowest {format_duration(score.slowest_s)}\n")
+    t.append("\nr review your answers   w wrong only   f flagged only   escape back", style="dim")
+    return t
+
+
+def answer_text(q: ExamQuestion, index: int, total: int) -> Text:
+    """One question in review: status, the learner's answer, the key, rationale, references."""
+    t = Text()
+    t.append(f"Question {q.position + 1}", style="bold")
+    t.append(f"  ({index + 1} of {total} shown)  ·  {q.section_title}")
+    if q.pretest:
+        t.append("  ·  pretest (unscored)", style="dim")
+    if q.flagged:
+        t.append("  ⚑ flagged", style="bold yellow")
+    t.append(f"  ·  time {format_duration(q.time_spent_s)}\n")
+    if q.correct is True:
+        t.append("✔ right\n", style="bold green")
+    elif q.correct is False:
+        t.append("✘ wrong\n", style="bold red")
+    else:
+        t.append("— unanswered\n", style="bold yellow")
+    if q.response:
+        t.append("Your answer: ", style="bold")
+        if q.item.choices:
+            t.append(", ".join(q.display_letter(k) for k in q.response))
+        else:
+            t.append(", ".join(q.response))
+        t.append("\n")
+    t.append("\n")
+    order = q.choice_order or None
+    t.append_text(
+        item_text(
+            q.item,
+            case_title=q.case_title,
+            case_text=q.case_text,
+            order=order,
+            selected=set(q.response),
+            struck=set(q.struck),
+            reveal=True,
+        )
+    )
+    t.append("\n")
+    given = q.response if q.item.kind is ItemKind.CODE else None
+    t.append_text(feedback_text(q.item, q.correct, order=order, given=given))
+    return t
+
+
+class ExamResultsScreen(Screen[None]):
+    """The result of one attempt, and a walk through every question."""
+
+    DEFAULT_CSS = """
+    ExamResultsScreen #filter { height: 1; padding: 0 2; background: $boost; }
+    ExamResultsScreen #filter.hidden { display: none; }
+    ExamResultsScreen VerticalScroll { padding: 1 2; }
+    ExamResultsScreen #review.hidden { display: none; }
+    ExamResultsScreen #summary.hidden { display: none; }
+    """
+    BINDINGS = [
+        Binding("r", "review", "Review answers"),
+        Binding("w", "filter('wrong')", "Wrong only"),
+        Binding("f", "filter('flagged')", "Flagged only"),
+        Binding("a", "filter('all')", "All"),
+        Binding("n,right", "step(1)", "Next"),
+        Binding("p,left", "step(-1)", "Previous"),
+        Binding("escape,q", "back", "Back"),
+    ]
+
+    def __init__(self, services: Services, attempt_id: int) -> None:
+        super().__init__()
+        self.services = services
+        self.attempt_id = attempt_id
+        self.view: ExamView | None = None
+        self.mode = "summary"  # summary | review
+        self.filter = "all"
+        self.shown: list[ExamQuestion] = []
+        self.index = 0
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="filter", classes="hidden", markup=False)
+        with VerticalScroll(id="summary"):
+            yield Static("", id="result", markup=False)
+        with VerticalScroll(id="review", classes="hidden"):
+            yield Static("", id="answer", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        view = ExamService(self.services).load(self.attempt_id)
+        self.view = view
+        self.title = view.title
+        self.sub_title = "results"
+        if view.result is None:
+            self.query_one("#result", Static).update(Text("This attempt has not been submitted."))
+            return
+        self.query_one("#result", Static).update(summary_text(view, view.result))
+
+    # -- review ----------------------------------------------------------------------------
+    def _apply_filter(self) -> None:
+        assert self.view is not None
+        qs = self.view.questions
+        if self.filter == "wrong":
+            self.shown = [q for q in qs if q.correct is not True]
+        elif self.filter == "flagged":
+            self.shown = [q for q in qs if q.flagged]
+        else:
+            self.shown = list(qs)
+        self.index = 0
+
+    def _render_review(self) -> None:
+        bar = self.query_one("#filter", Static)
+        answer = self.query_one("#answer", Static)
+        label = FILTERS[self.filter]
+        if not self.shown:
+            bar.update(Text(f"Reviewing {label}: none"))
+            answer.update(Text(f"No {label} questions. a shows all, escape goes back."))
+            return
+        bar.update(
+            Text(
+                f"Reviewing {label}: {self.index + 1} of {len(self.shown)}   "
+                "n/p move   w wrong   f flagged   a all   escape summary"
+            )
+        )
+        answer.update(answer_text(self.shown[self.index], self.index, len(self.shown)))
+        self.query_one("#review", VerticalScroll).scroll_home(animate=False)
+
+    def _set_mode(self, mode: str) -> None:
+        self.mode = mode
+        review = mode == "review"
+        self.query_one("#review").set_class(not review, "hidden")
+        self.query_one("#filter").set_class(not review, "hidden")
+        self.query_one("#summary").set_class(review, "hidden")
+        self.sub_title = "review of answers" if review else "results"
+
+    def action_review(self) -> None:
+        if self.view is None or self.view.result is None:
+            return
+        if self.mode != "review":
+            self._apply_filter()
+        self._set_mode("review")
+        self._render_review()
+
+    def action_filter(self, name: str) -> None:
+        if self.view is None or self.view.result is None:
+            return
+        self.filter = name
+        self._apply_filter()
+        self._set_mode("review")
+        self._render_review()
+
+    def action_step(self, step: int) -> None:
+        if self.mode != "review" or not self.shown:
+            return
+        new = self.index + step
+        if 0 <= new < len(self.shown):
+            self.index = new
+            self._render_review()
+
+    def action_back(self) -> None:
+        if self.mode == "review":
+            self._set_mode("summary")
+            return
+        self.dismiss(None)

@@ -1,0 +1,314 @@
+"""Sitting an exam on the screen: start, answer, strike, flag, navigate, submit, review, clock."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input, RadioSet, Static
+
+from certprep.banks.importer import import_bank
+from certprep.core.models import Blueprint
+from certprep.services import Services
+from certprep.services.exams import ExamService
+from certprep.tui.app import make_app
+from certprep.tui.screens.confirm_submit import ConfirmSubmitScreen
+from certprep.tui.screens.exam import ExamScreen
+from certprep.tui.screens.exam_navigator import ExamNavigatorScreen
+from certprep.tui.screens.exam_results import ExamResultsScreen
+from certprep.tui.screens.exam_start import ExamStartScreen
+from tests.conftest import FakeClock, make_bank
+
+SECTIONS = ("icd10cm", "hcpcs")
+
+
+def small_blueprint(minutes: int = 40) -> Blueprint:
+    return Blueprint.model_validate(
+        {
+            "key": "cpc",
+            "name": "Small CPC",
+            "questions": 5,
+            "time_limit_minutes": minutes,
+            "pass_mark": 0.6,
+            "sections": [
+                {"key": "icd10cm", "title": "ICD-10-CM", "questions": 3},
+                {"key": "hcpcs", "title": "HCPCS Level II", "questions": 2},
+            ],
+        }
+    )
+
+
+@pytest.fixture
+def exam_services(services: Services) -> Services:
+    import_bank(services.engine, make_bank(12, sections=SECTIONS), checksum="gen")
+    return services
+
+
+def _text(app, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+async def _open_exam(app, pilot, attempt_id: int) -> ExamScreen:
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    screen = ExamScreen(app.services, attempt_id)
+    await app.push_screen(screen)
+    await pilot.pause()
+    assert app.screen is screen
+    return screen
+
+
+def _letter_of(screen: ExamScreen, key: str) -> str:
+    return screen.question.display_letter(key)
+
+
+async def test_answer_strike_flag_navigate_submit_and_review(exam_services: Services) -> None:
+    exams = ExamService(exam_services)
+    aid = exams.start(small_blueprint(), seed=11)
+    app = make_app(exam_services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await _open_exam(app, pilot, aid)
+        assert "Question 1 of 5" in _text(app, "#status")
+        assert "0:40:00 left" in _text(app, "#clock")
+        q0 = screen.question
+        right = q0.item.correct_keys[0]
+        wrong = next(c.key for c in q0.item.choices if not c.correct)
+        # strike a wrong choice out, then choose the right one by its display letter
+        await pilot.press("x", _letter_of(screen, wrong))
+        await pilot.press(_letter_of(screen, right))
+        await pilot.pause()
+        stored = exams.load(aid).questions[0]
+        assert stored.response == [right] and stored.struck == [wrong]
+        assert "answered 1/5" in _text(app, "#status")
+        await pilot.press("f")  # flag
+        assert exams.load(aid).questions[0].flagged
+        assert "⚑ flagged" in _text(app, "#status")
+        await pilot.press("n")
+        assert "Question 2 of 5" in _text(app, "#status")
+        assert exams.load(aid).position == 1
+        q1 = screen.question
+        wrong1 = next(c.key for c in q1.item.choices if not c.correct)
+        await pilot.press(str(q1.choice_order.index(wrong1) + 1))  # digits choose too
+        assert exams.load(aid).questions[1].response == [wrong1]
+        await pilot.press("left")
+        assert "Question 1 of 5" in _text(app, "#status")
+        # the navigator: jump to question 4
+        await pilot.press("g")
+        await pilot.pause()
+        assert isinstance(app.screen, ExamNavigatorScreen)
+        await pilot.press("right", "right", "right", "enter")
+        await pilot.pause()
+        assert app.screen is screen and "Question 4 of 5" in _text(app, "#status")
+        assert exams.load(aid).position == 3
+        # submit: the confirmation counts unanswered and flagged questions
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmSubmitScreen)
+        counts = _text(app, "#counts")
+        assert "3 unanswered" in counts and "1 flagged" in counts
+        await pilot.press("n")  # keep working
+        await pilot.pause()
+        assert app.screen is screen
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, ExamResultsScreen)
+        result = _text(app, "#result")
+        assert "Score 1/5 (20%)" in result and "FAIL" in result
+        assert "ICD-10-CM" in result and "HCPCS Level II" in result
+        assert exams.load(aid).status == "submitted"
+        # review of answers, wrong only, then flagged only
+        await pilot.press("w")
+        assert "Reviewing wrong or unanswered: 1 of 4" in _text(app, "#filter")
+        assert "✘ wrong" in _text(app, "#answer")
+        await pilot.press("f")
+        answer = _text(app, "#answer")
+        assert "Question 1" in answer and "✔ right" in answer and "Rationale" not in answer
+        assert "Because." in answer and "Test reference" in answer
+        await pilot.press("escape")
+        assert "Score 1/5" in _text(app, "#result")
+
+
+async def test_thirty_minute_warning_and_auto_submit(
+    exam_services: Services, clock: FakeClock
+) -> None:
+    exams = ExamService(exam_services)
+    aid = exams.start(small_blueprint(minutes=40), seed=12)
+    app = make_app(exam_services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await _open_exam(app, pilot, aid)
+        await pilot.press("a")
+        clock.advance(minutes=9, seconds=59)
+        screen.refresh_clock()
+        assert "0:30:01 left" in _text(app, "#clock")
+        assert _text(app, "#notice") == ""
+        clock.advance(seconds=1)
+        screen.refresh_clock()
+        assert "30 minutes left." in _text(app, "#notice")
+        assert exams.load(aid).time_used_s == 600  # committed by the tick
+        clock.advance(minutes=25)
+        screen.refresh_clock()
+        assert "5 minutes left." in _text(app, "#notice")
+        await pilot.press("g")  # a modal is open when the time runs out
+        await pilot.pause()
+        clock.advance(minutes=5)
+        await pilot.pause(1.2)  # the screen's own one-second timer does it
+        await pilot.pause()
+        assert isinstance(app.screen, ExamResultsScreen)
+        view = exams.load(aid)
+        assert view.status == "submitted" and view.time_used_s == 40 * 60
+        assert "used 0:40:00 of 0:40:00" in _text(app, "#result")
+
+
+async def test_tutor_mode_shows_the_rationale_and_pauses(
+    exam_services: Services, clock: FakeClock
+) -> None:
+    exams = ExamService(exam_services)
+    aid = exams.start(small_blueprint(), seed=13, mode="tutor")
+    app = make_app(exam_services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await _open_exam(app, pilot, aid)
+        assert "time 0:00:00" in _text(app, "#clock")
+        q = screen.question
+        await pilot.press(_letter_of(screen, q.item.correct_keys[0]))
+        assert "Correct." in _text(app, "#feedback") and "Because." in _text(app, "#feedback")
+        await pilot.press("z")  # pause
+        assert "Paused" in _text(app, "#question")
+        clock.advance(hours=3)
+        await pilot.press("z")
+        assert exams.load(aid).time_used_s == 0
+        await pilot.press("escape")  # leaving pauses an untimed attempt
+        await pilot.pause()
+        assert not isinstance(app.screen, ExamScreen)
+        assert exams.load(aid).paused
+        # resume: same question, the answer is there
+        screen = await _open_exam(app, pilot, aid)
+        assert "Question 1 of 5" in _text(app, "#status")
+        assert "Correct." in _text(app, "#feedback")
+
+
+async def test_code_entry_and_markup_safe(services: Services) -> None:
+    from certprep.core.models import Bank
+
+    bank = Bank.model_validate(
+        {
+            "name": "codes",
+            "exams": ["cpc"],
+            "items": [
+                {
+                    "id": f"c{i}",
+                    "kind": "code",
+                    "section": "icd10cm",
+                    "stem": f"[bold]Code[/] this {i}",
+                    "codes": ["I10"],
+                    "rationale": "[red]why[/red]",
+                    "references": ["ref"],
+                }
+                for i in range(3)
+            ],
+        }
+    )
+    import_bank(services.engine, bank, checksum="codes")
+    bp = Blueprint.model_validate(
+        {
+            "key": "cpc",
+            "name": "codes",
+            "questions": 3,
+            "time_limit_minutes": 10,
+            "pass_mark": 0.5,
+            "item_kinds": ["code"],
+            "sections": [{"key": "icd10cm", "title": "ICD", "questions": 3}],
+        }
+    )
+    exams = ExamService(services)
+    aid = exams.start(bp, seed=1)
+    app = make_app(services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _open_exam(app, pilot, aid)
+        assert "[bold]Code[/]" in _text(app, "#question")
+        assert isinstance(app.focused, Input)
+        await pilot.press("i", "1", "0", "enter")
+        await pilot.pause()
+        assert exams.load(aid).questions[0].response == ["i10"]
+        assert exams.load(aid).questions[0].correct is True
+        await pilot.press("n")
+        assert "Question 2 of 3" in _text(app, "#status")
+
+
+async def test_start_modal_starts_and_reports_a_short_pool(exam_services: Services) -> None:
+    app = make_app(exam_services)
+    got: list[int | None] = []
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.workers.wait_for_complete()
+        await app.push_screen(ExamStartScreen(exam_services), got.append)
+        await pilot.pause()
+        assert app.screen.query_one("#exam", RadioSet).pressed_button is not None
+        await pilot.press("ctrl+s")  # the full CPC form: far too few items
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        error = _text(app, "#error")
+        assert "icd10cm: needs 10, has 6 (4 short)" in error
+        assert "no items at all: surgery_10000, surgery_20000" in error
+        assert "A shorter form of 1 question fits" in error
+        assert app.screen.query_one("#questions", Input).value == "1"
+        app.screen.query_one("#mode", RadioSet).query_one("#mode-tutor").value = True  # type: ignore[attr-defined]
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    # one question fits: the largest section, ICD-10-CM, gets it
+    assert len(got) == 1 and got[0] is not None
+    view = ExamService(exam_services).load(got[0])
+    assert view.mode == "tutor" and [q.section for q in view.questions] == ["icd10cm"]
+
+
+async def test_start_modal_returns_an_attempt(exam_services: Services, blueprints_only) -> None:
+    (blueprints_only / "blueprints" / "small.yaml").write_text(
+        small_blueprint().model_dump_json(), encoding="utf-8"
+    )
+    exam_services._blueprints = None
+    app = make_app(exam_services)
+    got: list[int | None] = []
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.workers.wait_for_complete()
+        await app.push_screen(ExamStartScreen(exam_services, exam="cpc"), got.append)
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert got and got[0] is not None
+    assert ExamService(exam_services).load(got[0]).mode == "timed"
+
+
+async def test_resuming_after_the_time_ran_out_submits(
+    exam_services: Services, clock: FakeClock
+) -> None:
+    exams = ExamService(exam_services)
+    aid = exams.start(small_blueprint(minutes=40), seed=14)
+    q = exams.load(aid).questions[0]
+    exams.answer(aid, 0, q.item.correct_keys)
+    clock.advance(hours=3)  # the terminal was killed; the learner comes back much later
+    app = make_app(exam_services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.workers.wait_for_complete()
+        await app.push_screen(ExamScreen(exam_services, aid))
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, ExamResultsScreen)
+        assert "Score 1/5" in _text(app, "#result")
+    assert exams.load(aid).status == "submitted"
+
+
+async def test_opening_a_submitted_attempt_shows_its_results(exam_services: Services) -> None:
+    exams = ExamService(exam_services)
+    aid = exams.start(small_blueprint(), seed=15)
+    exams.submit(aid)
+    app = make_app(exam_services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.workers.wait_for_complete()
+        await app.push_screen(ExamScreen(exam_services, aid))
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, ExamResultsScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, ExamResultsScreen | ExamScreen)
