@@ -96,6 +96,14 @@ def _logs(db: Path) -> list[int]:
         con.close()
 
 
+def _answered(db: Path) -> int:
+    con = sqlite3.connect(db)
+    try:
+        return con.execute("SELECT count(*) FROM exam_answer WHERE response != '[]'").fetchone()[0]
+    finally:
+        con.close()
+
+
 def test_review_session_rates_with_1_to_4_and_undoes(tmp_path, terminal_env) -> None:
     db = tmp_path / "t.db"
     term = Terminal(f"{certprep_command()} --db {db} review --exam cpc", terminal_env)
@@ -122,3 +130,48 @@ def test_review_session_rates_with_1_to_4_and_undoes(tmp_path, terminal_env) -> 
         term.keys("Escape", "q")
     finally:
         term.kill()
+
+
+def test_exam_survives_sigkill_and_resumes_in_place(tmp_path, terminal_env) -> None:
+    import os
+    import signal
+
+    from certprep.banks.lint import load_blueprints
+
+    cpc = load_blueprints(Path(terminal_env["CERTPREP_BANKS_DIR"]) / "blueprints")["cpc"]
+    bank = make_bank(120, name="mock", sections=tuple(s.key for s in cpc.sections))
+    (Path(terminal_env["CERTPREP_BANKS_DIR"]) / "mine" / "mine.yaml").write_text(dump_bank(bank))
+    db = tmp_path / "exam.db"
+    term = Terminal(
+        f"{certprep_command()} --db {db} exam cpc --seed 3 --questions 20", terminal_env
+    )
+    try:
+        term.wait_for("Question 1 of 20")
+        term.keys("a", "n")
+        term.wait_for("Question 2 of 20")
+        term.keys("b", "f", "n")
+        term.wait_for("Question 3 of 20")
+        term.keys("c")
+        end = time.monotonic() + 10
+        while time.monotonic() < end and _answered(db) < 3:
+            time.sleep(0.1)
+        assert _answered(db) == 3
+        pid = int(
+            subprocess.run(
+                ["tmux", "list-panes", "-t", term.name, "-F", "#{pane_pid}"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.split()[0]
+        )
+        os.kill(pid, signal.SIGKILL)
+    finally:
+        term.kill()
+    again = Terminal(f"{certprep_command()} --db {db} exam resume", terminal_env)
+    try:
+        again.wait_for("Question 3 of 20")
+        again.keys("g")
+        shown = again.wait_for("3 answered")
+        assert "1 flagged" in shown
+    finally:
+        again.kill()
