@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 
 from certprep.core.assembly import (
     AssemblyError,
+    Form,
     PoolItem,
     ShortPoolError,
     assemble,
@@ -227,6 +228,12 @@ class ExamService:
             for r in rows
         ]
         return pool, seen
+
+    def draw(self, blueprint: str | Blueprint, seed: int, **options: Any) -> Form:
+        """Draw a form without starting an attempt (what `start` writes; used by benchmarks)."""
+        bp = blueprint if isinstance(blueprint, Blueprint) else self.services.blueprint(blueprint)
+        pool, seen = self.pool(bp)
+        return assemble(bp, pool, seed=seed, last_seen=seen, **options)
 
     def start(
         self,
