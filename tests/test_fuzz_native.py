@@ -100,3 +100,10 @@ def test_near_valid_yaml_slow(text: str) -> None:
 @given(st.binary(max_size=4000))
 def test_random_bytes_slow(data: bytes) -> None:
     _load(data.decode("utf-8", errors="replace"), False)
+
+
+def test_values_python_refuses_are_input_errors() -> None:
+    with pytest.raises(InputError, match="not valid JSON"):
+        load_bank_text('{"name": "x", "n": ' + "9" * 5000 + "}", "big", as_json=True)
+    with pytest.raises(InputError, match="not valid YAML"):
+        load_bank_text("name: x\nwhen: 2020-13-45\n", "date")

@@ -65,6 +65,8 @@ def parse_document(
             raise InputError([Problem(source, f"not valid JSON: {exc.msg}", exc.lineno)]) from None
         except RecursionError:
             raise InputError([Problem(source, "JSON nested too deeply")]) from None
+        except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+            raise InputError([Problem(source, f"not valid JSON: {exc}")]) from None
     try:
         aliases = sum(
             1 for e in yaml.parse(text, Loader=SafeLoader) if isinstance(e, yaml.AliasEvent)
@@ -94,6 +96,8 @@ def parse_document(
         raise InputError([Problem(source, f"not valid YAML: {exc}")]) from None
     except RecursionError:
         raise InputError([Problem(source, "YAML nested too deeply")]) from None
+    except ValueError as exc:  # an impossible date (2020-13-45), a 5,000-digit number ...
+        raise InputError([Problem(source, f"not valid YAML: {exc}")]) from None
     return data, lines
 
 

@@ -172,32 +172,23 @@ class ExamService:
         self.services = services
 
     # -- starting --------------------------------------------------------------------------
-    def pool(self, blueprint: Blueprint) -> tuple[list[PoolItem], dict[str, datetime | None]]:
+    def pool(
+        self,
+        blueprint: Blueprint,
+        *,
+        counts: dict[str, int] | None = None,
+        seed: int = 0,
+    ) -> tuple[list[PoolItem], dict[str, datetime | None]]:
         """The live items of the blueprint's exam in allowed kinds, and when each was last seen.
 
-        Seen means rated in review or shown in an earlier attempt.
+        Seen means reviewed (the card's last review) or shown in an earlier attempt. With
+        ``counts`` (questions per section), the database ranks each section's items (never
+        seen first, then the longest ago, ties by a seeded hash) and returns only the first
+        few times what the section needs, plus the rest of any scenario series among them:
+        assembly then works on hundreds of items instead of the whole bank.
         """
         lid = self.services.learner_id
         kinds = [str(k) for k in blueprint.item_kinds if k is not ItemKind.FLASHCARD]
-        in_exam = sa.and_(ITEM_EXAM.c.item_id == ITEM.c.id, ITEM_EXAM.c.exam == blueprint.key)
-        q = (
-            sa.select(
-                ITEM.c.id,
-                ITEM_EXAM.c.section,
-                ITEM.c.case_id,
-                ITEM.c.bank_id,
-                ITEM.c.position,
-                ITEM.c.payload,
-            )
-            .select_from(ITEM.join(ITEM_EXAM, in_exam))
-            .where(ITEM.c.retired.is_(False), ITEM.c.kind.in_(kinds))
-        )
-        reviewed = (
-            sa.select(REVIEW_LOG.c.item_id, sa.func.max(REVIEW_LOG.c.reviewed_at).label("at"))
-            .select_from(REVIEW_LOG.join(ITEM_EXAM, ITEM_EXAM.c.item_id == REVIEW_LOG.c.item_id))
-            .where(REVIEW_LOG.c.learner_id == lid, ITEM_EXAM.c.exam == blueprint.key)
-            .group_by(REVIEW_LOG.c.item_id)
-        )
         shown = (
             sa.select(EXAM_ANSWER.c.item_id, sa.func.max(EXAM_ATTEMPT.c.started_at).label("at"))
             .select_from(
@@ -205,14 +196,91 @@ class ExamService:
             )
             .where(EXAM_ATTEMPT.c.learner_id == lid)
             .group_by(EXAM_ANSWER.c.item_id)
+            .subquery()
         )
+        reviewed = CARD.c.last_review
+        seen_at = sa.case(
+            (reviewed.is_(None), shown.c.at),
+            (shown.c.at.is_(None), reviewed),
+            (reviewed > shown.c.at, reviewed),
+            else_=shown.c.at,
+        )
+        joined = (
+            ITEM.join(
+                ITEM_EXAM,
+                sa.and_(ITEM_EXAM.c.item_id == ITEM.c.id, ITEM_EXAM.c.exam == blueprint.key),
+            )
+            .outerjoin(CARD, sa.and_(CARD.c.item_id == ITEM.c.id, CARD.c.learner_id == lid))
+            .outerjoin(shown, shown.c.item_id == ITEM.c.id)
+        )
+        live = sa.and_(ITEM.c.retired.is_(False), ITEM.c.kind.in_(kinds))
+        cols = [
+            ITEM.c.id,
+            ITEM_EXAM.c.section,
+            ITEM.c.case_id,
+            ITEM.c.bank_id,
+            ITEM.c.position,
+            ITEM.c.kind,
+            seen_at.label("seen"),
+        ]
         with self.services.engine.connect() as conn:
-            rows = conn.execute(q).all()
-            seen: dict[str, datetime | None] = {}
-            for r in [*conn.execute(reviewed), *conn.execute(shown)]:
-                prev = seen.get(r.item_id)
-                if r.at is not None and (prev is None or r.at > prev):
-                    seen[r.item_id] = r.at
+            rows: list[Any]
+            if counts is None:
+                rows = list(conn.execute(sa.select(*cols).select_from(joined).where(live)))
+            else:
+                mix = (
+                    sa.cast(ITEM.c.bank_id, sa.BigInteger) * 1000003
+                    + ITEM.c.position
+                    + seed % 1000003
+                )
+                ranked = (
+                    sa.select(
+                        *cols,
+                        sa.func.row_number()
+                        .over(
+                            partition_by=ITEM_EXAM.c.section,
+                            order_by=[
+                                seen_at.is_not(None),
+                                seen_at,
+                                (mix * 2654435761) % 2147483647,
+                            ],
+                        )
+                        .label("rank"),
+                    )
+                    .select_from(joined)
+                    .where(live, ITEM_EXAM.c.section.in_(list(counts)))
+                    .subquery()
+                )
+                limits = sa.case(
+                    *[(ranked.c.section == k, 4 * n + 20) for k, n in counts.items()], else_=0
+                )
+                rows = list(conn.execute(sa.select(ranked).where(ranked.c.rank <= limits)))
+                cases = {r.case_id for r in rows if r.case_id}
+                if cases:  # a series is drawn whole: bring in the rest of its questions
+                    have = {r.id for r in rows}
+                    rows += [
+                        r
+                        for r in conn.execute(
+                            sa.select(*cols)
+                            .select_from(joined)
+                            .where(live, ITEM.c.case_id.in_(cases))
+                        )
+                        if r.id not in have
+                    ]
+            ids = [r.id for r in rows if r.kind != ItemKind.CODE.value]
+            keys: dict[str, tuple[tuple[str, ...], bool]] = {}
+            for start in range(0, len(ids), 900):
+                for item_id, payload in conn.execute(
+                    sa.select(ITEM.c.id, ITEM.c.payload).where(
+                        ITEM.c.id.in_(ids[start : start + 900])
+                    )
+                ):
+                    keys[item_id] = (
+                        tuple(c["key"] for c in payload.get("choices", [])),
+                        # True before False reads oddly shuffled: true/false items keep their order
+                        bool(payload.get("pin_choices", False))
+                        or payload.get("kind") == ItemKind.TRUE_FALSE.value,
+                    )
         pool = [
             PoolItem(
                 id=r.id,
@@ -220,19 +288,21 @@ class ExamService:
                 case=r.case_id,
                 bank=int(r.bank_id),
                 position=int(r.position),
-                choice_keys=tuple(c["key"] for c in (r.payload or {}).get("choices", [])),
-                # True before False reads oddly shuffled: true/false items keep their order
-                pin_choices=bool((r.payload or {}).get("pin_choices", False))
-                or (r.payload or {}).get("kind") == ItemKind.TRUE_FALSE.value,
+                choice_keys=keys.get(r.id, ((), False))[0],
+                pin_choices=keys.get(r.id, ((), False))[1],
             )
             for r in rows
         ]
+        seen = {r.id: r.seen for r in rows if r.seen is not None}
         return pool, seen
 
     def draw(self, blueprint: str | Blueprint, seed: int, **options: Any) -> Form:
         """Draw a form without starting an attempt (what `start` writes; used by benchmarks)."""
         bp = blueprint if isinstance(blueprint, Blueprint) else self.services.blueprint(blueprint)
-        pool, seen = self.pool(bp)
+        counts = form_counts(
+            bp, sections=options.get("sections"), questions=options.get("questions")
+        )
+        pool, seen = self.pool(bp, counts=counts, seed=seed)
         return assemble(bp, pool, seed=seed, last_seen=seen, **options)
 
     def start(
@@ -254,7 +324,8 @@ class ExamService:
         bp = blueprint if isinstance(blueprint, Blueprint) else svc.blueprint(blueprint)
         if seed is None:
             seed = random.SystemRandom().randrange(2**31)
-        pool, seen = self.pool(bp)
+        counts = form_counts(bp, sections=sections, questions=questions)
+        pool, seen = self.pool(bp, counts=counts, seed=seed)
         form = assemble(
             bp,
             pool,

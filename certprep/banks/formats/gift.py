@@ -1,0 +1,361 @@
+"""GIFT, Moodle's text format for questions, read and written.
+
+Read: multiple choice ``{=right ~wrong#feedback}``, multiple response with weights
+``{~%50%A ~%50%B ~%-100%C}``, true/false ``{T}``/``{FALSE#wrong fb#right fb}``, short answer
+``{=E11.9 =E119}`` (a code-entry item), ``::title::`` (the item id), ``$CATEGORY: a/b``
+(topics of the questions after it), ``// comments``, ``[html]`` text, general feedback
+``####text`` (the rationale) and the escapes ``\\: \\~ \\= \\# \\{ \\} \\n \\\\``.
+Skipped with a warning: descriptions (no answer block), essays ``{}``, numeric ``{#...}`` and
+matching ``{=a -> b}`` questions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import lru_cache
+from typing import Any
+
+from certprep.core.models import CHOICE_KEYS, Bank, Item, ItemKind, split_codes
+
+from ._common import Collector, Draft, Options, decode_text, html_to_text, infer_choice_kind
+
+_ESCAPABLE = "~=#{}:\\"
+_MARKER = re.compile(r"\[(html|moodle|plain|markdown)\]", re.IGNORECASE)
+_WEIGHT = re.compile(r"\s*%(-?\d+(?:\.\d*)?)%")
+_MARK = re.compile(r"\\.|[=~]", re.S)
+_TF = re.compile(r"(TRUE|FALSE|T|F)\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=16)
+def _token_re(token: str) -> re.Pattern[str]:
+    return re.compile(r"\\.|" + re.escape(token), re.S)
+
+
+def find_unescaped(s: str, token: str, start: int = 0) -> int:
+    """Index of ``token`` in ``s`` from ``start``, skipping backslash escapes; -1 if absent."""
+    for m in _token_re(token).finditer(s, start):
+        if m.group().startswith(token):
+            return m.start()
+    return -1
+
+
+def unescape(s: str) -> str:
+    return re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), s, flags=re.S)
+
+
+def _category_topics(path: str) -> list[str]:
+    parts = re.split(r"(?<!/)/(?!/)", path.strip())
+    out = []
+    for p in parts:
+        p = p.replace("//", "/").strip()
+        if not p or p.startswith("$") or p.casefold() == "top" or p.startswith("Default for "):
+            continue
+        out.append(p)
+    return out
+
+
+def _blocks(text: str) -> list[tuple[int, str]]:
+    """Questions separated by blank lines, without comment lines, with their first line."""
+    blocks: list[tuple[int, str]] = []
+    current: list[str] = []
+    start = 0
+    for n, line in enumerate(text.splitlines(), start=1):
+        if line.lstrip().startswith("//"):
+            continue
+        if not line.strip():
+            if current:
+                blocks.append((start, "\n".join(current)))
+                current = []
+            continue
+        if not current:
+            start = n
+        current.append(line)
+    if current:
+        blocks.append((start, "\n".join(current)))
+    return blocks
+
+
+def read_gift(data: bytes, opts: Options, c: Collector) -> list[Draft]:
+    """Drafts from a GIFT file."""
+    text = decode_text(data, c)
+    drafts: list[Draft] = []
+    skipped: Counter[str] = Counter()
+    topics: list[str] = []
+    for start, block in _blocks(text):
+        i = len(block) - len(block.lstrip())
+        if block.startswith("$CATEGORY:", i):
+            end = block.find("\n", i)
+            end = len(block) if end < 0 else end
+            topics = _category_topics(block[i + len("$CATEGORY:") : end])
+            if not block[end:].strip():
+                continue
+            i = end
+        _question(block, i, start, topics, c, drafts, skipped)
+    if skipped:
+        kinds = ", ".join(f"{k} ({n})" for k, n in skipped.most_common())
+        c.warn(f"skipped questions of kinds the app cannot ask: {kinds}")
+    return drafts
+
+
+def _skip_ws(s: str, i: int) -> int:
+    while i < len(s) and s[i].isspace():
+        i += 1
+    return i
+
+
+def _question(
+    block: str,
+    i: int,
+    base: int,
+    topics: list[str],
+    c: Collector,
+    drafts: list[Draft],
+    skipped: Counter[str],
+) -> None:
+    def line_at(pos: int) -> int:
+        return base + block.count("\n", 0, pos)
+
+    i = _skip_ws(block, i)
+    start_line = line_at(i)
+    title = None
+    if block.startswith("::", i):
+        end = find_unescaped(block, "::", i + 2)
+        if end < 0:
+            c.problem("the title after '::' is never closed; expected '::title::'", start_line)
+            return
+        title = unescape(block[i + 2 : end]).strip()
+        i = _skip_ws(block, end + 2)
+    is_html = False
+    if m := _MARKER.match(block, i):
+        is_html = m.group(1).lower() == "html"
+        i = m.end()
+    open_ = find_unescaped(block, "{", i)
+    if open_ < 0:
+        skipped["description without answers"] += 1
+        return
+    close = find_unescaped(block, "}", open_ + 1)
+    if close < 0:
+        c.problem("'{' is never closed; expected '}' after the answers", line_at(open_))
+        return
+    if find_unescaped(block, "{", close + 1) >= 0:
+        c.problem(
+            "a second answer block '{'; expected one answer block per question (separate "
+            "questions with a blank line)",
+            line_at(find_unescaped(block, "{", close + 1)),
+        )
+        return
+
+    def clean(raw: str) -> str:
+        t = unescape(raw)
+        return html_to_text(t) if is_html else t.strip()
+
+    before, after = clean(block[i:open_]), clean(block[close + 1 :])
+    stem = f"{before} _____ {after}".strip() if after else before
+    parsed = _answers(block[open_ + 1 : close], clean, line_at(open_), c)
+    if parsed is None:
+        return
+    if isinstance(parsed, str):
+        skipped[parsed] += 1
+        return
+    data: dict[str, Any] = {"stem": stem, **parsed}
+    if topics:
+        data["topics"] = list(topics)
+    drafts.append(Draft(data, line=start_line, name_hint=title or None))
+
+
+def _split_feedback(body: str) -> tuple[str, str | None]:
+    k = find_unescaped(body, "#")
+    if k < 0:
+        return body, None
+    return body[:k], body[k + 1 :]
+
+
+def _answers(inner: str, clean: Any, line: int, c: Collector) -> dict[str, Any] | str | None:
+    """Item fields from an answer block, a skip reason, or None after a problem."""
+    general = None
+    g = find_unescaped(inner, "####")
+    if g >= 0:
+        general = clean(inner[g + 4 :]) or None
+        inner = inner[:g]
+    body = inner.strip()
+    if not body:
+        return "essay"
+    if body.startswith("#"):
+        return "numeric"
+    m = _TF.match(body)
+    if m and (not body[m.end() :].strip() or body[m.end() :].lstrip().startswith("#")):
+        value = m.group(1).upper().startswith("T")
+        fbs = []
+        rest = body[m.end() :].strip()
+        while rest.startswith("#"):
+            k = find_unescaped(rest, "#", 1)
+            fbs.append(clean(rest[1:k] if k >= 0 else rest[1:]) or None)
+            rest = rest[k:] if k >= 0 else ""
+        wrong_fb = fbs[0] if fbs else None
+        right_fb = fbs[1] if len(fbs) > 1 else None
+        choices = []
+        for key, text, is_true in (("a", "True", True), ("b", "False", False)):
+            ch: dict[str, Any] = {"key": key, "text": text, "correct": is_true == value}
+            fb = right_fb if is_true == value else wrong_fb
+            if fb:
+                ch["rationale"] = fb
+            choices.append(ch)
+        return {"kind": "true_false", "choices": choices, "rationale": general or right_fb}
+
+    marks = _answer_marks(body)
+    if not marks:
+        return _bad(
+            f"expected answers starting with '=' (right) or '~' (wrong), got {body[:40]!r}", line, c
+        )
+    if body[: marks[0]].strip():
+        return _bad(
+            f"text {body[: marks[0]].strip()[:40]!r} before the first answer; expected each "
+            "answer to start with '=' (right) or '~' (wrong)",
+            line,
+            c,
+        )
+    answers = []
+    for a, b in zip(marks, [*marks[1:], len(body)], strict=True):
+        mark, raw = body[a], body[a + 1 : b]
+        weight = None
+        if w := _WEIGHT.match(raw):
+            try:
+                weight = float(w.group(1))
+            except ValueError:  # pragma: no cover - the pattern only matches numbers
+                weight = None
+            raw = raw[w.end() :]
+        text, fb = _split_feedback(raw)
+        arrow = find_unescaped(text, "->") >= 0
+        answers.append((mark, weight, clean(text), clean(fb) if fb is not None else None, arrow))
+    if all(a[0] == "=" for a in answers) and any(a[4] for a in answers):
+        return "matching"
+
+    if all(m == "=" for m, *_ in answers):  # short answer: every listed answer is accepted
+        accepted = [t for _, w, t, _, _ in answers if w is None or w >= 100]
+        sets = [split_codes(t) for t in accepted if split_codes(t)]
+        if not sets:
+            return _bad("a short-answer question with no accepted answer", line, c)
+        alternatives = [s for s in sets[1:] if s != sets[0]]
+        out: dict[str, Any] = {"kind": "code", "codes": sets[0]}
+        if alternatives:
+            out["alternatives"] = alternatives
+        fb = next((a[3] for a in answers if a[3]), None)
+        out["rationale"] = general or fb
+        return out
+    if len(answers) > len(CHOICE_KEYS):
+        return _bad(f"{len(answers)} answers; at most {len(CHOICE_KEYS)} are allowed", line, c)
+    choices = []
+    for key, (mark, weight, text, fb, _) in zip(CHOICE_KEYS, answers, strict=False):
+        correct = (weight > 0) if weight is not None else mark == "="
+        ch = {"key": key, "text": text, "correct": correct}
+        if fb:
+            ch["rationale"] = fb
+        choices.append(ch)
+    right = [ch for ch in choices if ch["correct"]]
+    rationale = general or (right[0].get("rationale") if len(right) == 1 else None)
+    return {"kind": infer_choice_kind(choices), "choices": choices, "rationale": rationale}
+
+
+def _answer_marks(body: str) -> list[int]:
+    """Where each answer starts: the unescaped '=' and '~'."""
+    return [m.start() for m in _MARK.finditer(body) if m.group() in "=~"]
+
+
+def _bad(message: str, line: int, c: Collector) -> dict[str, Any] | str | None:
+    """Report a problem; the caller returns this None to say the question is dropped."""
+    c.problem(message, line)
+    return None
+
+
+# ---------------------------------------------------------------------------- writer
+
+
+def escape(text: str) -> str:
+    """GIFT text: special characters escaped, line breaks as \\n (a blank line ends a question)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    out = []
+    for ch in text:
+        if ch in _ESCAPABLE:
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _choice(mark: str, text: str, rationale: str | None, weight: str | None = None) -> str:
+    if weight is None and text.startswith("%"):  # would read as a weight
+        weight = "100" if mark == "=" else "0"
+    w = f"%{weight}%" if weight is not None else ""
+    fb = f"#{escape(rationale)}" if rationale else ""
+    return f"\t{mark}{w}{escape(text)}{fb}"
+
+
+def _weight(n: int) -> str:
+    return f"{100 / n:.5f}".rstrip("0").rstrip(".")
+
+
+def _is_plain_true_false(item: Item) -> bool:
+    return [ch.text for ch in item.choices] == ["True", "False"]
+
+
+def item_stem(item: Item, cases: dict[str, Any]) -> str:
+    """The stem, with its case text in front when it belongs to one (GIFT and Moodle have none)."""
+    case = cases.get(item.case) if item.case else None
+    if case is None:
+        return item.stem
+    head = f"{case.title}: {case.text}" if case.title else case.text
+    return f"{head}\n\n{item.stem}"
+
+
+def write_gift(bank: Bank) -> tuple[bytes, list[str]]:
+    """GIFT text and the ids of items it cannot carry (flashcards)."""
+    out = [f"// {bank.title or bank.name}: exported by certprep from bank {bank.name!r}", ""]
+    skipped: list[str] = []
+    cases = {cs.id: cs for cs in bank.cases}
+    topics: list[str] = []
+    for item in bank.items:
+        if item.kind is ItemKind.FLASHCARD:
+            skipped.append(item.id)
+            continue
+        if item.topics != topics:
+            path = "/".join(t.replace("/", "//") for t in item.topics)
+            out += [f"$CATEGORY: $course$/top{'/' + path if path else ''}", ""]
+            topics = list(item.topics)
+        stem = escape(item_stem(item, cases))
+        marker = "[moodle]" if stem.startswith("[") else ""
+        head = f"::{escape(item.id)}::{marker}{stem} {{"
+        general = f"\t####{escape(item.rationale)}"
+        if item.kind is ItemKind.CODE:
+            lines = [f"\t={escape(', '.join(item.codes))}"]
+            lines += [f"\t={escape(', '.join(alt))}" for alt in item.alternatives if alt]
+        elif item.kind is ItemKind.TRUE_FALSE and _is_plain_true_false(item):
+            right = next(ch for ch in item.choices if ch.correct)
+            wrong = next(ch for ch in item.choices if not ch.correct)
+            fb = ""
+            if wrong.rationale or right.rationale:
+                fb = f"#{escape(wrong.rationale or '')}"
+                if right.rationale:
+                    fb += f"#{escape(right.rationale)}"
+            lines = [f"\t{'TRUE' if right.text == 'True' else 'FALSE'}{fb}"]
+        elif item.kind is ItemKind.MULTIPLE:
+            n = len(item.correct_keys)
+            lines = [
+                _choice("~", ch.text, ch.rationale, _weight(n) if ch.correct else "-100")
+                for ch in item.choices
+            ]
+        else:
+            lines = [
+                _choice("=" if ch.correct else "~", ch.text, ch.rationale) for ch in item.choices
+            ]
+        out += [head, *lines, general, "}", ""]
+    if skipped:
+        out.insert(
+            1,
+            f"// {len(skipped)} flashcards left out (GIFT has no flashcards): "
+            + ", ".join(skipped[:50])
+            + (" ..." if len(skipped) > 50 else ""),
+        )
+    return "\n".join(out).encode("utf-8", "replace"), skipped
