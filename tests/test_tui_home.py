@@ -153,3 +153,13 @@ async def test_stats_screen_shows_reviews_and_forecast(sample_services: Services
         assert app.screen.query_one("#history", Sparkline).data[-1] == 3
         assert sum(app.screen.query_one("#forecast", Sparkline).data) == 3
         assert "total 3" in str(app.screen.query_one("#history-axis", Static).render())
+
+
+async def test_command_palette_offers_every_home_action(sample_services: Services) -> None:
+    app = make_app(sample_services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.workers.wait_for_complete()
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for wanted in ("Review", "Start a mock exam", "Import a bank", "Report", "Statistics", "Settings", "Help"):
+            assert wanted in titles
+        await pilot.pause()

@@ -79,6 +79,28 @@ class CertprepApp(App[None]):
         yield SystemCommand(
             "Help", "Keys and how certprep schedules your reviews", self.action_help
         )
+        from certprep.tui.screens.home import HomeScreen
+
+        home = next((s for s in self.screen_stack if isinstance(s, HomeScreen)), None)
+        if home is not None and screen is home:
+            for title, help_text, action in (
+                ("Review", "Daily review of the cards due (r)", home.action_review),
+                ("Start a mock exam", "CPC, CPB or CCS, timed or tutor (e)", home.action_exam),
+                (
+                    "Resume the exam in progress",
+                    "Back to the same question (c)",
+                    home.action_resume,
+                ),
+                (
+                    "Import a bank",
+                    "CSV, GIFT, Moodle, Aiken, Anki or native (i)",
+                    home.action_import_bank,
+                ),
+                ("Report", "Weak topics, readiness and history (t)", home.action_report),
+                ("Statistics", "Reviews per day, forecast, retention (s)", home.action_stats),
+                ("Settings", "Daily limits, retention, exam dates (o)", home.action_settings),
+            ):
+                yield SystemCommand(title, help_text, action)
 
 
 def make_app(

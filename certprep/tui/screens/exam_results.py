@@ -126,6 +126,7 @@ class ExamResultsScreen(Screen[None]):
         Binding("a", "filter('all')", "All"),
         Binding("n,right", "step(1)", "Next"),
         Binding("p,left", "step(-1)", "Previous"),
+        Binding("t", "report", "Report"),
         Binding("escape,q", "back", "Back"),
     ]
 
@@ -218,6 +219,14 @@ class ExamResultsScreen(Screen[None]):
         if 0 <= new < len(self.shown):
             self.index = new
             self._render_review()
+
+    def action_report(self) -> None:
+        """The report for this exam: weak topics and readiness, with this attempt included."""
+        from certprep.tui.screens.report import ReportScreen
+
+        self.app.push_screen(
+            ReportScreen(self.services, self.view.blueprint.key if self.view else None)
+        )
 
     def action_back(self) -> None:
         if self.mode == "review":
