@@ -139,16 +139,15 @@ def fill_history(services, n_items: int, n_reviews: int, seed: int = 1) -> None:
 
 
 def bench_import(tmp: Path, n: int) -> float:
-    from certprep.banks.importer import checksum_bytes, import_bank
-    from certprep.banks.native import load_bank
     from certprep.services import open_services
+    from certprep.services.imports import import_files
 
     path = tmp / "bench_bank.json"
     path.write_text(json.dumps(synthetic_bank(n)))
     services = open_services(str(tmp / "import.db"), banks_dir=tmp / "empty")
+    services.blueprints()
     t = time.perf_counter()
-    bank = load_bank(path)
-    import_bank(services.engine, bank, checksum=checksum_bytes(path.read_bytes()))
+    import_files(services, [path])  # the real importer: read, validate, check, write
     elapsed = time.perf_counter() - t
     services.engine.dispose()
     return n / elapsed
@@ -235,12 +234,14 @@ def bench_optimize(db: Path) -> float:
 
 
 def peak_rss(db: Path) -> float:
+    # VmHWM, not ru_maxrss: the latter keeps the parent's peak across fork and exec
     code = f"""
-import resource, sys
+import sys
 sys.path.insert(0, {str(HERE)!r})
 from run import bench_answer_next
 bench_answer_next(__import__('pathlib').Path({str(db)!r}), 300)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+hwm = next(l for l in open('/proc/self/status') if l.startswith('VmHWM'))
+print(int(hwm.split()[1]) / 1024)
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return float(out.stdout.strip().splitlines()[-1])
