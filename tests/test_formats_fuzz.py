@@ -31,7 +31,7 @@ FAST = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 SLOW = settings(
-    max_examples=2000,
+    max_examples=5000,  # x2 tests per format: >= 10,000 examples per importer
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )

@@ -66,3 +66,56 @@ def test_at_head_alembic_is_not_imported(tmp_path) -> None:
     assert out.stdout.strip() == "False"
     engine = make_engine(f"sqlite:///{path}")
     assert current_revision(engine) == HEAD
+
+
+def _rows(engine) -> dict[str, list]:
+    import sqlalchemy as sa
+
+    with engine.connect() as conn:
+        return {
+            t: sorted(map(tuple, conn.execute(sa.text(f"SELECT * FROM {t}"))), key=repr)
+            for t in sa.inspect(conn).get_table_names()
+            if t != "alembic_version"
+        }
+
+
+@pytest.mark.parametrize("revision", REVISIONS[:-1])
+def test_a_database_at_each_past_revision_upgrades_with_every_row_kept(tmp_path, revision) -> None:
+    from certprep.banks.importer import import_bank
+    from certprep.banks.native import load_bank
+    from certprep.core.scheduling import Rating
+    from certprep.services import Services
+    from certprep.services.review import ReviewSession
+    from certprep.store.migrate import upgrade
+
+    from .conftest import DATA
+
+    path = tmp_path / "old.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine, revision)
+    assert current_revision(engine) == revision
+    old = Services(engine, "learner", banks_dir=tmp_path)
+    import_bank(engine, load_bank(DATA / "sample_bank.yaml"), checksum="s")
+    session = ReviewSession(old)
+    for rating in (Rating.GOOD, Rating.AGAIN, Rating.EASY):
+        session.rate(session.next_card(), rating)
+    before = _rows(engine)
+    assert sum(len(v) for v in before.values()) > 10
+    backups = []
+    assert ensure_schema(engine, on_backup=backups.append) == HEAD
+    assert _rows(engine) == before
+    assert len(backups) == 1 and backups[0].exists()  # backed up before upgrading
+
+
+def test_downgrade_then_upgrade_again(tmp_path) -> None:
+    from alembic import command
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'd.db'}")
+    ensure_schema(engine)
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, REVISIONS[-2])
+    assert current_revision(engine) == REVISIONS[-2]
+    ensure_schema(engine)
+    assert current_revision(engine) == HEAD

@@ -135,7 +135,10 @@ class CardRow(SQLModel, table=True):
     """FSRS memory state of one item for one learner. A card with no row is new."""
 
     __tablename__ = "card"
-    __table_args__ = (sa.Index("ix_card_learner_due", "learner_id", "due"),)
+    __table_args__ = (
+        sa.Index("ix_card_learner_due", "learner_id", "due"),
+        sa.Index("ix_card_learner_state", "learner_id", "state"),
+    )
     learner_id: int = Field(
         sa_column=sa.Column(
             sa.Integer, sa.ForeignKey("learner.id", ondelete="CASCADE"), primary_key=True
@@ -183,6 +186,7 @@ class ReviewLogRow(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_review_log_learner_time", "learner_id", "reviewed_at"),
         sa.Index("ix_review_log_item", "item_id"),
+        sa.Index("ix_review_log_learner_source_time", "learner_id", "source", "reviewed_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     learner_id: int = Field(
