@@ -309,17 +309,25 @@ def report(
     exam_key: Annotated[Optional[str], typer.Option("--exam")] = None,  # noqa: UP045
     fmt: Annotated[str, typer.Option("--format", help="text|md|html|json|csv")] = "text",
     output: Annotated[Optional[Path], typer.Option("-o", "--output")] = None,  # noqa: UP045
+    whole_class: Annotated[
+        bool, typer.Option("--class", help="Every learner on this database (instructor view).")
+    ] = False,
 ) -> None:
     """Weak topics, readiness and history, as text, Markdown, HTML, JSON or CSV."""
     from certprep.services.report import build_report, exams_with_items
     from certprep.services.report_format import RENDERERS
 
-    if fmt not in RENDERERS:
-        fail(f"--format must be one of {', '.join(RENDERERS)}, not {fmt!r}")
+    if fmt not in RENDERERS or (whole_class and fmt == "html"):
+        allowed = "text, md, json, csv" if whole_class else ", ".join(RENDERERS)
+        fail(f"--format must be one of {allowed}, not {fmt!r}")
     services = state.services()
 
     def build() -> str:
         exams = [exam_key] if exam_key else exams_with_items(services)
+        if whole_class:
+            from certprep.services.class_report import class_report, render_class
+
+            return "\n".join(render_class(class_report(services, e), fmt) for e in exams)
         return RENDERERS[fmt]([build_report(services, e) for e in exams], services.profile)
 
     text = guard(build)
