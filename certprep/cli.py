@@ -71,7 +71,7 @@ def not_available(feature: str) -> NoReturn:
 
 def guard(fn: Callable[[], T]) -> T:
     """Run fn; turn bad input and unusable databases into messages with exit code 2."""
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DBAPIError, OperationalError
 
     from certprep.core.problems import InputError
     from certprep.store.migrate import SchemaError
@@ -85,6 +85,12 @@ def guard(fn: Callable[[], T]) -> T:
     except OperationalError as exc:
         from certprep.services.errors import database_message
 
+        fail(f"certprep: the database cannot be used: {database_message(exc)}")
+    except DBAPIError as exc:
+        from certprep.services.errors import database_message, is_known_database_error
+
+        if not is_known_database_error(exc):
+            raise
         fail(f"certprep: the database cannot be used: {database_message(exc)}")
 
 

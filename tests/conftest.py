@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import os
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -43,9 +46,100 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+# -- backends: `pytest --backend postgresql` runs the database tests on PostgreSQL ------------
+# On that backend ``db_path`` is a fresh, migrated database per test, cloned from a template made
+# once per session, and dropped after the test. It is a ``str`` holding the SQLAlchemy URL, so
+# ``open_services(str(db_path))`` and ``--db str(db_path)`` reach the same database as on SQLite.
+# Tests that are about SQLite itself carry ``@pytest.mark.sqlite_only`` and are skipped there.
+PG_URL_ENV = "CERTPREP_TEST_PG_URL"
+DEFAULT_PG_URL = "postgresql+psycopg://certprep:certprep@localhost:5432/certprep"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="database backend of the `services`/`db_path` fixtures (default sqlite)",
+    )
+    parser.addoption(
+        "--pg-url",
+        default=None,
+        help=f"server URL for --backend postgresql (default ${PG_URL_ENV}, else {DEFAULT_PG_URL});"
+        " the role needs CREATEDB",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--backend") != "postgresql":
+        return
+    skip = pytest.mark.skip(reason="sqlite_only: about SQLite itself (file, PRAGMA, WAL, backup)")
+    for item in items:
+        if "sqlite_only" in item.keywords:
+            item.add_marker(skip)
+
+
+class PgTestDatabase(str):
+    """The URL of one test's PostgreSQL database (stands where an SQLite ``db_path`` would)."""
+
+
+def _pg_admin_url(config: pytest.Config) -> str:
+    return str(config.getoption("--pg-url") or os.environ.get(PG_URL_ENV) or DEFAULT_PG_URL)
+
+
+@pytest.fixture(scope="session")
+def _pg_server(request: pytest.FixtureRequest) -> Iterator[tuple[object, str] | None]:
+    """On the postgresql backend: (admin engine, template database name) for the session."""
+    if request.config.getoption("--backend") != "postgresql":
+        yield None
+        return
+    import sqlalchemy as sa
+
+    from certprep.store.engine import make_engine
+    from certprep.store.migrate import ensure_schema
+
+    url = sa.make_url(_pg_admin_url(request.config))
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as exc:
+        pytest.exit(f"--backend postgresql: cannot reach {url!r}: {exc.orig}", returncode=3)
+    template = f"certprep_test_tmpl_{os.getpid()}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{template}"'))
+    engine = make_engine(url.set(database=template).render_as_string(hide_password=False))
+    ensure_schema(engine)  # the Alembic migrations, once, on PostgreSQL
+    engine.dispose()
+    yield admin, template
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)'))
+    admin.dispose()
+
+
+_pg_counter = itertools.count()
+
+
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "certprep.db"
+def db_path(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Path]:
+    server = request.getfixturevalue("_pg_server")
+    if server is None:
+        yield tmp_path / "certprep.db"
+        return
+    import sqlalchemy as sa
+
+    admin, template = server
+    assert isinstance(admin, sa.Engine)
+    name = f"certprep_test_{os.getpid()}_{next(_pg_counter)}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    url = admin.url.set(database=name).render_as_string(hide_password=False)
+    try:
+        yield PgTestDatabase(url)  # type: ignore[misc]
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 import sqlalchemy as sa
 
 from certprep.banks.importer import import_bank
@@ -42,6 +43,7 @@ print(s.total)
 """
 
 
+@pytest.mark.both_backends  # on PostgreSQL too: the writer lock
 def test_two_reviewers_and_an_importer_at_once(services: Services, db_path, tmp_path) -> None:
     import_bank(services.engine, make_bank(300), checksum="g")
     big = tmp_path / "big.yaml"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,6 +18,8 @@ from certprep.services import Services
 from certprep.services.imports import bank_from_store, export_bank, import_files
 
 from .conftest import DATA, make_bank
+
+pytestmark = pytest.mark.both_backends
 
 runner = CliRunner()
 

@@ -86,7 +86,11 @@ def test_only_the_newest_reviews_become_training_items() -> None:
     t0 = datetime(2026, 1, 1, 12, tzinfo=UTC)
     logs = [LogEntry("c1", t0 + timedelta(days=d), 3) for d in (0, 2, 5, 9)]
     every = build_items(logs)
-    assert [h for _, h in every] == [[(3, 0), (3, 2)], [(3, 0), (3, 2), (3, 3)], [(3, 0), (3, 2), (3, 3), (3, 4)]]
+    assert [h for _, h in every] == [
+        [(3, 0), (3, 2)],
+        [(3, 0), (3, 2), (3, 3)],
+        [(3, 0), (3, 2), (3, 3), (3, 4)],
+    ]
     newest = build_items(logs, since=t0 + timedelta(days=9))
     # the first interval (which fits the initial stabilities) and the newest review, whole
     assert [h for _, h in newest] == [[(3, 0), (3, 2)], [(3, 0), (3, 2), (3, 3), (3, 4)]]

@@ -39,6 +39,7 @@ def _cap_size(services: Services) -> None:
     services.engine.dispose()
 
 
+@pytest.mark.sqlite_only
 def test_full_disk_import_says_so_and_writes_nothing(services: Services, tmp_path) -> None:
     import_bank(services.engine, make_bank(10), checksum="g")
     _cap_size(services)
@@ -51,6 +52,7 @@ def test_full_disk_import_says_so_and_writes_nothing(services: Services, tmp_pat
         assert conn.execute(sa.select(sa.func.count()).select_from(ITEM)).scalar_one() == 10
 
 
+@pytest.mark.sqlite_only
 async def test_unwritable_database_during_review_is_a_notice_not_a_crash(
     services: Services,
 ) -> None:
@@ -82,6 +84,7 @@ async def test_unwritable_database_during_review_is_a_notice_not_a_crash(
         assert conn.execute(sa.select(sa.func.count()).select_from(REVIEW_LOG)).scalar_one() == 0
 
 
+@pytest.mark.sqlite_only
 def test_read_only_database_is_explained(services: Services, db_path) -> None:
     import_bank(services.engine, make_bank(3), checksum="g")
     ro = make_engine(f"sqlite:///file:{db_path}?mode=ro&uri=true")
@@ -90,6 +93,7 @@ def test_read_only_database_is_explained(services: Services, db_path) -> None:
     assert "read-only" in database_message(info.value)
 
 
+@pytest.mark.sqlite_only
 def test_backup_while_another_process_writes_is_consistent(
     services: Services, db_path, tmp_path
 ) -> None:

@@ -7,6 +7,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
@@ -18,6 +19,8 @@ from certprep.store.engine import writing
 from certprep.store.tables import CARD, EXAM_ANSWER, EXAM_ATTEMPT
 
 from .conftest import DATA
+
+pytestmark = pytest.mark.both_backends
 
 GOLDEN = DATA / "golden"
 runner = CliRunner()
@@ -202,3 +205,29 @@ async def test_report_screen_shows_readiness_and_drills_a_topic(
         assert isinstance(app.screen, ReviewScreen)
         assert app.screen.filt.topic == "hipaa"
         assert "HIPAA" in str(app.screen.query_one("#question", Static).render())
+
+
+def test_class_report_lists_every_student(sample_services: Services, clock, db_path: Path) -> None:
+    from certprep.services import open_services
+
+    seed_history(sample_services, clock)  # learner "tester" with two attempts
+    assert open_services(str(db_path), "second-student").learner_id  # a classmate, nothing yet
+    result = runner.invoke(
+        app, ["--db", str(db_path), "report", "--class", "--exam", "cpc", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    students = {s["profile"]: s for s in data["students"]}
+    assert set(students) == {"tester", "second-student"}
+    assert (
+        students["tester"]["attempts"] == 2 and abs(students["tester"]["last_score"] - 2 / 3) < 1e-9
+    )
+    assert students["tester"]["sections"]["icd10cm"] == 0.75
+    assert (
+        students["second-student"]["attempts"] == 0
+        and students["second-student"]["last_score"] is None
+    )
+    md = runner.invoke(
+        app, ["--db", str(db_path), "report", "--class", "--exam", "cpc", "--format", "md"]
+    )
+    assert "| tester |" in md.output and "Exam accuracy by section" in md.output

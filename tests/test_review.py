@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 import sqlalchemy as sa
 
 from certprep.banks.importer import import_bank
@@ -14,6 +15,8 @@ from certprep.services.review import ReviewFilter, ReviewSession
 from certprep.store.tables import CARD, REVIEW_LOG
 
 from .conftest import FakeClock, make_bank
+
+pytestmark = pytest.mark.both_backends
 
 
 def _card_rows(services: Services) -> list:

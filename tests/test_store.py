@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
 
 from certprep.banks.importer import import_bank
@@ -15,7 +16,10 @@ from certprep.store.tables import CardRow, ItemRow
 
 from .conftest import DATA
 
+pytestmark = pytest.mark.both_backends
 
+
+@pytest.mark.sqlite_only
 def test_sqlite_pragmas_are_on(services: Services) -> None:
     with services.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

@@ -160,6 +160,14 @@ async def test_command_palette_offers_every_home_action(sample_services: Service
     async with app.run_test(size=(120, 36)) as pilot:
         await app.workers.wait_for_complete()
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        for wanted in ("Review", "Start a mock exam", "Import a bank", "Report", "Statistics", "Settings", "Help"):
+        for wanted in (
+            "Review",
+            "Start a mock exam",
+            "Import a bank",
+            "Report",
+            "Statistics",
+            "Settings",
+            "Help",
+        ):
             assert wanted in titles
         await pilot.pause()

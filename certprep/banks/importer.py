@@ -56,6 +56,14 @@ def checksum_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _text(conn: Connection, value: str | None) -> str | None:
+    """Free text for a text column: PostgreSQL cannot store NUL characters, so they go there
+    (in JSON columns they are escaped and kept). SQLite keeps the text exactly."""
+    if value is None or conn.dialect.name == "sqlite" or "\x00" not in value:
+        return value
+    return value.replace("\x00", "")
+
+
 def _chunks(seq: list[str], n: int = 900) -> list[list[str]]:
     return [seq[i : i + n] for i in range(0, len(seq), n)]
 
@@ -121,8 +129,8 @@ def import_bank(
                     sa.insert(BANK).values(
                         name=bank.name,
                         version=bank.version,
-                        title=bank.title,
-                        source=bank.source,
+                        title=_text(conn, bank.title),
+                        source=_text(conn, bank.source),
                         origin=origin,
                         checksum=checksum,
                         header=header,
@@ -135,8 +143,8 @@ def import_bank(
                 .where(BANK.c.id == bank_id)
                 .values(
                     version=bank.version,
-                    title=bank.title,
-                    source=bank.source,
+                    title=_text(conn, bank.title),
+                    source=_text(conn, bank.source),
                     checksum=checksum,
                     header=header,
                     imported_at=utcnow(),
@@ -294,7 +302,12 @@ def _write_cases(conn: Connection, bank: Bank, bank_id: int) -> None:
         conn.execute(
             sa.insert(tbl),
             [
-                {"id": c.id, "bank_id": bank_id, "title": c.title, "text": c.text}
+                {
+                    "id": c.id,
+                    "bank_id": bank_id,
+                    "title": _text(conn, c.title),
+                    "text": _text(conn, c.text),
+                }
                 for c in bank.cases
             ],
         )

@@ -1,4 +1,5 @@
-"""The engine factory: SQLite by default (WAL, foreign keys, busy timeout), any SQLAlchemy URL else."""
+"""The engine factory: SQLite by default (WAL, foreign keys, busy timeout); PostgreSQL (psycopg 3)
+or any SQLAlchemy URL else."""
 
 from __future__ import annotations
 
@@ -25,8 +26,14 @@ def _json_serializer(obj: Any) -> str:
 
 
 def database_url(db: str | Path) -> str:
-    """A plain path means SQLite at that path; anything with '://' is an SQLAlchemy URL."""
+    """A plain path means SQLite at that path; anything with '://' is an SQLAlchemy URL.
+
+    A bare ``postgresql://`` (or ``postgres://``) URL gets the psycopg 3 driver certprep uses.
+    """
     text = str(db)
+    for bare in ("postgresql://", "postgres://"):
+        if text.startswith(bare):
+            return "postgresql+psycopg://" + text.removeprefix(bare)
     if "://" in text:
         return text
     return f"sqlite:///{Path(text).expanduser().resolve()}"
@@ -61,11 +68,52 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, json_serializer=_json_serializer)
+    try:
+        engine = sa.create_engine(url, pool_pre_ping=True, json_serializer=_json_serializer)
+    except ModuleNotFoundError as exc:
+        from certprep.core.problems import InputError
+
+        hint = " (pip install 'certprep[postgres]')" if url.startswith("postgresql+psycopg") else ""
+        raise InputError(
+            f"the database driver {exc.name!r} for this URL is not installed{hint}"
+        ) from None
+    if engine.dialect.name == "postgresql":
+        _postgresql_writers(engine)
+    return engine
+
+
+# pg_advisory_xact_lock key of the one-writer-at-a-time lock ("cert" in ASCII)
+PG_WRITER_LOCK = 0x63657274
+
+
+def _postgresql_writers(engine: Engine) -> None:
+    """Give PostgreSQL the write discipline the code was written for on SQLite.
+
+    SQLite runs one write transaction at a time (BEGIN IMMEDIATE) and waits up to the busy
+    timeout for its turn; the services read, decide and write inside one ``writing()`` block
+    and rely on that. On PostgreSQL a write transaction takes a transaction-scoped advisory
+    lock first, so writers queue the same way, and every lock wait gives up after the same
+    timeout (the error then reads "lock timeout"). Readers never take the lock.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _session_settings(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute(f"SET lock_timeout = {BUSY_TIMEOUT_MS}")
+        cur.close()
+        dbapi_conn.commit()
+
+    @event.listens_for(engine, "begin")
+    def _one_writer(conn: Any) -> None:
+        if conn.get_execution_options().get("sqlite_immediate", False):
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_WRITER_LOCK})")
 
 
 def writing(engine: Engine) -> AbstractContextManager[Connection]:
-    """A write transaction: ``with writing(engine) as conn: ...`` commits on success."""
+    """A write transaction: ``with writing(engine) as conn: ...`` commits on success.
+
+    One writer at a time: BEGIN IMMEDIATE on SQLite, an advisory lock on PostgreSQL.
+    """
     return engine.execution_options(sqlite_immediate=True).begin()
 
 

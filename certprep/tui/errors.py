@@ -20,9 +20,9 @@ def describe_open_error(exc: BaseException) -> str | None:
         return exc.render()
     if isinstance(exc, SchemaError):
         return f"certprep: {exc}"
-    if isinstance(exc, OperationalError):
-        from certprep.services.errors import database_message
+    from certprep.services.errors import database_message, is_known_database_error
 
+    if isinstance(exc, OperationalError) or is_known_database_error(exc):
         return f"certprep: the database cannot be used: {database_message(exc)}"
     return None
 
