@@ -232,6 +232,16 @@ async def test_code_entry_and_markup_safe(services: Services) -> None:
         assert exams.load(aid).questions[0].correct is True
         await pilot.press("n")
         assert "Question 2 of 3" in _text(app, "#status")
+        # the results walk-through shows the same text literally
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, ExamResultsScreen)
+        await pilot.press("r")
+        await pilot.pause()
+        answer = _text(app, "#answer")
+        assert "[bold]Code[/] this" in answer and "[red]why[/red]" in answer
 
 
 async def test_start_modal_starts_and_reports_a_short_pool(exam_services: Services) -> None:
