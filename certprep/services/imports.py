@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from certprep.banks.importer import ImportSummary, OnDuplicate, checksum_bytes, import_bank
-from certprep.banks.native import load_bank
 from certprep.core.models import Bank, Blueprint
 from certprep.core.problems import InputError, Problem
 from certprep.core.scheduling import CardState, Rating, review
@@ -68,35 +67,22 @@ def read_file(
         raise InputError(f"no such file: {path}", str(path))
     if path.is_dir():
         raise InputError("is a folder; give the bank files inside it", str(path))
-    data = path.read_bytes()
-    with gc_paused():
-        try:
-            from certprep.banks import formats
+    from certprep.banks.formats import read_bank_bytes
+    from certprep.banks.formats._common import MAX_FILE_BYTES
 
-            reader = getattr(formats, "read_bank", None)
-        except ImportError:  # pragma: no cover - the formats package ships with certprep
-            reader = None
-        if reader is not None and fmt != "native":
-            res = reader(
-                path, fmt, bank_name=bank_name, exam=exam, section=section, mapping=mapping
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:  # refuse before reading it into memory
+            raise InputError(
+                f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", str(path)
             )
-            rf = ReadFile(
-                path, getattr(res, "fmt", fmt), res.bank, list(res.history), list(res.warnings)
-            )
-        else:
-            if fmt not in ("auto", "native") or path.suffix.lower() not in (
-                ".yaml",
-                ".yml",
-                ".json",
-            ):
-                raise InputError(
-                    f"format {fmt!r} cannot be read yet; use a native .yaml or .json bank",
-                    str(path),
-                )
-            bank = load_bank(path)
-            if bank_name:
-                bank = bank.model_copy(update={"name": bank_name})
-            rf = ReadFile(path, "native", bank)
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror or exc}", str(path)) from None
+    with gc_paused():
+        res = read_bank_bytes(
+            data, path, fmt, bank_name=bank_name, exam=exam, section=section, mapping=mapping
+        )
+    rf = ReadFile(path, res.fmt, res.bank, list(res.history), list(res.warnings))
     rf.checksum = checksum_bytes(data)
     return rf
 
