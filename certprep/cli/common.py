@@ -1,0 +1,175 @@
+"""What every command shares: the Typer apps, the profile/database state, errors as messages."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
+
+import typer
+
+from certprep import __version__
+
+if TYPE_CHECKING:
+    from certprep.services import Services
+
+T = TypeVar("T")
+EXIT_BAD_INPUT = 2
+EXIT_NOT_AVAILABLE = 3
+
+app = typer.Typer(
+    name="certprep",
+    help="Timed mock exams and FSRS spaced repetition for the CPC, CPB and CCS exams.",
+    no_args_is_help=False,
+    add_completion=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+banks_app = typer.Typer(help="List, check, remove and build question banks.", no_args_is_help=True)
+db_app = typer.Typer(help="Where the database is; upgrade it; back it up.", no_args_is_help=True)
+app.add_typer(banks_app, name="banks")
+app.add_typer(db_app, name="db")
+
+
+class State:
+    db: str | None = None
+    profile: str = "default"
+    _services: Services | None = None
+
+    def services(self, *, load_banks: bool = True) -> Services:
+        """Open the database (and load the shipped banks the first time), or exit with a message."""
+        if self._services is None:
+            from certprep.services import open_services
+
+            self._services = guard(lambda: open_services(self.db, self.profile))
+            if load_banks:
+                services = self._services
+                guard(lambda: load_banks_with_progress(services))
+        return self._services
+
+
+state = State()
+
+
+def err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
+    err(message)
+    raise typer.Exit(code)
+
+
+def not_available(feature: str) -> NoReturn:
+    fail(f"certprep: {feature} is not available yet in this version.", EXIT_NOT_AVAILABLE)
+
+
+def guard(fn: Callable[[], T]) -> T:
+    """Run fn; turn bad input and unusable databases into messages with exit code 2."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    from certprep.core.problems import InputError
+    from certprep.store.migrate import SchemaError
+
+    try:
+        return fn()
+    except InputError as exc:
+        fail(exc.render())
+    except SchemaError as exc:
+        fail(f"certprep: {exc}")
+    except OperationalError as exc:
+        from certprep.services.errors import database_message
+
+        fail(f"certprep: the database cannot be used: {database_message(exc)}")
+    except DBAPIError as exc:
+        from certprep.services.errors import database_message, is_known_database_error
+
+        if not is_known_database_error(exc):
+            raise
+        fail(f"certprep: the database cannot be used: {database_message(exc)}")
+
+
+def load_banks_with_progress(services: Services) -> None:
+    pending = services.pending_bundled_banks()
+    if not pending:
+        return
+    if sys.stderr.isatty():
+        from rich.progress import Progress
+
+        with Progress(transient=True, console=_stderr_console()) as bar:
+            task = bar.add_task("Loading the bundled question banks", total=len(pending))
+            services.load_bundled_banks(lambda done, total, name: bar.update(task, completed=done))
+    else:
+        services.load_bundled_banks()
+
+
+def _import_with_progress(services: Services, paths: list[Path], **kw: Any) -> list[Any]:
+    from certprep.services.imports import import_files
+
+    if not sys.stderr.isatty():
+        return import_files(services, paths, **kw)
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=_stderr_console()) as bar:
+        task = bar.add_task("Importing", total=None)
+        return import_files(
+            services, paths, progress=lambda d, t: bar.update(task, completed=d, total=t), **kw
+        )
+
+
+def _stderr_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"certprep {__version__}")
+        raise typer.Exit()
+
+
+@app.callback(invoke_without_command=True)
+def main_callback(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar="CERTPREP_DB",
+            help="Database: a file path (SQLite) or an SQLAlchemy URL.",
+        ),
+    ] = None,
+    profile: Annotated[str, typer.Option("--profile", help="Learner profile.")] = "default",
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=version_callback, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """certprep: practise for medical coding exams in the terminal."""
+    state.db = db
+    state.profile = profile
+    state._services = None
+    if ctx.invoked_subcommand is None:
+        run_tui()
+
+
+def run_tui(start: str = "home", **options: object) -> None:
+    from certprep.tui.app import make_app
+
+    if start == "home" and state._services is None:
+        # paint the home screen first; the database opens (and migrates) in a worker
+        from certprep.services import open_services
+
+        db, profile = state.db, state.profile
+        app = make_app(
+            lambda: open_services(db, profile), profile=profile, start=start, options=options
+        )
+    else:
+        app = make_app(state.services(load_banks=False), start=start, options=options)
+    app.run()
+    if app.return_code:
+        raise typer.Exit(app.return_code)
