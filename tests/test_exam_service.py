@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from certprep.banks.importer import import_bank
+from certprep.cli.exam_options import start_from_cli
 from certprep.core.assembly import ShortPoolError
 from certprep.core.models import Blueprint
 from certprep.core.problems import InputError
@@ -18,7 +19,6 @@ from certprep.services.exams import (
     ExamClosed,
     ExamModeError,
     ExamService,
-    start_from_cli,
 )
 from certprep.services.review import ReviewSession
 from certprep.store.tables import CARD, EXAM_ANSWER, REVIEW_LOG

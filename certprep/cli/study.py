@@ -50,7 +50,8 @@ def exam(
     questions: Annotated[Optional[int], typer.Option(help="A shorter form of N questions.")] = None,  # noqa: UP045
 ) -> None:
     """Start a timed mock exam, or `certprep exam resume`."""
-    from certprep.services.exams import ExamService, start_from_cli
+    from certprep.cli.exam_options import start_from_cli
+    from certprep.services.exams import ExamService
 
     services = state.services()
     if blueprint == "resume":

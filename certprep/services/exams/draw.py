@@ -1,0 +1,253 @@
+"""Drawing a form: the pool of live items, least recently seen first, and starting an attempt."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from certprep.core.assembly import (
+    Form,
+    PoolItem,
+    assemble,
+    form_counts,
+    time_limit_s,
+)
+from certprep.core.models import Blueprint, ItemKind
+from certprep.store.engine import writing
+from certprep.store.tables import (
+    CARD,
+    EXAM_ANSWER,
+    EXAM_ATTEMPT,
+    ITEM,
+    ITEM_EXAM,
+)
+
+if TYPE_CHECKING:
+    from certprep.services.services import Services
+
+from certprep.services.exams.views import IN_PROGRESS, MODES, ExamModeError
+
+
+class ExamDraw:
+    """Pool, draw and start."""
+
+    services: Services
+
+    # -- starting --------------------------------------------------------------------------
+    def pool(
+        self,
+        blueprint: Blueprint,
+        *,
+        counts: dict[str, int] | None = None,
+        seed: int = 0,
+    ) -> tuple[list[PoolItem], dict[str, datetime | None]]:
+        """The live items of the blueprint's exam in allowed kinds, and when each was last seen.
+
+        Seen means reviewed (the card's last review) or shown in an earlier attempt. With
+        ``counts`` (questions per section), the database ranks each section's items (never
+        seen first, then the longest ago, ties by a seeded hash) and returns only the first
+        few times what the section needs, plus the rest of any scenario series among them:
+        assembly then works on hundreds of items instead of the whole bank.
+        """
+        lid = self.services.learner_id
+        kinds = [str(k) for k in blueprint.item_kinds if k is not ItemKind.FLASHCARD]
+        shown = (
+            sa.select(EXAM_ANSWER.c.item_id, sa.func.max(EXAM_ATTEMPT.c.started_at).label("at"))
+            .select_from(
+                EXAM_ANSWER.join(EXAM_ATTEMPT, EXAM_ATTEMPT.c.id == EXAM_ANSWER.c.attempt_id)
+            )
+            .where(EXAM_ATTEMPT.c.learner_id == lid)
+            .group_by(EXAM_ANSWER.c.item_id)
+            .subquery()
+        )
+        reviewed = CARD.c.last_review
+        seen_at = sa.case(
+            (reviewed.is_(None), shown.c.at),
+            (shown.c.at.is_(None), reviewed),
+            (reviewed > shown.c.at, reviewed),
+            else_=shown.c.at,
+        )
+        joined = (
+            ITEM.join(
+                ITEM_EXAM,
+                sa.and_(ITEM_EXAM.c.item_id == ITEM.c.id, ITEM_EXAM.c.exam == blueprint.key),
+            )
+            .outerjoin(CARD, sa.and_(CARD.c.item_id == ITEM.c.id, CARD.c.learner_id == lid))
+            .outerjoin(shown, shown.c.item_id == ITEM.c.id)
+        )
+        live = sa.and_(ITEM.c.retired.is_(False), ITEM.c.kind.in_(kinds))
+        cols = [
+            ITEM.c.id,
+            ITEM_EXAM.c.section,
+            ITEM.c.case_id,
+            ITEM.c.bank_id,
+            ITEM.c.position,
+            ITEM.c.kind,
+            seen_at.label("seen"),
+        ]
+        with self.services.engine.connect() as conn:
+            rows: list[Any]
+            if counts is None:
+                rows = list(conn.execute(sa.select(*cols).select_from(joined).where(live)))
+            else:
+                mix = (
+                    sa.cast(ITEM.c.bank_id, sa.BigInteger) * 1000003
+                    + ITEM.c.position
+                    + seed % 1000003
+                )
+                ranked = (
+                    sa.select(
+                        *cols,
+                        sa.func.row_number()
+                        .over(
+                            partition_by=ITEM_EXAM.c.section,
+                            order_by=[
+                                seen_at.is_not(None),
+                                seen_at,
+                                (mix * 2654435761) % 2147483647,
+                            ],
+                        )
+                        .label("rank"),
+                    )
+                    .select_from(joined)
+                    .where(live, ITEM_EXAM.c.section.in_(list(counts)))
+                    .subquery()
+                )
+                limits = sa.case(
+                    *[(ranked.c.section == k, 4 * n + 20) for k, n in counts.items()], else_=0
+                )
+                rows = list(conn.execute(sa.select(ranked).where(ranked.c.rank <= limits)))
+                cases = {r.case_id for r in rows if r.case_id}
+                if cases:  # a series is drawn whole: bring in the rest of its questions
+                    have = {r.id for r in rows}
+                    rows += [
+                        r
+                        for r in conn.execute(
+                            sa.select(*cols)
+                            .select_from(joined)
+                            .where(live, ITEM.c.case_id.in_(cases))
+                        )
+                        if r.id not in have
+                    ]
+            ids = [r.id for r in rows if r.kind != ItemKind.CODE.value]
+            keys: dict[str, tuple[tuple[str, ...], bool]] = {}
+            for start in range(0, len(ids), 900):
+                for item_id, payload in conn.execute(
+                    sa.select(ITEM.c.id, ITEM.c.payload).where(
+                        ITEM.c.id.in_(ids[start : start + 900])
+                    )
+                ):
+                    keys[item_id] = (
+                        tuple(c["key"] for c in payload.get("choices", [])),
+                        # True before False reads oddly shuffled: true/false items keep their order
+                        bool(payload.get("pin_choices", False))
+                        or payload.get("kind") == ItemKind.TRUE_FALSE.value,
+                    )
+        pool = [
+            PoolItem(
+                id=r.id,
+                section=r.section,
+                case=r.case_id,
+                bank=int(r.bank_id),
+                position=int(r.position),
+                choice_keys=keys.get(r.id, ((), False))[0],
+                pin_choices=keys.get(r.id, ((), False))[1],
+            )
+            for r in rows
+        ]
+        seen = {r.id: r.seen for r in rows if r.seen is not None}
+        return pool, seen
+
+    def draw(self, blueprint: str | Blueprint, seed: int, **options: Any) -> Form:
+        """Draw a form without starting an attempt (what `start` writes; used by benchmarks)."""
+        bp = blueprint if isinstance(blueprint, Blueprint) else self.services.blueprint(blueprint)
+        counts = form_counts(
+            bp, sections=options.get("sections"), questions=options.get("questions")
+        )
+        pool, seen = self.pool(bp, counts=counts, seed=seed)
+        return assemble(bp, pool, seed=seed, last_seen=seen, **options)
+
+    def start(
+        self,
+        blueprint: str | Blueprint,
+        seed: int | None = None,
+        mode: str = "timed",
+        sections: Sequence[str] | None = None,
+        questions: int | None = None,
+        unseen_only: bool = False,
+    ) -> int:
+        """Draw a form and write the attempt with all its answer rows in one transaction.
+
+        Raises ShortPoolError (with a shorter form that would fit) or AssemblyError.
+        """
+        if mode not in MODES:
+            raise ExamModeError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        svc = self.services
+        bp = blueprint if isinstance(blueprint, Blueprint) else svc.blueprint(blueprint)
+        if seed is None:
+            seed = random.SystemRandom().randrange(2**31)
+        counts = form_counts(bp, sections=sections, questions=questions)
+        pool, seen = self.pool(bp, counts=counts, seed=seed)
+        form = assemble(
+            bp,
+            pool,
+            seed=seed,
+            last_seen=seen,
+            unseen_only=unseen_only,
+            sections=sections,
+            questions=questions,
+        )
+        limit = time_limit_s(bp, form.size) if mode == "timed" else None
+        title = f"{bp.key.upper()} {'mock exam' if mode == 'timed' else 'practice'}"
+        title += f", {form.size} questions"
+        if mode != "timed":
+            title += f", {mode}"
+        if sections:
+            title += f" ({', '.join(sections)})"
+        lid = svc.learner_id
+        now = svc.clock()
+        with writing(svc.engine) as conn:
+            attempt_id = int(
+                conn.execute(
+                    sa.insert(EXAM_ATTEMPT).values(
+                        learner_id=lid,
+                        blueprint_key=bp.key,
+                        blueprint=bp.model_dump(mode="json"),
+                        title=title[:200],
+                        seed=seed,
+                        mode=mode,
+                        status=IN_PROGRESS,
+                        started_at=now,
+                        time_limit_s=limit,
+                        time_used_s=0.0,
+                        last_seen_at=now,
+                        paused=False,
+                        position=0,
+                    )
+                ).inserted_primary_key[0]  # type: ignore[index]
+            )
+            conn.execute(
+                sa.insert(EXAM_ANSWER),
+                [
+                    {
+                        "attempt_id": attempt_id,
+                        "position": i,
+                        "item_id": fq.item_id,
+                        "section": fq.section,
+                        "pretest": fq.pretest,
+                        "choice_order": list(fq.choice_order),
+                        "response": [],
+                        "struck": [],
+                        "flagged": False,
+                        "correct": None,
+                        "time_spent_s": 0.0,
+                        "answered_at": None,
+                    }
+                    for i, fq in enumerate(form.questions)
+                ],
+            )
+        return attempt_id
