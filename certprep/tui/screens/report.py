@@ -48,6 +48,7 @@ class ReportScreen(Screen[None]):
         self.exam = exam
         self.exams: list[str] = []
         self.report: ExamReport | None = None
+        self.weak_topics: list[str] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -112,10 +113,18 @@ class ReportScreen(Screen[None]):
         ready.update(t)
         weak = self.query_one("#weak", DataTable)
         weak.clear()
+        # a topic can be weak in two sections: rows are keyed by rank, the topic kept aside
+        self.weak_topics = [g.key for g in rep.weak]
         for i, g in enumerate(rep.weak, 1):
             acc = "no answers" if not g.answered else f"{_pct(g.accuracy)} of {g.answered}"
             weak.add_row(
-                str(i), Text(g.key), g.section, f"{g.score:.2f}", acc, _pct(g.mean_r), key=g.key
+                str(i),
+                Text(g.key),
+                Text(rep.section_titles.get(g.section, g.section)[:28]),
+                f"{g.score:.2f}",
+                acc,
+                _pct(g.mean_r),
+                key=str(i - 1),
             )
         secs = self.query_one("#sections", DataTable)
         secs.clear()
@@ -137,7 +146,9 @@ class ReportScreen(Screen[None]):
                 key=g.key,
             )
         scores = [a.score or 0.0 for a in rep.attempts]
-        self.query_one("#trend", Sparkline).data = scores or [0]
+        trend = self.query_one("#trend", Sparkline)
+        trend.display = bool(scores)  # no attempts: no bars at all, the line below says so
+        trend.data = scores or [0.0]
         hist = Text()
         for a in rep.attempts[-5:]:
             res = "pass" if a.passed else "fail"
@@ -171,7 +182,8 @@ class ReportScreen(Screen[None]):
         table = self.query_one("#weak", DataTable)
         if self.report is None or table.row_count == 0:
             return
-        topic = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        row = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        topic = self.weak_topics[int(row or 0)]
         from certprep.services.review import ReviewFilter
         from certprep.tui.screens.review import ReviewScreen
 
