@@ -322,3 +322,51 @@ async def test_opening_a_submitted_attempt_shows_its_results(exam_services: Serv
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, ExamResultsScreen | ExamScreen)
+
+
+@pytest.mark.sqlite_only
+async def test_a_locked_database_keeps_the_learner_on_the_question_and_saves_later(
+    exam_services: Services, monkeypatch: pytest.MonkeyPatch, clock: FakeClock
+) -> None:
+    """Another writer holds the lock past the timeout: a notice, no crash, the answer is
+    retried every second and saved once the lock is gone."""
+    import sqlite3
+
+    from certprep.store import engine as store_engine
+    from certprep.store.engine import sqlite_path
+
+    exams = ExamService(exam_services)
+    aid = exams.start(small_blueprint(), seed=21)
+    monkeypatch.setattr(store_engine, "BUSY_TIMEOUT_MS", 100)
+    from certprep.services import open_services
+
+    services = open_services(
+        str(sqlite_path(exam_services.engine)), "tester", clock=clock, banks_dir=None
+    )
+    app = make_app(services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await _open_exam(app, pilot, aid)
+        q0 = screen.question
+        right = q0.item.correct_keys[0]
+        holder = sqlite3.connect(str(sqlite_path(exam_services.engine)), timeout=0.1)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            await pilot.press(_letter_of(screen, right))
+            await pilot.press("f")
+            await pilot.pause()
+            assert app.screen is screen  # still on the question, no traceback
+            assert "Not saved yet" in _text(app, "#notice")
+            assert "Question 1 of 5" in _text(app, "#status")
+            screen.refresh_clock()  # a retry while the lock is still held: still unsaved
+            assert screen.unsaved
+        finally:
+            holder.rollback()
+            holder.close()
+        clock.advance(seconds=1)
+        screen.refresh_clock()
+        await pilot.pause()
+        assert not screen.unsaved
+        assert "Saved" in _text(app, "#notice")
+        stored = exams.load(aid).questions[0]
+        assert stored.response == [right] and stored.flagged  # both changes, in order
+        assert "answered 1/5" in _text(app, "#status") and "⚑ flagged" in _text(app, "#status")

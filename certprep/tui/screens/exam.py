@@ -6,6 +6,9 @@ read from ``services.clock`` so a fake clock can drive the warnings and the auto
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
@@ -18,6 +21,7 @@ from certprep.core.models import ItemKind, split_codes
 from certprep.core.scoring import format_duration
 from certprep.services.exams import ExamClosed, ExamQuestion, ExamService, ExamView
 from certprep.services.services import Services
+from certprep.tui.errors import describe_open_error
 from certprep.tui.screens.confirm_submit import ConfirmSubmitScreen
 from certprep.tui.screens.exam_navigator import Cell, ExamNavigatorScreen
 from certprep.tui.widgets.item_view import feedback_text, item_text
@@ -75,6 +79,10 @@ class ExamScreen(Screen[None]):
         self.last_tick = services.clock()
         self.remaining_s: float | None = None
         self.done = False
+        # a change the database refused (locked, full, read-only, gone): retried every second
+        self.unsaved: list[Callable[[], bool]] = []
+        self.clock_at = services.clock()  # when remaining_s was last known
+        self.used_s = 0.0  # untimed modes: the time used, as last read
 
     # -- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -98,7 +106,16 @@ class ExamScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        view = self.exams.load(self.attempt_id)
+        try:
+            view = self.exams.load(self.attempt_id)
+        except Exception as exc:
+            message = describe_open_error(exc)
+            if message is None:
+                raise
+            self.app.notify(f"{message}\nThe exam could not be opened.", severity="error")
+            self.done = True
+            self.call_after_refresh(self.dismiss, None)
+            return
         self.view = view
         self.title = view.title
         if view.status != "in_progress":
@@ -108,8 +125,9 @@ class ExamScreen(Screen[None]):
             self.exams.unpause(self.attempt_id)  # back at the screen: the clock runs again
             view.paused = False
         self.position = view.position
-        self.remaining_s = self.exams.tick(self.attempt_id)  # a crash's absence is spent now
-        self.last_tick = self.services.clock()
+        self.remaining_s = view.remaining_s
+        self._db(lambda: self._set_remaining(self.exams.tick(self.attempt_id)))
+        self.last_tick = self.services.clock()  # a crash's absence is spent now
         if self.remaining_s is not None:
             # warnings already behind us are not shown again on resume
             self.warned = {w for w in view.blueprint.warnings_minutes if self.remaining_s <= w * 60}
@@ -130,11 +148,24 @@ class ExamScreen(Screen[None]):
         if self.done or self.view is None:
             return
         now = self.services.clock()
-        if (now - self.last_tick).total_seconds() >= self.TICK_EVERY_S:
-            self.remaining_s = self.exams.tick(self.attempt_id)
-            self.last_tick = now
-        else:
-            self.remaining_s = self.exams.remaining(self.attempt_id)
+        if self.unsaved:
+            try:
+                while self.unsaved and self.unsaved[0]():
+                    self.unsaved.pop(0)
+            except ExamClosed as exc:
+                self.unsaved.clear()
+                self._exam_closed(exc)
+                return
+            if self.done:
+                return
+            if not self.unsaved:
+                self._notice("Saved: the database answers again.")
+        if not self.unsaved and (now - self.last_tick).total_seconds() >= self.TICK_EVERY_S:
+            if self._db(lambda: self._set_remaining(self.exams.tick(self.attempt_id)), quiet=True):
+                self.last_tick = now
+        elif self.remaining_s is not None:
+            # counted here: the database may be away, the clock is not
+            self._set_remaining(self.remaining_s - (now - self.clock_at).total_seconds())
         self._render_clock()
         if self.remaining_s is None:
             return
@@ -156,7 +187,10 @@ class ExamScreen(Screen[None]):
         assert self.view is not None
         clock = self.query_one("#clock", Static)
         if self.remaining_s is None:
-            used = self.exams.time_used(self.attempt_id)
+            self._db(
+                lambda: setattr(self, "used_s", self.exams.time_used(self.attempt_id)), quiet=True
+            )
+            used = self.used_s
             label = "paused" if self.view.paused else f"time {format_duration(used)}"
             clock.update(Text(label))
             self.sub_title = label
@@ -166,6 +200,33 @@ class ExamScreen(Screen[None]):
         clock.set_class(self.remaining_s <= 5 * 60, "low")
         self.sub_title = text
 
+    def _set_remaining(self, remaining: float | None) -> None:
+        self.remaining_s = None if remaining is None else max(0.0, remaining)
+        self.clock_at = self.services.clock()
+
+    def _db(self, fn: Callable[[], Any], *, quiet: bool = False, retry: bool = False) -> bool:
+        """Run a database call; a refusal (locked, full, read-only, server gone) becomes a notice,
+        the learner stays on the question, and with ``retry`` the change is tried again every
+        second until it is saved. Returns whether it went through."""
+        if retry and self.unsaved:  # behind the changes still waiting, in order
+            self.unsaved.append(lambda: self._db(fn, quiet=True))
+            return False
+        try:
+            fn()
+        except ExamClosed:
+            raise
+        except Exception as exc:
+            message = describe_open_error(exc)
+            if message is None:
+                raise
+            if retry:
+                self.unsaved.append(lambda: self._db(fn, quiet=True))
+            if not quiet:
+                what = "certprep keeps trying" if retry else "try again"
+                self._notice(f"Not saved yet: {message.removeprefix('certprep: ')} — {what}.")
+            return False
+        return True
+
     # -- showing ---------------------------------------------------------------------------
     @property
     def question(self) -> ExamQuestion:
@@ -174,6 +235,8 @@ class ExamScreen(Screen[None]):
 
     def show_question(self) -> None:
         assert self.view is not None
+        if not self.unsaved:
+            self._notice("")  # a notice is about the question it was given on
         self.strike_mode = False
         self.pending = set()
         q = self.question
@@ -333,31 +396,45 @@ class ExamScreen(Screen[None]):
             return
         self._save([key])
 
-    def _save(self, response: list[str]) -> None:
-        q = self.question
+    def _change(self, fn: Callable[[], Any], *, retry: bool = True) -> bool:
+        """A change the learner made: committed now, or kept and retried if the database refuses."""
         try:
-            correct = self.exams.answer(self.attempt_id, self.position, response)
+            ok = self._db(fn, retry=retry)
         except ExamClosed as exc:
             self._exam_closed(exc)
-            return
-        q.response = sorted(set(response)) if q.item.choices else list(response)
-        q.correct = correct
-        self.pending = set()
-        self.last_tick = self.services.clock()
-        self._render_question()
-        self._render_status()
-        self._render_hint()
+            return False
+        if ok:
+            self.last_tick = self.services.clock()
+            self._notice("")
+        return ok
+
+    def _save(self, response: list[str]) -> None:
+        position = self.position
+        q = self.question
+
+        def save() -> None:
+            correct = self.exams.answer(self.attempt_id, position, response)
+            q.response = sorted(set(response)) if q.item.choices else list(response)
+            q.correct = correct
+            if self.position == position:
+                self.pending = set()
+                self._render_question()
+                self._render_hint()
+            self._render_status()
+
+        self._change(save)
 
     def _strike(self, key: str) -> None:
         q = self.question
-        try:
-            q.struck = self.exams.strike(self.attempt_id, self.position, key)
-        except ExamClosed as exc:
-            self._exam_closed(exc)
-            return
-        self.last_tick = self.services.clock()
-        self._render_question()
-        self._render_hint()
+        position = self.position
+
+        def strike() -> None:
+            q.struck = self.exams.strike(self.attempt_id, position, key)
+            if self.position == position:
+                self._render_question()
+                self._render_hint()
+
+        self._change(strike)
 
     @on(Input.Submitted, "#code")
     def code_submitted(self, event: Input.Submitted) -> None:
@@ -381,28 +458,27 @@ class ExamScreen(Screen[None]):
         if self.view is None or self.view.paused:
             return
         q = self.question
-        try:
-            q.flagged = self.exams.flag(self.attempt_id, self.position)
-        except ExamClosed as exc:
-            self._exam_closed(exc)
-            return
-        self.last_tick = self.services.clock()
-        self._notice(f"Question {self.position + 1} {'flagged' if q.flagged else 'unflagged'}.")
-        self._render_status()
+        position = self.position
+        on = not q.flagged
+
+        def flag() -> None:
+            q.flagged = self.exams.flag(self.attempt_id, position, on)
+            self._render_status()
+
+        if self._change(flag):
+            self.notify(f"Question {position + 1} {'flagged' if on else 'unflagged'}.", timeout=2)
 
     def go(self, position: int) -> None:
         """Move to a question (committed, so a resume comes back here)."""
         assert self.view is not None
         if position == self.position or not 0 <= position < len(self.view.questions):
             return
-        try:
-            self.exams.goto(self.attempt_id, position)
-        except ExamClosed as exc:
-            self._exam_closed(exc)
+        if self.unsaved:
+            self._notice("Not saved yet: the last change is still being retried; stay a moment.")
             return
-        self.last_tick = self.services.clock()
-        self.position = position
-        self.show_question()
+        if self._change(lambda: self.exams.goto(self.attempt_id, position), retry=False):
+            self.position = position
+            self.show_question()
 
     def action_next(self) -> None:
         if self.view is None or self.view.paused:
@@ -444,13 +520,8 @@ class ExamScreen(Screen[None]):
                 "A timed exam cannot be paused: the clock keeps running.", severity="warning"
             )
             return
-        try:
-            if self.view.paused:
-                self.exams.unpause(self.attempt_id)
-            else:
-                self.exams.pause(self.attempt_id)
-        except ExamClosed as exc:
-            self._exam_closed(exc)
+        change = self.exams.unpause if self.view.paused else self.exams.pause
+        if not self._change(lambda: change(self.attempt_id), retry=False):
             return
         self.view.paused = not self.view.paused
         self._notice("Paused." if self.view.paused else "")
@@ -473,14 +544,25 @@ class ExamScreen(Screen[None]):
         """Score the attempt and show the results (auto: the time ran out)."""
         if self.done:
             return
+        got: list[Any] = []
+        if not self._db(lambda: got.append(self.exams.submit(self.attempt_id)), retry=auto):
+            if auto:  # time is up: keep trying
+                self.unsaved.append(self._retry_submit)
+            return
         self.done = True
-        result = self.exams.submit(self.attempt_id)
+        result = got[0]
         if auto:
             self.notify("Time is up: the exam was submitted.", severity="warning", timeout=10)
         if result.sent_to_review:
             n = result.sent_to_review
             self.notify(f"{n} missed question{'s' if n != 1 else ''} added to your daily review.")
         self._show_results()
+
+    def _retry_submit(self) -> bool:
+        if not self._db(lambda: self.exams.submit(self.attempt_id), quiet=True):
+            return False
+        self.submit_now(True)  # submitted: this reads the stored result and shows it
+        return True
 
     def _show_results(self) -> None:
         from certprep.tui.screens.exam_results import ExamResultsScreen
@@ -498,15 +580,26 @@ class ExamScreen(Screen[None]):
         if self.view is None or self.done:
             self.dismiss(None)
             return
+        if self.unsaved:
+            self.notify(
+                "A change is not saved yet: certprep is still retrying. Wait a moment, "
+                "or press escape again to leave without it.",
+                severity="warning",
+            )
+            self.unsaved.clear()
+            return
         if self.view.mode == "timed":
-            self.exams.tick(self.attempt_id)
+            self._db(lambda: self.exams.tick(self.attempt_id), quiet=True)
             self.notify(
                 "Exam saved. The clock keeps running: resume it soon (c on the home screen).",
                 severity="warning",
             )
         else:
-            if not self.view.paused:
-                self.exams.pause(self.attempt_id)
-            self.notify("Exam saved and paused.")
+            if not self.view.paused and not self._db(
+                lambda: self.exams.pause(self.attempt_id), quiet=True
+            ):
+                self.notify("The exam could not be paused: its clock runs until you resume it.")
+            else:
+                self.notify("Exam saved and paused.")
         self.done = True
         self.dismiss(None)
