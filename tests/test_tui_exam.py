@@ -370,3 +370,75 @@ async def test_a_locked_database_keeps_the_learner_on_the_question_and_saves_lat
         stored = exams.load(aid).questions[0]
         assert stored.response == [right] and stored.flagged  # both changes, in order
         assert "answered 1/5" in _text(app, "#status") and "⚑ flagged" in _text(app, "#status")
+
+
+async def test_submit_dialog_lists_questions_jumps_and_defaults_to_going_back(
+    exam_services: Services,
+) -> None:
+    exams = ExamService(exam_services)
+    aid = exams.start(small_blueprint(), seed=31)
+    app = make_app(exam_services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await _open_exam(app, pilot, aid)
+        await pilot.press("a", "n", "f", "n", "a")  # 1 answered, 2 flagged, 3 answered
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmSubmitScreen)
+        counts = _text(app, "#counts")
+        assert "3 unanswered: 2, 4, 5" in counts and "1 flagged for review: 2" in counts
+        await pilot.press("enter")  # enter goes back, it never submits
+        await pilot.pause()
+        assert app.screen is screen and exams.load(aid).status == "in_progress"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        app.screen.query_one("#jump").focus()
+        await pilot.press("down", "enter")  # the second entry: question 4, unanswered
+        await pilot.pause()
+        assert app.screen is screen and "Question 4 of 5" in _text(app, "#status")
+        assert exams.load(aid).status == "in_progress"
+
+
+async def test_escape_while_the_form_is_drawn_leaves_no_attempt_running(
+    exam_services: Services,
+) -> None:
+    app = make_app(exam_services)
+    got: list[int | None] = []
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.workers.wait_for_complete()
+        start = ExamStartScreen(exam_services)
+        await app.push_screen(start, got.append)
+        await pilot.pause()
+        start.query_one("#questions", Input).value = "3"
+        await pilot.press("ctrl+s", "escape")  # the draw runs in a worker; escape right away
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert got == [None]
+    exams = ExamService(exam_services)
+    assert exams.in_progress() is None
+    assert [a.status for a in exams.history()] in ([], ["abandoned"])
+
+
+async def test_starting_an_exam_offers_the_unfinished_one(exam_services: Services) -> None:
+    from certprep.tui.screens.unfinished_exam import UnfinishedExamScreen
+
+    exams = ExamService(exam_services)
+    first = exams.start(small_blueprint(), seed=41)
+    app = make_app(exam_services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, UnfinishedExamScreen)
+        await pilot.press("r")  # resume
+        await pilot.pause()
+        assert isinstance(app.screen, ExamScreen) and app.screen.attempt_id == first
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("a")  # abandon it, then the start dialog opens
+        await pilot.pause()
+        assert isinstance(app.screen, ExamStartScreen)
+    assert exams.in_progress() is None
+    assert [a.status for a in exams.history()] == ["abandoned"]

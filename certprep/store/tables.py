@@ -227,7 +227,7 @@ class ExamAttemptRow(SQLModel, table=True):
     mode: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))  # timed | untimed | tutor
     status: str = Field(
         sa_column=sa.Column(sa.String(16), nullable=False)
-    )  # in_progress | submitted
+    )  # in_progress | submitted | abandoned
     started_at: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
     time_limit_s: int | None = None
     time_used_s: float = Field(

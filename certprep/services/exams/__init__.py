@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from certprep.services.exams.draw import ExamDraw
 from certprep.services.exams.submit import ExamSubmit
 from certprep.services.exams.views import (
+    ABANDONED,
     IN_PROGRESS,
     MODES,
     PAUSABLE,
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from certprep.services.services import Services
 
 __all__ = [
+    "ABANDONED",
     "IN_PROGRESS",
     "MODES",
     "PAUSABLE",

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from certprep.services.services import Services
 
 from certprep.services.exams.views import (
+    ABANDONED,
     IN_PROGRESS,
     PAUSABLE,
     AttemptSummary,
@@ -55,6 +56,26 @@ class ExamAttemptOps:
         if row is None:
             raise InputError(f"no exam attempt {attempt_id} for profile {self.services.profile}")
         return row
+
+    def unfinished(self) -> list[AttemptSummary]:
+        """Every attempt not yet submitted nor abandoned, newest first."""
+        return [a for a in self.history() if a.status == IN_PROGRESS]
+
+    def abandon(self, attempt_id: int) -> None:
+        """Stop an unfinished attempt without scoring it: its clock stops, it is kept in the
+        history as abandoned, and nothing goes to review. Raises ExamClosed if it was submitted."""
+        now = self.services.clock()
+        _ = self.services.learner_id
+        with writing(self.services.engine) as conn:
+            row = self._attempt(conn, attempt_id)
+            if row.status != IN_PROGRESS:
+                raise ExamClosed(f"this exam was {row.status.replace('_', ' ')}")
+            self._spend(conn, row, now)
+            conn.execute(
+                sa.update(EXAM_ATTEMPT)
+                .where(EXAM_ATTEMPT.c.id == attempt_id)
+                .values(status=ABANDONED, submitted_at=now)
+            )
 
     def in_progress(self) -> int | None:
         """The most recent attempt not yet submitted, if any."""

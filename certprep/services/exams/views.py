@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 MODES = ("timed", "untimed", "tutor")
 PAUSABLE = ("untimed", "tutor")
-IN_PROGRESS, SUBMITTED = "in_progress", "submitted"
+IN_PROGRESS, SUBMITTED, ABANDONED = "in_progress", "submitted", "abandoned"
 
 
 class ExamClosed(Exception):

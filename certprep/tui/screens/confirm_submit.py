@@ -1,33 +1,46 @@
-"""Before an exam is submitted: how many questions are unanswered and flagged."""
+"""Before an exam is submitted: which questions are unanswered and flagged, each one a jump away.
+
+Enter and escape go back to the exam; only `y` (or the Submit button) submits.
+"""
 
 from __future__ import annotations
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+SUBMIT = "submit"
 
 
-class ConfirmSubmitScreen(ModalScreen[bool]):
-    """Submit now, or keep working. Dismisses with True to submit."""
+def _numbers(positions: list[int]) -> str:
+    return ", ".join(str(p + 1) for p in positions)
+
+
+class ConfirmSubmitScreen(ModalScreen[int | str | None]):
+    """Dismisses with SUBMIT, a question position to jump to, or None to keep working."""
 
     DEFAULT_CSS = """
     ConfirmSubmitScreen { align: center middle; }
     ConfirmSubmitScreen > Vertical {
-        width: 64; height: auto; border: round $warning; background: $surface; padding: 1 2;
+        width: 72; max-width: 95%; height: auto; max-height: 95%;
+        border: round $warning; background: $surface; padding: 1 2;
     }
     ConfirmSubmitScreen #counts { height: auto; margin-bottom: 1; }
+    ConfirmSubmitScreen OptionList { height: auto; max-height: 10; margin-bottom: 1; }
     ConfirmSubmitScreen Horizontal { height: auto; align-horizontal: center; }
     ConfirmSubmitScreen Button { margin: 0 1; }
     """
     BINDINGS = [
-        Binding("y,enter", "confirm", "Submit"),
+        Binding("y", "confirm", "Submit"),
         Binding("n,escape", "cancel", "Keep working"),
     ]
 
-    def __init__(self, total: int, unanswered: int, flagged: int) -> None:
+    def __init__(self, total: int, unanswered: list[int], flagged: list[int]) -> None:
         super().__init__()
         self.total = total
         self.unanswered = unanswered
@@ -35,30 +48,43 @@ class ConfirmSubmitScreen(ModalScreen[bool]):
 
     def message(self) -> Text:
         t = Text("Submit the exam?\n\n", style="bold")
-        t.append(f"{self.total - self.unanswered} of {self.total} questions answered.\n")
+        t.append(f"{self.total - len(self.unanswered)} of {self.total} questions answered.\n")
+        t.append(f"{len(self.unanswered)} unanswered", style="bold red" if self.unanswered else "")
+        t.append(f": {_numbers(self.unanswered)}\n" if self.unanswered else "\n")
         t.append(
-            f"{self.unanswered} unanswered\n",
-            style="bold red" if self.unanswered else "",
+            f"{len(self.flagged)} flagged for review", style="bold yellow" if self.flagged else ""
         )
-        t.append(
-            f"{self.flagged} flagged for review\n", style="bold yellow" if self.flagged else ""
-        )
-        t.append("\nAfter submitting you cannot change any answer.")
+        t.append(f": {_numbers(self.flagged)}\n" if self.flagged else "\n")
+        if self.unanswered or self.flagged:
+            t.append("\nChoose a question below to go to it. ")
+        t.append("After submitting you cannot change any answer.")
         return t
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(self.message(), id="counts")
+            jumps = [
+                Option(f"Question {p + 1}: unanswered", id=f"u{p}") for p in self.unanswered
+            ] + [Option(f"Question {p + 1}: flagged", id=f"f{p}") for p in self.flagged]
+            if jumps:
+                yield OptionList(*jumps, id="jump")
             with Horizontal():
+                yield Button("Keep working (n)", id="cancel", variant="primary")
                 yield Button("Submit (y)", id="submit", variant="warning")
-                yield Button("Keep working (n)", id="cancel")
         yield Footer()
 
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()  # enter goes back; submitting takes y
+
+    @on(OptionList.OptionSelected, "#jump")
+    def jump(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(int((event.option.id or "q0")[1:]))
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "submit")
+        self.dismiss(SUBMIT if event.button.id == "submit" else None)
 
     def action_confirm(self) -> None:
-        self.dismiss(True)
+        self.dismiss(SUBMIT)
 
     def action_cancel(self) -> None:
-        self.dismiss(False)
+        self.dismiss(None)

@@ -22,7 +22,7 @@ from certprep.core.scoring import format_duration
 from certprep.services.exams import ExamClosed, ExamQuestion, ExamService, ExamView
 from certprep.services.services import Services
 from certprep.tui.errors import describe_open_error
-from certprep.tui.screens.confirm_submit import ConfirmSubmitScreen
+from certprep.tui.screens.confirm_submit import SUBMIT, ConfirmSubmitScreen
 from certprep.tui.screens.exam_navigator import Cell, ExamNavigatorScreen
 from certprep.tui.widgets.item_view import feedback_text, item_text
 
@@ -297,14 +297,15 @@ class ExamScreen(Screen[None]):
         assert self.view is not None
         v = self.view
         q = self.question
-        t = Text()
+        # what the learner needs most comes first; the section title, last, is what gets cut
+        t = Text(no_wrap=True, overflow="ellipsis")
         t.append(f"Question {self.position + 1} of {len(v.questions)}", style="bold")
-        t.append(f"  ·  {q.section_title}")
+        if q.flagged:
+            t.append(" ⚑ flagged", style="bold yellow")
         t.append(f"  ·  answered {v.answered}/{len(v.questions)}")
         if v.flagged:
             t.append(f"  ·  flagged {v.flagged}")
-        if q.flagged:
-            t.append("  ⚑ flagged", style="bold yellow")
+        t.append(f"  ·  {q.section_title}")
         self.query_one("#status", Static).update(t)
 
     def _render_hint(self) -> None:
@@ -532,13 +533,15 @@ class ExamScreen(Screen[None]):
             return
         v = self.view
 
-        def confirmed(yes: bool | None) -> None:
-            if yes:
+        def confirmed(choice: int | str | None) -> None:
+            if choice == SUBMIT:
                 self.submit_now(False)
+            elif isinstance(choice, int):
+                self.go(choice)
 
-        self.app.push_screen(
-            ConfirmSubmitScreen(len(v.questions), v.unanswered, v.flagged), confirmed
-        )
+        unanswered = [q.position for q in v.questions if not q.answered]
+        flagged = [q.position for q in v.questions if q.flagged]
+        self.app.push_screen(ConfirmSubmitScreen(len(v.questions), unanswered, flagged), confirmed)
 
     def submit_now(self, auto: bool = False) -> None:
         """Score the attempt and show the results (auto: the time ran out)."""

@@ -52,6 +52,7 @@ class ExamStartScreen(ModalScreen[int | None]):
         self.keys = list(self.blueprints)
         self.exam = exam if exam in self.blueprints else (self.keys[0] if self.keys else None)
         self.starting = False
+        self.cancelled = False
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -79,7 +80,10 @@ class ExamStartScreen(ModalScreen[int | None]):
     def on_mount(self) -> None:
         if not self.keys:
             self._error("No blueprints found.")
-        self.query_one("#exam", RadioSet).focus()
+        exams = self.query_one("#exam", RadioSet)
+        if self.exam in self.keys:  # the highlight starts on the chosen exam, not the first
+            exams._selected = self.keys.index(self.exam)
+        exams.focus()
 
     def _error(self, text: str) -> None:
         self.query_one("#error", Static).update(Text(text))
@@ -123,14 +127,28 @@ class ExamStartScreen(ModalScreen[int | None]):
         except AssemblyError as exc:
             self.app.call_from_thread(self._failed, str(exc))
             return
-        self.app.call_from_thread(self.dismiss, attempt_id)
+        self.app.call_from_thread(self._drawn, attempt_id)
+
+    def _drawn(self, attempt_id: int) -> None:
+        if not self.cancelled:
+            self.dismiss(attempt_id)
+            return
+        # the learner left while the form was being drawn: no attempt runs unseen
+        ExamService(self.services).abandon(attempt_id)
+        self.app.notify("Exam not started: it was cancelled while the questions were drawn.")
 
     def _failed(self, text: str) -> None:
+        if self.cancelled:
+            return
         self.starting = False
+        self.cancelled = False
         self._error(text)
 
     def _short(self, exc: ShortPoolError) -> None:
+        if self.cancelled:
+            return
         self.starting = False
+        self.cancelled = False
         lines = ["Not enough questions in the pool for this form:"]
         lines += [
             f"  {s.section}: needs {s.wanted}, has {s.available} ({s.missing} short)"
@@ -153,4 +171,5 @@ class ExamStartScreen(ModalScreen[int | None]):
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
+        self.cancelled = True
         self.dismiss(None)

@@ -175,6 +175,32 @@ class HomeScreen(Screen[None]):
         self.app.push_screen(ReviewScreen(self.services, ReviewFilter(exam=self._selected_exam())))
 
     def action_exam(self) -> None:
+        """Start a mock exam; an unfinished one is offered first (resume, abandon, start anyway)."""
+        from certprep.services.exams import ExamService
+        from certprep.tui.screens.unfinished_exam import UnfinishedExamScreen
+
+        unfinished = ExamService(self.services).unfinished()
+        if not unfinished:
+            self._start_exam()
+            return
+
+        def chosen(choice: str | None) -> None:
+            if choice == "resume":
+                self.action_resume()
+            elif choice == "abandon":
+                exams = ExamService(self.services)
+                for a in unfinished:
+                    exams.abandon(a.id)
+                n = len(unfinished)
+                self.notify(f"Abandoned {n} unfinished exam{'s' if n != 1 else ''}.")
+                self.refresh_counts()
+                self._start_exam()
+            elif choice == "start":
+                self._start_exam()
+
+        self.app.push_screen(UnfinishedExamScreen(unfinished), chosen)
+
+    def _start_exam(self) -> None:
         from certprep.tui.screens.exam import ExamScreen
         from certprep.tui.screens.exam_start import ExamStartScreen
 
