@@ -59,19 +59,40 @@ class ReviewScreen(Screen[None]):
     ReviewScreen #ratings { height: auto; padding: 0 2; background: $boost; }
     ReviewScreen #notice { height: auto; padding: 0 2; color: $warning; }
     """
+    # letters a–f answer questions, so no other action sits on them (Anki's - bury, * mark)
     BINDINGS = [
         Binding("space", "reveal", "Show answer"),
-        Binding("enter", "accept", "Next", show=False),
+        Binding("enter", "accept", "Rate highlighted"),
         Binding("u", "undo", "Undo"),
         Binding("ctrl+z", "undo", "Undo", show=False, priority=True),
         Binding("s", "suspend", "Suspend"),
-        Binding("b,B", "bury", "Bury"),
-        Binding("f", "flag", "Flag", show=False),
-        Binding("m", "mark", "Mark"),
+        Binding("minus", "bury", "Bury", key_display="-"),
+        Binding("exclamation_mark", "flag", "Flag", key_display="!"),
+        Binding("m,asterisk", "mark", "Mark"),
         Binding("i", "history", "History"),
-        Binding("plus", "study_more", "Study more", show=False),
-        Binding("e,escape", "end", "End"),
+        Binding("plus", "study_more", "Study more", key_display="+"),
+        Binding("escape", "end", "End"),
     ]
+    ON_A_CARD = ("suspend", "bury", "flag", "mark", "history")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer shows only what acts in the current state."""
+        if action == "reveal":
+            return self.phase == "question"
+        if action == "accept":
+            return self.phase == "answered" or (
+                self.phase == "question"
+                and self.current is not None
+                and self.current.item.kind is ItemKind.MULTIPLE
+                and bool(self.selected)
+            )
+        if action in self.ON_A_CARD:
+            return self.current is not None
+        if action == "study_more":
+            return self.phase == "done"
+        if action == "undo":
+            return self.session is not None and self.session.can_undo()
+        return True
 
     def __init__(
         self, services: Services, filt: ReviewFilter | None = None, *, extra_new: int = 0
@@ -142,6 +163,7 @@ class ReviewScreen(Screen[None]):
             self._render_question()
         self._render_counts()
         self._render_ratings()
+        self.refresh_bindings()
 
     def _render_counts(self) -> None:
         assert self.session is not None
@@ -200,11 +222,13 @@ class ReviewScreen(Screen[None]):
         kind = self.current.item.kind
         if kind is ItemKind.FLASHCARD:
             return "space show the answer"
+        n = len(self.current.item.choices)
+        last = LETTERS[n - 1] if n else "a"
         if kind is ItemKind.CODE:
-            return "type the code(s) and press enter"
+            return "type the code(s) and press enter; space shows the answer"
         if kind is ItemKind.MULTIPLE:
-            return "a–f or 1–6 select, enter check"
-        return "a–f or 1–6 choose"
+            return f"a–{last} or 1–{n} select, enter check; space shows the answer"
+        return f"a–{last} or 1–{n} choose; space shows the answer"
 
     def _show_done(self) -> None:
         assert self.session is not None
@@ -251,6 +275,7 @@ class ReviewScreen(Screen[None]):
         if self.current.item.kind is ItemKind.MULTIPLE:
             self.selected ^= {key}
             self._render_question()
+            self.refresh_bindings()
             return
         self.selected = {key}
         self.answer([key])
@@ -266,6 +291,7 @@ class ReviewScreen(Screen[None]):
             feedback_text(self.current.item, self.correct, given=given)
         )
         self._render_ratings()
+        self.refresh_bindings()
 
     @on(Input.Submitted, "#code")
     def code_submitted(self, event: Input.Submitted) -> None:
@@ -289,6 +315,14 @@ class ReviewScreen(Screen[None]):
                 self._render_ratings()
             elif self.current.item.kind is ItemKind.MULTIPLE and self.selected:
                 self.answer(sorted(self.selected))
+            else:  # shown without an answer: it was not known, Again is highlighted
+                self.correct = None
+                self.default = Rating.AGAIN
+                self.phase = "answered"
+                self._render_question(reveal=True)
+                self.query_one("#feedback", Static).update(feedback_text(self.current.item, None))
+                self._render_ratings()
+                self.refresh_bindings()
         elif self.phase == "answered":
             self.rate(self.default)
 
