@@ -154,8 +154,11 @@ def blueprints_only(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def services(db_path: Path, clock: FakeClock, blueprints_only: Path) -> Services:
-    """Services on an empty temporary database; the shipped banks are not loaded."""
-    return open_services(str(db_path), "tester", clock=clock, banks_dir=blueprints_only)
+    """Services on an empty temporary database; the shipped banks are not loaded. The learner
+    has chosen their exams already (the first-start question is tested on its own)."""
+    svc = open_services(str(db_path), "tester", clock=clock, banks_dir=blueprints_only)
+    svc.update_settings(my_exams=["cpc", "cpb", "ccs"])
+    return svc
 
 
 @pytest.fixture

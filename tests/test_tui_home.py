@@ -56,7 +56,7 @@ async def test_home_shows_counts_of_a_seeded_database(sample_services: Services,
         table = app.screen.query_one("#exams", DataTable)
         # 5 items; 2 due now; 2 never seen, so 2 new today; 1 in learning
         assert _row(table, "cpc")[:5] == [
-            "AAPC Certified Professional Coder (CPC)",
+            "★ AAPC Certified Professional Coder (CPC)",
             "5",
             "2",
             "2",
@@ -171,3 +171,55 @@ async def test_command_palette_offers_every_home_action(sample_services: Service
         ):
             assert wanted in titles
         await pilot.pause()
+
+
+async def test_first_start_asks_the_exam_then_home_review_and_report_open_on_it(
+    sample_services: Services,
+) -> None:
+    from textual.widgets import Checkbox
+
+    from certprep.tui.screens.choose_exams import ChooseExamsScreen
+    from certprep.tui.screens.exam_start import ExamStartScreen
+    from certprep.tui.screens.report import ReportScreen
+    from certprep.tui.screens.review import ReviewScreen
+
+    sample_services.update_settings(my_exams=[], current_exam=None)  # a brand-new learner
+    app = make_app(sample_services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, ChooseExamsScreen)
+        await pilot.press("ctrl+s")  # nothing chosen: said, not saved
+        await pilot.pause()
+        assert "Choose at least one exam" in str(app.screen.query_one("#error", Static).render())
+        app.screen.query_one("#pick-ccs", Checkbox).value = True
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        assert sample_services.settings["my_exams"] == ["ccs"]
+        focus = str(app.screen.query_one("#focus", Static).render())
+        assert "Preparing for CCS" in focus and "act on CCS" in focus
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen) and app.screen.filt.exam == "ccs"
+        assert str(app.screen.query_one("#counts", Static).render()).startswith("CCS")
+        await pilot.press("escape")
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, ExamStartScreen) and app.screen.exam == "ccs"
+        radio = app.screen.query_one("#exam")
+        assert radio._selected == app.screen.keys.index("ccs")  # the highlight agrees
+        await pilot.press("escape")
+        await pilot.press("t")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, ReportScreen) and app.screen.exam == "ccs"
+    # remembered: a second start asks nothing and opens on CCS
+    app = make_app(sample_services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        assert app.screen._selected_exam() == "ccs"

@@ -63,6 +63,7 @@ async def test_review_and_report_show_markup_literally(db_path, clock, blueprint
         str(db_path), "[bold]learner[/]", clock=clock, banks_dir=blueprints_only
     )
     import_bank(services.engine, nasty_bank(), checksum="n")
+    services.update_settings(my_exams=["cpc"])
     app = make_app(services)
     async with app.run_test(size=(120, 36)) as pilot:
         await _settle(app, pilot)

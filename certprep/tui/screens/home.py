@@ -38,6 +38,7 @@ class HomeScreen(Screen[None]):
     HomeScreen .title { padding: 1 2 0 2; text-style: bold; }
     HomeScreen DataTable { height: auto; max-height: 12; margin: 0 2; }
     HomeScreen #empty { padding: 0 2; color: $text-muted; }
+    HomeScreen #focus { padding: 0 2; height: auto; }
     """
     BINDINGS = [
         Binding("r", "review", "Review"),
@@ -47,12 +48,14 @@ class HomeScreen(Screen[None]):
         Binding("t", "report", "Report"),
         Binding("s", "stats", "Stats"),
         Binding("o", "settings", "Settings"),
+        Binding("m", "choose_exams", "My exams"),
         Binding("q", "app.quit", "Quit"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.summary: HomeSummary | None = None
+        self.asked = False
 
     @property
     def services(self) -> Services:
@@ -65,6 +68,7 @@ class HomeScreen(Screen[None]):
             yield ProgressBar(id="loading-bar", show_eta=False)
         yield Static("", id="resume", classes="hidden", markup=False)
         yield Static("Your exams", classes="title", markup=False)
+        yield Static("", id="focus", markup=False)
         yield DataTable(id="exams", cursor_type="row", zebra_stripes=True)
         yield Static("Last attempts", classes="title", markup=False)
         yield DataTable(id="attempts", cursor_type="row")
@@ -119,14 +123,23 @@ class HomeScreen(Screen[None]):
             Text(f"Loading the bundled question banks… {name}")
         )
 
+    def my_exams(self) -> list[str]:
+        """The exams the learner prepares for, as chosen (first start, then settings)."""
+        return list(self.services.settings.get("my_exams") or [])
+
     def show(self, summary: HomeSummary) -> None:
         self.summary = summary
         self.query_one("#loading").add_class("done")
         exams = self.query_one("#exams", DataTable)
+        mine = self.my_exams()
+        current = self.services.settings.get("current_exam") or (mine[0] if mine else None)
+        rows = sorted(
+            summary.exams, key=lambda c: (mine.index(c.exam) if c.exam in mine else 99, c.exam)
+        )
         exams.clear()
-        for c in summary.exams:
+        for c in rows:
             exams.add_row(
-                Text(c.name),
+                Text(("★ " if c.exam in mine else "  ") + c.name),
                 str(c.items),
                 str(c.due_now),
                 str(c.new_today),
@@ -134,6 +147,18 @@ class HomeScreen(Screen[None]):
                 _exam_day(c.exam_date, c.days_left),
                 key=c.exam,
             )
+        keys = [c.exam for c in rows]
+        bps = self.services.blueprints()
+        for k in mine:  # a chosen exam with no questions yet still has its row
+            if k not in keys and k in bps:
+                exams.add_row(Text(f"★ {bps[k].name}"), "0", "0", "0", "0", "—", key=k)
+                keys.append(k)
+        if current in keys:
+            exams.move_cursor(row=keys.index(current))
+        self._show_focus()
+        if not (mine or self.asked) and summary.total_items and self.app.screen is self:
+            self.asked = True  # first start: which exam? (asked once; settings change it)
+            self.call_after_refresh(self.action_choose_exams)
         attempts = self.query_one("#attempts", DataTable)
         attempts.clear()
         for a in summary.attempts:
@@ -168,11 +193,50 @@ class HomeScreen(Screen[None]):
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return str(key) if key is not None else None
 
+    def _show_focus(self) -> None:
+        exam = self._selected_exam()
+        mine = self.my_exams()
+        t = Text()
+        if mine:
+            t.append("Preparing for " + ", ".join(k.upper() for k in mine) + ".  ")
+        if exam:
+            t.append("r review, e exam and t report act on ")
+            t.append(exam.upper(), style="bold")
+            t.append(" (↑↓ to choose another).")
+        self.query_one("#focus", Static).update(t)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "exams" and self.summary is not None:
+            self._show_focus()
+
+    def _remember(self, exam: str | None) -> None:
+        """The exam last acted on is where certprep opens next time."""
+        if exam and exam != self.services.settings.get("current_exam"):
+            self.services.update_settings(current_exam=exam)
+
+    def action_choose_exams(self) -> None:
+        from certprep.tui.screens.choose_exams import ChooseExamsScreen
+
+        shipped = ["cpc", "cpb", "ccs"]
+        found = self.services.blueprints()
+        order = sorted(found, key=lambda k: (shipped.index(k) if k in shipped else 99, k))
+
+        def chosen(keys: list[str] | None) -> None:
+            if keys:
+                self.services.update_settings(my_exams=keys, current_exam=keys[0])
+                self.refresh_counts()
+
+        self.app.push_screen(
+            ChooseExamsScreen({k: found[k] for k in order}, self.my_exams()), chosen
+        )
+
     def action_review(self) -> None:
         from certprep.services.review import ReviewFilter
         from certprep.tui.screens.review import ReviewScreen
 
-        self.app.push_screen(ReviewScreen(self.services, ReviewFilter(exam=self._selected_exam())))
+        exam = self._selected_exam()
+        self._remember(exam)
+        self.app.push_screen(ReviewScreen(self.services, ReviewFilter(exam=exam)))
 
     def action_exam(self) -> None:
         """Start a mock exam; an unfinished one is offered first (resume, abandon, start anyway)."""
@@ -208,7 +272,9 @@ class HomeScreen(Screen[None]):
             if attempt_id is not None:
                 self.app.push_screen(ExamScreen(self.services, attempt_id))
 
-        self.app.push_screen(ExamStartScreen(self.services, exam=self._selected_exam()), started)
+        exam = self._selected_exam()
+        self._remember(exam)
+        self.app.push_screen(ExamStartScreen(self.services, exam=exam), started)
 
     def action_resume(self) -> None:
         from certprep.services.exams import ExamService
@@ -244,7 +310,9 @@ class HomeScreen(Screen[None]):
     def action_report(self) -> None:
         from certprep.tui.screens.report import ReportScreen
 
-        self.app.push_screen(ReportScreen(self.services, self._selected_exam()))
+        exam = self._selected_exam()
+        self._remember(exam)
+        self.app.push_screen(ReportScreen(self.services, exam))
 
     def action_stats(self) -> None:
         from certprep.tui.screens.stats import StatsScreen

@@ -82,8 +82,8 @@ class ReportScreen(Screen[None]):
     @work(thread=True, exclusive=True)
     def load(self) -> None:
         exams = exams_with_items(self.services)
-        exam = self.exam if self.exam in exams else (exams[0] if exams else None)
-        rep = build_report(self.services, exam) if exam else None
+        exam = self.exam or (exams[0] if exams else None)
+        rep = build_report(self.services, exam) if exam in exams else None
         self.app.call_from_thread(self.show, exams, rep)
 
     def show(self, exams: list[str], rep: ExamReport | None) -> None:
@@ -91,7 +91,8 @@ class ReportScreen(Screen[None]):
         self.report = rep
         ready = self.query_one("#readiness", Static)
         if rep is None:
-            ready.update("No exam has items yet: import a bank first.")
+            what = f"No {self.exam.upper()} questions" if self.exam else "No questions"
+            ready.update(f"{what} yet: import a bank first (i on the home screen).")
             return
         self.exam = rep.exam
         r = rep.readiness

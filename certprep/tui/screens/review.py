@@ -169,6 +169,12 @@ class ReviewScreen(Screen[None]):
         assert self.session is not None
         c = self.session.counts()
         t = Text()
+        scope = (self.filt.exam or "all exams").upper() if self.filt.exam else "All exams"
+        t.append(scope, style="bold")
+        for part in (self.filt.section, self.filt.topic):
+            if part:
+                t.append(f" › {part}")
+        t.append("  ·  ")
         t.append(f"New {c.new}", style="bold blue")
         t.append("  ·  ")
         t.append(f"Learning {c.learning}", style="bold red")

@@ -26,7 +26,11 @@ class SettingsScreen(ModalScreen[bool]):
     SettingsScreen #error { color: $error; height: auto; }
     SettingsScreen #buttons { height: auto; padding-top: 1; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save"),
+        Binding("ctrl+e", "my_exams", "My exams"),
+    ]
 
     def __init__(self, services: Services) -> None:
         super().__init__()
@@ -39,6 +43,8 @@ class SettingsScreen(ModalScreen[bool]):
         retention = s.get("retention_by_exam", {})
         with VerticalScroll():
             yield Static("Settings (ctrl+s saves, escape cancels)", markup=False)
+            mine = ", ".join(k.upper() for k in s.get("my_exams") or []) or "none chosen"
+            yield Button(f"My exams: {mine} — change (ctrl+e)", id="my-exams")
             with Grid():
                 yield Label("New cards per day")
                 yield Input(str(s["new_per_day"]), id="new_per_day", type="integer")
@@ -61,6 +67,23 @@ class SettingsScreen(ModalScreen[bool]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "save":
             self.action_save()
+        elif event.button.id == "my-exams":
+            self.action_my_exams()
+
+    def action_my_exams(self) -> None:
+        """Which exams the learner prepares for (saved at once)."""
+        from certprep.tui.screens.choose_exams import ChooseExamsScreen
+
+        def chosen(keys: list[str] | None) -> None:
+            if keys:
+                self.services.update_settings(my_exams=keys, current_exam=keys[0])
+                mine = ", ".join(k.upper() for k in keys)
+                self.query_one("#my-exams", Button).label = f"My exams: {mine} — change (ctrl+e)"
+
+        found = self.services.blueprints()
+        self.app.push_screen(
+            ChooseExamsScreen(found, self.services.settings.get("my_exams")), chosen
+        )
 
     def _value(self, wid: str) -> str:
         return self.query_one(f"#{wid}", Input).value.strip()
