@@ -102,3 +102,36 @@ def test_shipped_banks_pass_the_linter() -> None:
 
     problems = lint_paths([bundled_banks_dir()])
     assert problems == [], "\n".join(map(str, problems[:20]))
+
+
+def test_an_unknown_exam_or_section_is_refused_with_the_valid_ones(tmp_path, monkeypatch) -> None:
+    """`review --exam cpx` used to say "Done for now"; a typo is a mistake to name."""
+    db = str(tmp_path / "c.db")
+    result = runner.invoke(app, ["--db", db, "review", "--exam", "cpx"])
+    assert result.exit_code == 2
+    assert "no exam 'cpx'" in result.output and "cpb, ccs, cpc" in result.output.replace(
+        "ccs, cpb, cpc", "cpb, ccs, cpc"
+    )
+    result = runner.invoke(app, ["--db", db, "review", "--exam", "cpc", "--section", "nope"])
+    assert result.exit_code == 2
+    assert "no section 'nope' of cpc" in result.output and "icd10cm" in result.output
+    result = runner.invoke(app, ["--db", db, "exam", "cpc", "--untimed", "--tutor"])
+    assert result.exit_code == 2 and "one of --untimed and --tutor" in result.output
+
+
+def test_exam_modes_from_the_command_line(tmp_path, monkeypatch) -> None:
+    """--untimed is untimed (results at the end), --tutor is tutor, as in the TUI."""
+    from certprep.cli import study
+    from certprep.services import open_services
+    from certprep.services.exams import ExamService
+
+    db = str(tmp_path / "c.db")
+    opened: list[int] = []
+    monkeypatch.setattr(study, "run_tui", lambda start, **kw: opened.append(kw["attempt_id"]))
+    for flag, mode in (("--untimed", "untimed"), ("--tutor", "tutor"), (None, "timed")):
+        args = ["--db", db, "exam", "cpc", "--questions", "5", "--seed", "1"]
+        result = runner.invoke(app, args + ([flag] if flag else []))
+        assert result.exit_code == 0, result.output
+        view = ExamService(open_services(db)).load(opened[-1])
+        assert view.mode == mode
+        ExamService(open_services(db)).abandon(opened[-1])

@@ -239,18 +239,18 @@ def test_misses_to_review_can_be_switched_off(exam_services: Services) -> None:
 
 def test_start_from_cli_messages(exam_services: Services) -> None:
     with pytest.raises(InputError, match="no blueprint 'xyz'"):
-        start_from_cli(exam_services, "xyz", None, False, None, None)
+        start_from_cli(exam_services, "xyz", None, "timed", None, None)
     with pytest.raises(InputError, match="has no section nope"):
-        start_from_cli(exam_services, "cpc", None, False, "icd10cm,nope", None)
+        start_from_cli(exam_services, "cpc", None, "timed", "icd10cm,nope", None)
     with pytest.raises(InputError) as err:
-        start_from_cli(exam_services, "cpc", None, False, None, None)
+        start_from_cli(exam_services, "cpc", None, "timed", None, None)
     text = str(err.value)
     assert "icd10cm: needs 10, has 6 (4 short)" in text
     assert "surgery_10000: needs 6, has 0 (6 short)" in text
     with pytest.raises(InputError) as err:
-        start_from_cli(exam_services, "cpc", 1, False, "icd10cm,hcpcs", None)
+        start_from_cli(exam_services, "cpc", 1, "timed", "icd10cm,hcpcs", None)
     assert "try --questions 9" in str(err.value)
-    aid = start_from_cli(exam_services, "cpc", 1, True, "icd10cm,hcpcs", 9)
+    aid = start_from_cli(exam_services, "cpc", 1, "tutor", "icd10cm,hcpcs", 9)
     view = ExamService(exam_services).load(aid)
     assert view.mode == "tutor" and len(view.questions) == 9 and view.remaining_s is None
     with exam_services.engine.connect() as conn:

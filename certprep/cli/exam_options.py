@@ -50,13 +50,14 @@ def start_from_cli(
     services: Services,
     blueprint: str,
     seed: int | None,
-    untimed: bool,
+    mode: str,
     sections: str | Sequence[str] | None,
     questions: int | None,
 ) -> int:
     """``certprep exam …``: start an attempt, or raise InputError with a message for people.
 
-    ``--untimed`` means tutor mode (no clock, the rationale after each answer).
+    ``mode`` is timed, untimed (no clock, results at the end) or tutor (no clock, the rationale
+    after each answer).
     """
     bp = services.blueprint(blueprint)  # InputError for an unknown blueprint
     keys = parse_sections(sections)
@@ -65,7 +66,7 @@ def start_from_cli(
         return ExamService(services).start(
             bp,
             seed=seed,
-            mode="tutor" if untimed else "timed",
+            mode=mode,
             sections=keys,
             questions=questions,
         )

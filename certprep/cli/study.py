@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -13,6 +13,30 @@ from certprep.cli.common import (
     run_tui,
     state,
 )
+
+if TYPE_CHECKING:
+    from certprep.services import Services
+
+
+def check_scope(services: Services, exam: str | None, section: str | None) -> None:
+    """An unknown exam or section is a mistake to name, with the valid ones (exit 2)."""
+    if exam is None and section is None:
+        return
+    by_exam = guard(lambda: services.stats())["by_exam"]
+    blueprints = guard(services.blueprints)
+    sections: dict[str, set[str]] = {k: set(v["sections"]) for k, v in by_exam.items()}
+    for key, bp in blueprints.items():
+        sections.setdefault(key, set()).update(s.key for s in bp.sections)
+    if exam is not None and exam not in sections:
+        fail(f"certprep: no exam {exam!r}; valid exams: {', '.join(sorted(sections)) or 'none'}")
+    if section is not None:
+        valid = sections[exam] if exam else set().union(*sections.values())
+        if section not in valid:
+            where = f" of {exam}" if exam else ""
+            fail(
+                f"certprep: no section {section!r}{where}; valid sections: "
+                + ", ".join(sorted(valid))
+            )
 
 
 @app.command()
@@ -31,7 +55,8 @@ def review(
     limit: Annotated[Optional[int], typer.Option(help="At most this many cards.")] = None,  # noqa: UP045
 ) -> None:
     """Daily review of due cards, scheduled by FSRS."""
-    state.services()  # load the shipped banks first, with a progress bar
+    services = state.services()  # load the shipped banks first, with a progress bar
+    check_scope(services, exam, section)
     run_tui("review", exam=exam, section=section, topic=topic, limit=limit)
 
 
@@ -42,7 +67,10 @@ def exam(
     ],
     seed: Annotated[Optional[int], typer.Option(help="Draw the same form again.")] = None,  # noqa: UP045
     untimed: Annotated[
-        bool, typer.Option(help="No clock; rationale after each answer (tutor mode).")
+        bool, typer.Option("--untimed", help="No clock, pause any time; results at the end.")
+    ] = False,
+    tutor: Annotated[
+        bool, typer.Option("--tutor", help="No clock; the rationale after each answer.")
     ] = False,
     sections: Annotated[
         str | None, typer.Option(help="Only these sections, comma-separated.")
@@ -53,6 +81,9 @@ def exam(
     from certprep.cli.exam_options import start_from_cli
     from certprep.services.exams import ExamService
 
+    if untimed and tutor:
+        fail("choose one of --untimed and --tutor")
+    mode = "tutor" if tutor else "untimed" if untimed else "timed"
     services = state.services()
     if blueprint == "resume":
         attempt_id = guard(lambda: ExamService(services).in_progress())
@@ -60,6 +91,6 @@ def exam(
             fail("certprep: no exam in progress; start one with `certprep exam cpc`")
     else:
         attempt_id = guard(
-            lambda: start_from_cli(services, blueprint, seed, untimed, sections, questions)
+            lambda: start_from_cli(services, blueprint, seed, mode, sections, questions)
         )
     run_tui("exam", attempt_id=attempt_id)

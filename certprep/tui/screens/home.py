@@ -158,7 +158,7 @@ class HomeScreen(Screen[None]):
         self._show_focus()
         if not (mine or self.asked) and summary.total_items and self.app.screen is self:
             self.asked = True  # first start: which exam? (asked once; settings change it)
-            self.call_after_refresh(self.action_choose_exams)
+            self.call_after_refresh(self._ask_exams)
         attempts = self.query_one("#attempts", DataTable)
         attempts.clear()
         for a in summary.attempts:
@@ -213,6 +213,12 @@ class HomeScreen(Screen[None]):
         """The exam last acted on is where certprep opens next time."""
         if exam and exam != self.services.settings.get("current_exam"):
             self.services.update_settings(current_exam=exam)
+
+    def _ask_exams(self) -> None:
+        if self.app.screen is self:  # not over a screen opened meanwhile (review, exam)
+            self.action_choose_exams()
+        else:
+            self.asked = False
 
     def action_choose_exams(self) -> None:
         from certprep.tui.screens.choose_exams import ChooseExamsScreen
