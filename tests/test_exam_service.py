@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from certprep.banks.importer import import_bank
 from certprep.cli.exam_options import start_from_cli
-from certprep.core.assembly import ShortPoolError
+from certprep.core.assembly import AssemblyError, ShortPoolError
 from certprep.core.models import Blueprint
 from certprep.core.problems import InputError
 from certprep.core.scheduling import NEW, RELEARNING, Rating
@@ -407,3 +407,27 @@ def test_pinned_and_true_false_choices_keep_their_order(services: Services) -> N
     assert err.value.shortfalls[0].available == 2 and err.value.unseen_only
     second = exams.load(exams.start(bp, seed=1, unseen_only=True, questions=2))
     assert not {q.item.id for q in second.questions} & {q.item.id for q in first.questions}
+
+
+def test_a_bank_in_use_by_an_attempt_is_not_removed_but_can_be_retired(
+    exam_services: Services,
+) -> None:
+    """Removing a bank used to cascade its answer rows away: the open exam then showed the
+    wrong question and past attempts were rescored. Now removal is refused; retire keeps all."""
+    from certprep.banks.importer import remove_bank, retire_bank
+
+    exams = ExamService(exam_services)
+    aid = exams.start(small_blueprint(), seed=5)
+    view = exams.load(aid)
+    exams.answer(aid, 0, [view.questions[0].item.correct_keys[0]])
+    bank = exam_services.banks()[0]["name"]
+    with pytest.raises(InputError, match="1 exam attempt"):
+        remove_bank(exam_services.engine, bank)
+    after = exams.load(aid)
+    assert [q.item.id for q in after.questions] == [q.item.id for q in view.questions]
+    assert retire_bank(exam_services.engine, bank) > 0
+    again = exams.load(aid)
+    assert [q.item.id for q in again.questions] == [q.item.id for q in view.questions]
+    assert exams.submit(aid).score.right == 1  # the attempt scores as it was answered
+    with pytest.raises(AssemblyError):  # retired items are out of new exams
+        exams.start(small_blueprint(), seed=6)

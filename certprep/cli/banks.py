@@ -142,6 +142,16 @@ def banks_remove(
     typer.echo(f"removed {name}: {n} items")
 
 
+@banks_app.command("retire")
+def banks_retire(name: str) -> None:
+    """Take a bank's questions out of review and new exams; attempts and history stay whole."""
+    from certprep.banks.importer import retire_bank
+
+    services = state.services(load_banks=False)
+    n = guard(lambda: retire_bank(services.engine, name))
+    typer.echo(f"retired {name}: {n} items (kept with their history)")
+
+
 @banks_app.command("build-codesets")
 def banks_build_codesets(
     out: Annotated[
