@@ -44,14 +44,13 @@ def summary_text(view: ExamView, score: Score) -> Text:
             t.append(view.blueprint.pass_note, style="italic")
             t.append("\n")
     t.append("\nBy section\n", style="bold")
-    width = max((len(s.title) for s in score.sections), default=10)
-    width = min(width, 60)
+    # the figures first, the whole title after: a narrow terminal wraps the title, not the numbers
     for s in score.sections:
         style = "green" if s.fraction >= score.pass_mark else "red"
-        t.append(f"  {s.title[:width]:<{width}}  ")
-        t.append(f"{s.right:>3}/{s.total:<3} {s.fraction:>5.0%}", style=style)
+        t.append(f"  {s.right:>3}/{s.total:<3} {s.fraction:>5.0%}", style=style)
+        t.append(f"  {s.title}")
         if s.unanswered:
-            t.append(f"   {s.unanswered} unanswered", style="dim")
+            t.append(f"  ({s.unanswered} unanswered)", style="dim")
         t.append("\n")
     t.append("\nTime\n", style="bold")
     used = format_duration(score.time_used_s)
@@ -119,16 +118,23 @@ class ExamResultsScreen(Screen[None]):
     ExamResultsScreen #review.hidden { display: none; }
     ExamResultsScreen #summary.hidden { display: none; }
     """
+    # short labels: every key still fits the footer at 80 columns
     BINDINGS = [
-        Binding("r", "review", "Review answers"),
-        Binding("w", "filter('wrong')", "Wrong only"),
-        Binding("f", "filter('flagged')", "Flagged only"),
+        Binding("r", "review", "Answers"),
+        Binding("w", "filter('wrong')", "Wrong"),
+        Binding("f", "filter('flagged')", "Flagged"),
         Binding("a", "filter('all')", "All"),
         Binding("n,right", "step(1)", "Next"),
-        Binding("p,left", "step(-1)", "Previous"),
+        Binding("p,left", "step(-1)", "Prev"),
         Binding("t", "report", "Report"),
         Binding("escape,q", "back", "Back"),
     ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Moving between answers is offered while reviewing them."""
+        if action in ("step", "review"):
+            return (self.mode == "review") == (action == "step")
+        return True
 
     def __init__(self, services: Services, attempt_id: int) -> None:
         super().__init__()
@@ -203,6 +209,7 @@ class ExamResultsScreen(Screen[None]):
             self._apply_filter()
         self._set_mode("review")
         self._render_review()
+        self.refresh_bindings()
 
     def action_filter(self, name: str) -> None:
         if self.view is None or self.view.result is None:
@@ -211,6 +218,7 @@ class ExamResultsScreen(Screen[None]):
         self._apply_filter()
         self._set_mode("review")
         self._render_review()
+        self.refresh_bindings()
 
     def action_step(self, step: int) -> None:
         if self.mode != "review" or not self.shown:
@@ -231,5 +239,6 @@ class ExamResultsScreen(Screen[None]):
     def action_back(self) -> None:
         if self.mode == "review":
             self._set_mode("summary")
+            self.refresh_bindings()
             return
         self.dismiss(None)
