@@ -64,3 +64,38 @@ async def test_problems_are_listed_and_nothing_written(services: Services, tmp_p
         await pilot.press("ctrl+s")
         await pilot.pause()
     assert services.stats()["items"] == 0
+
+
+async def test_typing_lands_in_the_path_and_exam_section_are_lists(
+    services: Services, tmp_path
+) -> None:
+    from textual.widgets import Select
+
+    csv = tmp_path / "deck.csv"
+    csv.write_text(
+        "question,a,b,c,d,answer\nWhich code is a CC?,A,B,C,D,a\n",
+        encoding="utf-8",
+    )
+    app = make_app(services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _open(app, pilot)
+        await pilot.press(*str(csv))  # typed straight away, no click first
+        assert app.screen.query_one("#path", Input).value == str(csv)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = str(app.screen.query_one("#preview", Static).render())
+        assert "--exam" not in text and "--section" not in text  # no command-line advice here
+        exam = app.screen.query_one("#exam", Select)
+        assert {v for _, v in exam._options if isinstance(v, str)} >= {"cpc", "cpb", "ccs"}
+        exam.value = "cpc"
+        await pilot.pause()
+        section = app.screen.query_one("#section", Select)
+        keys = {v for _, v in section._options if isinstance(v, str)}
+        assert "icd10cm" in keys and len(keys) == len(services.blueprint("cpc").sections)
+        section.value = "icd10cm"
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = str(app.screen.query_one("#preview", Static).render())
+        assert "1 items" in text or "1 item" in text, text

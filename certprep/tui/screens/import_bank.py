@@ -41,7 +41,8 @@ class ImportScreen(Screen[bool]):
     ImportScreen Horizontal { height: auto; }
     ImportScreen Label { padding: 1 1 0 0; }
     ImportScreen Select { width: 16; }
-    ImportScreen #exam, ImportScreen #section { width: 20; }
+    ImportScreen #exam { width: 36; }
+    ImportScreen #section { width: 1fr; }
     ImportScreen #preview { padding: 0 2; height: auto; }
     ImportScreen ProgressBar { padding: 0 2; }
     ImportScreen ProgressBar.hidden { display: none; }
@@ -55,6 +56,17 @@ class ImportScreen(Screen[bool]):
         super().__init__()
         self.services = services
         self.ready: Any = None  # the validated ReadFile, once previewed without problems
+        self.blueprints = services.blueprints()
+
+    def on_mount(self) -> None:
+        self.query_one("#path", Input).focus()  # typing starts at once: nothing typed is lost
+
+    @on(Select.Changed, "#exam")
+    def _exam_changed(self, event: Select.Changed) -> None:
+        """The sections offered are the chosen exam's."""
+        section = self.query_one("#section", Select)
+        bp = self.blueprints.get(event.value) if isinstance(event.value, str) else None
+        section.set_options([(f"{s.title} ({s.key})", s.key) for s in bp.sections] if bp else [])
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -75,9 +87,13 @@ class ImportScreen(Screen[bool]):
                         [(f, f) for f in FORMATS], value="auto", allow_blank=False, id="format"
                     )
                     yield Label("Exam")
-                    yield Input(placeholder="e.g. cpc", id="exam")
+                    yield Select(
+                        [(bp.name, key) for key, bp in self.blueprints.items()],
+                        prompt="as in the file",
+                        id="exam",
+                    )
                     yield Label("Section")
-                    yield Input(placeholder="e.g. icd10cm", id="section")
+                    yield Select([], prompt="as in the file", id="section")
                 yield Checkbox("Carry over Anki review history as FSRS state", id="history")
                 with Horizontal():
                     yield Button("Preview", id="preview-btn")
@@ -88,9 +104,13 @@ class ImportScreen(Screen[bool]):
 
     def _options(self) -> dict[str, Any]:
         fmt = self.query_one("#format", Select).value
-        exam = self.query_one("#exam", Input).value.strip() or None
-        section = self.query_one("#section", Input).value.strip() or None
-        return {"fmt": str(fmt), "exam": exam, "section": section}
+        exam = self.query_one("#exam", Select).value
+        section = self.query_one("#section", Select).value
+        return {
+            "fmt": str(fmt),
+            "exam": exam if isinstance(exam, str) else None,
+            "section": section if isinstance(section, str) else None,
+        }
 
     @on(Input.Submitted)
     def _submitted(self) -> None:
@@ -135,6 +155,9 @@ class ImportScreen(Screen[bool]):
 
     def _show_problems(self, text: str) -> None:
         t = Text("Cannot import this file; nothing was written:\n\n", style="bold red")
+        # the readers speak to the command line; here the same choices are fields above
+        for flag, field in (("--exam", "Exam (above)"), ("--section", "Section (above)")):
+            text = text.replace(f"pass {flag}", f"choose {field}").replace(flag, field)
         t.append(text)
         self.query_one("#preview", Static).update(t)
 
