@@ -1,40 +1,77 @@
-"""Snapshot tests of the main screens at 120x36, on a fixed clock and fixed data."""
+"""Snapshot tests of every screen and modal at 120x36 and 80x24, on a fixed clock and fixed data.
+
+Stable by construction: the clock is fake, the data is the sample bank plus a small exam, and
+each snapshot waits for the screen's workers (and the home counts) to finish before it is taken.
+A missing snapshot fails (pytest-textual-snapshot); `--snapshot-update` writes them on purpose."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 
 from certprep.banks.importer import import_bank
 from certprep.banks.native import load_bank
+from certprep.core.models import Blueprint
 from certprep.services import Services
+from certprep.services.exams import ExamService
 from certprep.tui.app import make_app
 
-from .conftest import DATA
+from .conftest import DATA, make_bank
+
+SIZES = [(120, 36), (80, 24)]
+size_ids = [f"{w}x{h}" for w, h in SIZES]
+
+
+def small_blueprint() -> Blueprint:
+    return Blueprint.model_validate(
+        {
+            "key": "cpc",
+            "name": "Small CPC",
+            "questions": 5,
+            "time_limit_minutes": 40,
+            "pass_mark": 0.6,
+            "sections": [
+                {"key": "icd10cm", "title": "ICD-10-CM", "questions": 3},
+                {"key": "hcpcs", "title": "HCPCS Level II", "questions": 2},
+            ],
+        }
+    )
 
 
 @pytest.fixture
-def app(services: Services):
+def data(services: Services) -> Services:
     import_bank(services.engine, load_bank(DATA / "sample_bank.yaml"), checksum="sample")
-    return make_app(services)
+    import_bank(services.engine, make_bank(12, sections=("icd10cm", "hcpcs")), checksum="gen")
+    return services
 
 
-async def _settle(pilot) -> None:
+async def _settle(pilot: Any) -> None:
     from certprep.tui.screens.home import HomeScreen
 
     for _ in range(3):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause(0.05)
-    home = next(s for s in pilot.app.screen_stack if isinstance(s, HomeScreen))
+    home = next((s for s in pilot.app.screen_stack if isinstance(s, HomeScreen)), None)
     for _ in range(100):  # the counts arrive from a worker thread
-        if home.summary is not None:
+        if home is None or home.summary is not None:
             break
         await pilot.pause(0.02)
+    await pilot.app.workers.wait_for_complete()
     await pilot.pause(0.05)
 
 
-def _keys(*keys: str):
-    async def run_before(pilot) -> None:
+def _keys(*keys: str, exam: int | None = None, submitted: bool = False):
+    async def run_before(pilot: Any) -> None:
         await _settle(pilot)
+        if exam is not None:
+            from certprep.tui.screens.exam import ExamScreen
+            from certprep.tui.screens.exam_results import ExamResultsScreen
+
+            services = pilot.app.services
+            screen = (ExamResultsScreen if submitted else ExamScreen)(services, exam)
+            await pilot.app.push_screen(screen)
+            await _settle(pilot)
         for k in keys:
             await pilot.press(k)
             await _settle(pilot)
@@ -42,13 +79,51 @@ def _keys(*keys: str):
     return run_before
 
 
-def test_review_feedback(snap_compare, app) -> None:
-    assert snap_compare(app, terminal_size=(120, 36), run_before=_keys("r", "b"))
+def _attempt(services: Services, *, answered: bool = False, submit: bool = False) -> int:
+    exams = ExamService(services)
+    aid = exams.start(small_blueprint(), seed=7)
+    if answered:
+        view = exams.load(aid)
+        for q in view.questions[:3]:
+            exams.answer(aid, q.position, [q.item.choices[0].key])
+        exams.flag(aid, 1)
+    if submit:
+        exams.submit(aid)
+    return aid
 
 
-def test_report(snap_compare, app) -> None:
-    assert snap_compare(app, terminal_size=(120, 36), run_before=_keys("t"))
+SCREENS: dict[str, dict[str, Any]] = {
+    "home": {},
+    "help": {"keys": ("question_mark",)},
+    "my_exams": {"keys": ("m",)},
+    "review_question": {"keys": ("r",)},
+    "review_answered": {"keys": ("r", "b")},
+    "review_history": {"keys": ("r", "b", "i")},
+    "exam_start": {"keys": ("e",)},
+    "report": {"keys": ("t",)},
+    "stats": {"keys": ("s",)},
+    "settings": {"keys": ("o",)},
+    "import": {"keys": ("i",)},
+    "exam_question": {"attempt": {"answered": True}},
+    "exam_navigator": {"attempt": {"answered": True}, "keys": ("g",)},
+    "exam_submit": {"attempt": {"answered": True}, "keys": ("ctrl+s",)},
+    "exam_unfinished": {"attempt": {"answered": True}, "home_keys": ("e",)},
+    "results": {"attempt": {"answered": True, "submit": True}},
+    "results_walkthrough": {"attempt": {"answered": True, "submit": True}, "keys": ("r",)},
+}
 
 
-def test_help(snap_compare, app) -> None:
-    assert snap_compare(app, terminal_size=(120, 36), run_before=_keys("question_mark"))
+@pytest.mark.parametrize("size", SIZES, ids=size_ids)
+@pytest.mark.parametrize("name", list(SCREENS))
+def test_screen(snap_compare, data: Services, name: str, size: tuple[int, int]) -> None:
+    spec = SCREENS[name]
+    aid = None
+    if "attempt" in spec:
+        aid = _attempt(data, **spec["attempt"])
+    if "home_keys" in spec:
+        run_before = _keys(*spec["home_keys"])
+    else:
+        run_before = _keys(
+            *spec.get("keys", ()), exam=aid, submitted=spec.get("attempt", {}).get("submit", False)
+        )
+    assert snap_compare(make_app(data), terminal_size=size, run_before=run_before)
