@@ -9,22 +9,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Static
 
 from certprep.core.models import ItemKind, split_codes
-from certprep.core.scoring import format_duration
-from certprep.services.exams import ExamClosed, ExamQuestion, ExamService, ExamView
+from certprep.services.exams import ExamClosed, ExamService, ExamView
 from certprep.services.services import Services
 from certprep.tui.errors import describe_open_error
 from certprep.tui.screens.confirm_submit import SUBMIT, ConfirmSubmitScreen
+from certprep.tui.screens.exam_clock import ExamClock
 from certprep.tui.screens.exam_navigator import Cell, ExamNavigatorScreen
-from certprep.tui.widgets.item_view import feedback_text, item_text
 
 LETTERS = "abcdef"
 CHOICE_KINDS = (ItemKind.SINGLE, ItemKind.MULTIPLE, ItemKind.TRUE_FALSE)
@@ -34,10 +31,9 @@ class ExamBody(VerticalScroll, can_focus=False):
     """The question; not focusable, so letter and arrow keys reach the screen."""
 
 
-class ExamScreen(Screen[None]):
+class ExamScreen(ExamClock):
     """Sitting (or resuming) one exam attempt."""
 
-    TICK_EVERY_S = 5.0  # commit the time used at least this often while the screen is open
     AUTO_FOCUS = ""  # focus is ours: the code box on code items, nothing otherwise
 
     DEFAULT_CSS = """
@@ -142,197 +138,6 @@ class ExamScreen(Screen[None]):
         """Pause is offered only where the mode allows it."""
         return not (action == "pause" and (self.view is None or self.view.mode == "timed"))
 
-    # -- the clock -------------------------------------------------------------------------
-    def refresh_clock(self) -> None:
-        """Once a second: update the countdown, commit time now and then, warn, auto-submit."""
-        if self.done or self.view is None:
-            return
-        now = self.services.clock()
-        if self.unsaved:
-            try:
-                while self.unsaved and self.unsaved[0]():
-                    self.unsaved.pop(0)
-            except ExamClosed as exc:
-                self.unsaved.clear()
-                self._exam_closed(exc)
-                return
-            if self.done:
-                return
-            if not self.unsaved:
-                self._notice("Saved: the database answers again.")
-        if not self.unsaved and (now - self.last_tick).total_seconds() >= self.TICK_EVERY_S:
-            if self._db(lambda: self._set_remaining(self.exams.tick(self.attempt_id)), quiet=True):
-                self.last_tick = now
-        elif self.remaining_s is not None:
-            # counted here: the database may be away, the clock is not
-            self._set_remaining(self.remaining_s - (now - self.clock_at).total_seconds())
-        self._render_clock()
-        if self.remaining_s is None:
-            return
-        crossed = [
-            w
-            for w in self.view.blueprint.warnings_minutes
-            if w not in self.warned and self.remaining_s <= w * 60
-        ]
-        if crossed and self.remaining_s > 0:
-            self.warned.update(crossed)
-            w = min(crossed)
-            text = f"{w} minute{'s' if w != 1 else ''} left."
-            self._notice(text)
-            self.notify(text, severity="warning", timeout=10)
-        if self.remaining_s <= 0:
-            self.submit_now(True)
-
-    def _render_clock(self) -> None:
-        assert self.view is not None
-        clock = self.query_one("#clock", Static)
-        if self.remaining_s is None:
-            self._db(
-                lambda: setattr(self, "used_s", self.exams.time_used(self.attempt_id)), quiet=True
-            )
-            used = self.used_s
-            label = "paused" if self.view.paused else f"time {format_duration(used)}"
-            clock.update(Text(label))
-            self.sub_title = label
-            return
-        text = f"⏱ {format_duration(self.remaining_s)} left"
-        clock.update(Text(text))
-        clock.set_class(self.remaining_s <= 5 * 60, "low")
-        self.sub_title = text
-
-    def _set_remaining(self, remaining: float | None) -> None:
-        self.remaining_s = None if remaining is None else max(0.0, remaining)
-        self.clock_at = self.services.clock()
-
-    def _db(self, fn: Callable[[], Any], *, quiet: bool = False, retry: bool = False) -> bool:
-        """Run a database call; a refusal (locked, full, read-only, server gone) becomes a notice,
-        the learner stays on the question, and with ``retry`` the change is tried again every
-        second until it is saved. Returns whether it went through."""
-        if retry and self.unsaved:  # behind the changes still waiting, in order
-            self.unsaved.append(lambda: self._db(fn, quiet=True))
-            return False
-        try:
-            fn()
-        except ExamClosed:
-            raise
-        except Exception as exc:
-            message = describe_open_error(exc)
-            if message is None:
-                raise
-            if retry:
-                self.unsaved.append(lambda: self._db(fn, quiet=True))
-            if not quiet:
-                what = "certprep keeps trying" if retry else "try again"
-                self._notice(f"Not saved yet: {message.removeprefix('certprep: ')} — {what}.")
-            return False
-        return True
-
-    # -- showing ---------------------------------------------------------------------------
-    @property
-    def question(self) -> ExamQuestion:
-        assert self.view is not None
-        return self.view.questions[self.position]
-
-    def show_question(self) -> None:
-        assert self.view is not None
-        if not self.unsaved:
-            self._notice("")  # a notice is about the question it was given on
-        self.strike_mode = False
-        self.pending = set()
-        q = self.question
-        code = self.query_one("#code", Input)
-        if self.view.paused:
-            self.query_one("#question", Static).update(
-                Text("Paused. The questions are hidden; press z to go on.", style="bold")
-            )
-            self.query_one("#feedback", Static).update("")
-            code.add_class("hidden")
-        else:
-            self._render_question()
-            if q.item.kind is ItemKind.CODE and not self._locked(q):
-                code.remove_class("hidden")
-                code.value = ", ".join(q.response)
-                code.focus()
-            else:
-                code.add_class("hidden")
-                self.set_focus(None)
-        self.query_one("#body", ExamBody).scroll_home(animate=False)
-        self._render_status()
-        self._render_hint()
-        self._render_clock()
-
-    def _locked(self, q: ExamQuestion) -> bool:
-        """Tutor mode shows the rationale once answered: the answer is then final."""
-        assert self.view is not None
-        return self.view.mode == "tutor" and q.answered
-
-    def _render_question(self) -> None:
-        assert self.view is not None
-        q = self.question
-        reveal = self._locked(q)
-        selected = self.pending if (self.pending and not q.answered) else set(q.response)
-        self.query_one("#question", Static).update(
-            item_text(
-                q.item,
-                case_title=q.case_title,
-                case_text=q.case_text,
-                order=q.choice_order or None,
-                selected=selected,
-                struck=set(q.struck),
-                reveal=reveal,
-            )
-        )
-        feedback = self.query_one("#feedback", Static)
-        if reveal:
-            given = q.response if q.item.kind is ItemKind.CODE else None
-            feedback.update(
-                feedback_text(q.item, q.correct, order=q.choice_order or None, given=given)
-            )
-        elif q.item.kind is ItemKind.CODE and q.response:
-            feedback.update(Text(f"Saved: {', '.join(q.response)}", style="green"))
-        else:
-            feedback.update("")
-
-    def _render_status(self) -> None:
-        assert self.view is not None
-        v = self.view
-        q = self.question
-        # what the learner needs most comes first; the section title, last, is what gets cut
-        t = Text(no_wrap=True, overflow="ellipsis")
-        t.append(f"Question {self.position + 1} of {len(v.questions)}", style="bold")
-        if q.flagged:
-            t.append(" ⚑ flagged", style="bold yellow")
-        t.append(f"  ·  answered {v.answered}/{len(v.questions)}")
-        if v.flagged:
-            t.append(f"  ·  flagged {v.flagged}")
-        t.append(f"  ·  {q.section_title}")
-        self.query_one("#status", Static).update(t)
-
-    def _render_hint(self) -> None:
-        assert self.view is not None
-        q = self.question
-        n = len(q.item.choices)
-        last = LETTERS[n - 1] if n else ""
-        if self.view.paused:
-            hint = "z go on   escape leave (the exam stays paused)"
-        elif self.strike_mode:
-            hint = f"strike out which choice? a–{last} or 1–{n}   escape cancel"
-        elif self._locked(q):
-            hint = "answered: the rationale is shown   n next   p previous   g navigator"
-        elif q.item.kind is ItemKind.CODE:
-            hint = "type the code(s), enter saves; escape leaves the box, then n/p move"
-        elif q.item.kind is ItemKind.MULTIPLE:
-            check = "   enter check" if self.view.mode == "tutor" else ""
-            hint = f"a–{last} or 1–{n} select/unselect{check}   x then a letter strikes out"
-        else:
-            hint = f"a–{last} or 1–{n} choose   x then a letter strikes a choice out"
-        if n == 6 and not self.strike_mode:
-            hint += "   (choice f: press 6; f flags)"
-        self.query_one("#hint", Static).update(Text(hint))
-
-    def _notice(self, text: str) -> None:
-        self.query_one("#notice", Static).update(Text(text))
-
     # -- changes (each committed at once) ----------------------------------------------------
     def _exam_closed(self, exc: ExamClosed) -> None:
         if "time" in str(exc):
@@ -396,18 +201,6 @@ class ExamScreen(Screen[None]):
         if q.response == [key]:
             return
         self._save([key])
-
-    def _change(self, fn: Callable[[], Any], *, retry: bool = True) -> bool:
-        """A change the learner made: committed now, or kept and retried if the database refuses."""
-        try:
-            ok = self._db(fn, retry=retry)
-        except ExamClosed as exc:
-            self._exam_closed(exc)
-            return False
-        if ok:
-            self.last_tick = self.services.clock()
-            self._notice("")
-        return ok
 
     def _save(self, response: list[str]) -> None:
         position = self.position

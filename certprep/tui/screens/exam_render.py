@@ -1,0 +1,147 @@
+"""What the exam screen shows: the question, its feedback in tutor mode, the status line and the
+key hint. Pure rendering over the attempt as loaded; nothing here writes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Input, Static
+
+from certprep.core.models import ItemKind
+from certprep.services.exams import ExamQuestion, ExamService, ExamView
+from certprep.services.services import Services
+from certprep.tui.widgets.item_view import feedback_text, item_text
+
+LETTERS = "abcdef"
+
+
+class ExamRender(Screen[None]):
+    """The showing half of ExamScreen."""
+
+    services: Services
+    exams: ExamService
+    attempt_id: int
+    view: ExamView | None
+    position: int
+    strike_mode: bool
+    pending: set[str]
+    warned: set[int]
+    last_tick: datetime
+    remaining_s: float | None
+    done: bool
+    unsaved: list[Callable[[], bool]]
+    clock_at: datetime
+    used_s: float
+
+    # -- showing ---------------------------------------------------------------------------
+    @property
+    def question(self) -> ExamQuestion:
+        assert self.view is not None
+        return self.view.questions[self.position]
+
+    def show_question(self) -> None:
+        assert self.view is not None
+        if not self.unsaved:
+            self._notice("")  # a notice is about the question it was given on
+        self.strike_mode = False
+        self.pending = set()
+        q = self.question
+        code = self.query_one("#code", Input)
+        if self.view.paused:
+            self.query_one("#question", Static).update(
+                Text("Paused. The questions are hidden; press z to go on.", style="bold")
+            )
+            self.query_one("#feedback", Static).update("")
+            code.add_class("hidden")
+        else:
+            self._render_question()
+            if q.item.kind is ItemKind.CODE and not self._locked(q):
+                code.remove_class("hidden")
+                code.value = ", ".join(q.response)
+                code.focus()
+            else:
+                code.add_class("hidden")
+                self.set_focus(None)
+        self.query_one("#body", VerticalScroll).scroll_home(animate=False)
+        self._render_status()
+        self._render_hint()
+        self._render_clock()
+
+    def _locked(self, q: ExamQuestion) -> bool:
+        """Tutor mode shows the rationale once answered: the answer is then final."""
+        assert self.view is not None
+        return self.view.mode == "tutor" and q.answered
+
+    def _render_question(self) -> None:
+        assert self.view is not None
+        q = self.question
+        reveal = self._locked(q)
+        selected = self.pending if (self.pending and not q.answered) else set(q.response)
+        self.query_one("#question", Static).update(
+            item_text(
+                q.item,
+                case_title=q.case_title,
+                case_text=q.case_text,
+                order=q.choice_order or None,
+                selected=selected,
+                struck=set(q.struck),
+                reveal=reveal,
+            )
+        )
+        feedback = self.query_one("#feedback", Static)
+        if reveal:
+            given = q.response if q.item.kind is ItemKind.CODE else None
+            feedback.update(
+                feedback_text(q.item, q.correct, order=q.choice_order or None, given=given)
+            )
+        elif q.item.kind is ItemKind.CODE and q.response:
+            feedback.update(Text(f"Saved: {', '.join(q.response)}", style="green"))
+        else:
+            feedback.update("")
+
+    def _render_status(self) -> None:
+        assert self.view is not None
+        v = self.view
+        q = self.question
+        # what the learner needs most comes first; the section title, last, is what gets cut
+        t = Text(no_wrap=True, overflow="ellipsis")
+        t.append(f"Question {self.position + 1} of {len(v.questions)}", style="bold")
+        if q.flagged:
+            t.append(" ⚑ flagged", style="bold yellow")
+        t.append(f"  ·  answered {v.answered}/{len(v.questions)}")
+        if v.flagged:
+            t.append(f"  ·  flagged {v.flagged}")
+        t.append(f"  ·  {q.section_title}")
+        self.query_one("#status", Static).update(t)
+
+    def _render_hint(self) -> None:
+        assert self.view is not None
+        q = self.question
+        n = len(q.item.choices)
+        last = LETTERS[n - 1] if n else ""
+        if self.view.paused:
+            hint = "z go on   escape leave (the exam stays paused)"
+        elif self.strike_mode:
+            hint = f"strike out which choice? a–{last} or 1–{n}   escape cancel"
+        elif self._locked(q):
+            hint = "answered: the rationale is shown   n next   p previous   g navigator"
+        elif q.item.kind is ItemKind.CODE:
+            hint = "type the code(s), enter saves; escape leaves the box, then n/p move"
+        elif q.item.kind is ItemKind.MULTIPLE:
+            check = "   enter check" if self.view.mode == "tutor" else ""
+            hint = f"a–{last} or 1–{n} select/unselect{check}   x then a letter strikes out"
+        else:
+            hint = f"a–{last} or 1–{n} choose   x then a letter strikes a choice out"
+        if n == 6 and not self.strike_mode:
+            hint += "   (choice f: press 6; f flags)"
+        self.query_one("#hint", Static).update(Text(hint))
+
+    def _render_clock(self) -> None:
+        raise NotImplementedError
+
+    def _notice(self, text: str) -> None:
+        self.query_one("#notice", Static).update(Text(text))
