@@ -111,9 +111,7 @@ STEM_NEAR = 0.45
 KEY_NEAR = 0.60
 
 _STOP = frozenset(
-    """a an the of and or to in for is are was were be been by on at with which what who whom
-    this that these those it its as from his her their he she they there not any other same
-    one do does how should would will can may""".split()
+    ["a", "an", "the", "of", "and", "or", "to", "in", "for", "is", "are", "was", "were", "be", "been", "by", "on", "at", "with", "which", "what", "who", "whom", "this", "that", "these", "those", "it", "its", "as", "from", "his", "her", "their", "he", "she", "they", "there", "not", "any", "other", "same", "one", "do", "does", "how", "should", "would", "will", "can", "may"]
 )
 _STEM_TOKEN_RE = re.compile(r"[a-z#]+")
 _KEY_TOKEN_RE = re.compile(r"[a-z0-9$][a-z0-9.$%'-]*[a-z0-9%]|[a-z0-9]")
