@@ -199,3 +199,53 @@ def test_banks_for_different_exams_may_share_a_stem(tmp_path) -> None:
     (tmp_path / "two.yaml").write_text(yaml.safe_dump(data))
     problems = lint_paths([one, tmp_path / "two.yaml"])
     assert not [p for p in problems if "near-duplicate" in p.message]
+
+
+def test_the_same_question_keyed_differently_in_two_banks_is_reported(tmp_path) -> None:
+    a, b = _pair(
+        "A 72-year-old Medicare beneficiary gets her seasonal influenza vaccine by "
+        "intramuscular injection in her physician's office. Which code reports the "
+        "administration to Medicare?",
+        "G0009",
+    )
+    one = _bank(tmp_path / "one.yaml", "one", [a])
+    two = _bank(tmp_path / "two.yaml", "two", [b])
+    problems = [p for p in lint_paths([one, two]) if "near-duplicate" in p.message]
+    assert [p.record for p in problems] == ["dup-b"]
+
+
+def _burn_item(n: int, percent: str, code: str) -> dict:
+    return {
+        "id": f"burn-{n}",
+        "section": "coding",
+        "stem": (
+            f"An adult has burns of {percent} of the body surface, with third-degree burns of "
+            "less than 10%. Which ICD-10-CM code reports the extent of the burns?"
+        ),
+        "choices": [
+            {"key": "a", "text": code, "correct": True},
+            {"key": "b", "text": "T31.0"},
+            {"key": "c", "text": "T31.40"},
+        ],
+        "rationale": "Category T31 by total and third-degree extent.",
+        "references": ["ICD-10-CM Official Guidelines I.C.19.d.7"],
+    }
+
+
+def test_items_that_differ_in_a_figure_that_changes_the_key_are_not_duplicates(
+    tmp_path,
+) -> None:
+    one = _bank(tmp_path / "one.yaml", "one", [_burn_item(1, "20-29%", "T31.20")])
+    two = _bank(tmp_path / "two.yaml", "two", [_burn_item(2, "30-39%", "T31.30")])
+    assert not [p for p in lint_paths([one, two]) if "near-duplicate" in p.message]
+
+
+def test_generated_code_set_drills_are_left_out_of_the_duplicate_rule(tmp_path) -> None:
+    a, b = _pair(
+        "A Medicare patient aged 80 receives an influenza vaccine by intramuscular injection "
+        "in her physician's office. Which code reports the administration?",
+        "G0008",
+    )
+    one = _bank(tmp_path / "one.yaml", "codeset-icd10cm", [a])
+    two = _bank(tmp_path / "two.yaml", "codeset-icd10cm-ccs", [b])
+    assert not [p for p in lint_paths([one, two]) if "near-duplicate" in p.message]

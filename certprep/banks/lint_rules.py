@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from itertools import pairwise
 
 from certprep.core.models import Bank, Item, ItemKind
 from certprep.core.problems import Problem
@@ -104,14 +105,19 @@ def longest_answer_report(banks: Iterable[Bank]) -> LongestAnswerReport:
 
 
 # -- near-duplicates --------------------------------------------------------------------------
-#: stems this similar are duplicates whatever their keys
-STEM_SAME = 0.80
-#: stems this similar whose keyed answers also agree test the same thing
+#: stems this similar (numbers folded) whose keyed answers also agree test the same thing
 STEM_NEAR = 0.45
 KEY_NEAR = 0.60
+#: stems this similar word for word (numbers kept) are the same question whatever their keys
+STEM_SAME = 0.95
+#: a word pair found in more stems than this says nothing about which items are alike
+_BIGRAM_CAP = 100
+#: banks `certprep banks build-codesets` writes: template drills, alike by design and kept for
+#: review and topic drills, so they are left out of the near-duplicate rule
+GENERATED_BANK_PREFIX = "codeset-"
 
 _STOP = frozenset(
-    [
+    {
         "a",
         "an",
         "the",
@@ -163,16 +169,20 @@ _STOP = frozenset(
         "will",
         "can",
         "may",
-    ]
+    }
 )
-_STEM_TOKEN_RE = re.compile(r"[a-z#]+")
+_STEM_TOKEN_RE = re.compile(r"[a-z0-9#][a-z0-9#.']*")
+# ages, amounts, counts and percentages; not codes (J39.8, E11.331, 99213 keep their digits)
+_NUMBER_RE = re.compile(r"(?<![A-Za-z0-9.])\d{1,4}(?:,\d{3})*(?:\.\d+)?(?![A-Za-z0-9])")
 _KEY_TOKEN_RE = re.compile(r"[a-z0-9$][a-z0-9.$%'-]*[a-z0-9%]|[a-z0-9]")
 
 
-def _stem_tokens(text: str) -> list[str]:
-    """Casefolded content words, numbers folded to '#' so a changed age still matches."""
-    text = re.sub(r"\d+(?:[.,]\d+)*", "#", text.casefold())
-    return [w for w in _STEM_TOKEN_RE.findall(text) if w not in _STOP]
+def _stem_tokens(text: str, fold_numbers: bool) -> list[str]:
+    """Casefolded content words; with fold_numbers, every number is '#' (a changed age matches)."""
+    text = text.casefold()
+    if fold_numbers:
+        text = _NUMBER_RE.sub("#", text)
+    return [w.rstrip(".") for w in _STEM_TOKEN_RE.findall(text) if w not in _STOP]
 
 
 def _key_tokens(item: Item) -> list[str]:
@@ -185,6 +195,11 @@ def _ratio(a: Sequence[str], b: Sequence[str]) -> float:
     if not a or not b:
         return 0.0
     return SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    union = len(a | b)
+    return len(a & b) / union if union else 0.0
 
 
 @dataclass(frozen=True)
@@ -200,69 +215,86 @@ class _Entry:
     item: Item
     source: str
     exams: frozenset[str]
-    stem: list[str]
-    words: frozenset[str]
+    folded: list[str]
+    raw: list[str]
+    folded_set: frozenset[str]
+    raw_set: frozenset[str]
+    key: list[str]
+    bigrams: frozenset[tuple[str, str]]
 
 
 def _entries(banks: Iterable[tuple[Bank, str]]) -> list[_Entry]:
     out: list[_Entry] = []
     for bank, source in banks:
+        if bank.name.startswith(GENERATED_BANK_PREFIX):
+            continue
         case_text = {c.id: c.text for c in bank.cases}
         for item in bank.items:
             text = item.stem
             if item.case:
                 text = case_text.get(item.case, "") + " " + text
-            tokens = _stem_tokens(text)
-            exams = frozenset(item.exams or bank.exams)
-            out.append(_Entry(item, source, exams, tokens, frozenset(tokens)))
+            folded = _stem_tokens(text, fold_numbers=True)
+            raw = _stem_tokens(text, fold_numbers=False)
+            out.append(
+                _Entry(
+                    item,
+                    source,
+                    frozenset(item.exams or bank.exams),
+                    folded,
+                    raw,
+                    frozenset(folded),
+                    frozenset(raw),
+                    _key_tokens(item),
+                    frozenset(pairwise(folded)),
+                )
+            )
     return out
 
 
-def _candidates(entries: list[_Entry], min_jaccard: float) -> Iterable[tuple[int, int]]:
-    """Pairs sharing enough words to be worth a sequence comparison (an inverted index)."""
-    postings: dict[str, list[int]] = defaultdict(list)
+def _candidates(entries: list[_Entry]) -> Iterable[tuple[int, int]]:
+    """Pairs sharing an uncommon word pair (an inverted index; common pairs are skipped)."""
+    postings: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i, e in enumerate(entries):
-        for w in e.words:
-            postings[w].append(i)
-    cap = max(50, len(entries) // 10)  # words in a tenth of all stems say nothing
-    for i, e in enumerate(entries):
-        shared: dict[int, int] = defaultdict(int)
-        for w in e.words:
-            posting = postings[w]
-            if len(posting) > cap:
-                continue
-            for j in posting:
-                if j < i:
-                    shared[j] += 1
-        for j in shared:
-            other = entries[j]
-            union = len(e.words | other.words)
-            if union and len(e.words & other.words) / union >= min_jaccard:
-                yield j, i
+        for g in e.bigrams:
+            postings[g].append(i)
+    seen: set[tuple[int, int]] = set()
+    for posting in postings.values():
+        if len(posting) < 2 or len(posting) > _BIGRAM_CAP:
+            continue
+        for x, i in enumerate(posting):
+            for j in posting[x + 1 :]:
+                if (i, j) not in seen:
+                    seen.add((i, j))
+                    yield i, j
 
 
 def near_duplicates(banks: Iterable[tuple[Bank, str]]) -> list[tuple[NearDuplicate, str]]:
     """Pairs of items one form could draw together that ask the same thing.
 
-    Two stems are compared as sequences of content words (case text included for case items,
-    numbers folded). A pair is reported when the stems are nearly the same (>= STEM_SAME), or
-    alike (>= STEM_NEAR) and keyed to the same answer (>= KEY_NEAR): varying the facts so the
-    answer changes makes a new item, rewording the same facts does not.
+    Stems are compared as sequences of content words (case text included for case items). A
+    pair is reported when the stems are alike with numbers folded (>= STEM_NEAR) and the keyed
+    answers agree (>= KEY_NEAR): rewording the same facts makes no new item, while changing
+    the facts so that the answer changes does. A pair whose stems are the same word for word,
+    numbers included (>= STEM_SAME), is reported whatever the keys say.
     """
     entries = _entries(banks)
     found: list[tuple[NearDuplicate, str]] = []
-    for i, j in _candidates(entries, min_jaccard=0.2):
+    for i, j in _candidates(entries):
         a, b = entries[i], entries[j]
         if a.exams and b.exams and not a.exams & b.exams:
             continue
         if a.item.case and a.item.case == b.item.case and a.source == b.source:
             continue  # questions on one case are drawn together by design
-        stem = _ratio(a.stem, b.stem)
-        if stem < STEM_NEAR:
-            continue
-        key = _ratio(_key_tokens(a.item), _key_tokens(b.item))
-        if stem >= STEM_SAME or key >= KEY_NEAR:
-            found.append((NearDuplicate(a.item.id, b.item.id, stem, key), b.source))
+        key = _ratio(a.key, b.key)
+        if key >= KEY_NEAR and _jaccard(a.folded_set, b.folded_set) >= 0.2:
+            stem = _ratio(a.folded, b.folded)
+            if stem >= STEM_NEAR:
+                found.append((NearDuplicate(a.item.id, b.item.id, stem, key), b.source))
+                continue
+        if _jaccard(a.raw_set, b.raw_set) >= 0.9:
+            stem = _ratio(a.raw, b.raw)
+            if stem >= STEM_SAME:
+                found.append((NearDuplicate(a.item.id, b.item.id, stem, key), b.source))
     found.sort(key=lambda f: -f[0].stem_similarity)
     return found
 
