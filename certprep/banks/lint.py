@@ -1,4 +1,5 @@
-"""The content linter: codes that exist, keys among the choices, no duplicates, every item cited.
+"""The content linter: codes that exist, keys among the choices, no duplicates, every item cited,
+no longest-answer cue, no near-duplicate stems across banks (certprep.banks.lint_rules).
 
 python -m certprep.banks.lint [PATH ...]      (also `certprep banks check`)
 """
@@ -7,8 +8,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from certprep.banks.lint_rules import longest_answer_report, near_duplicate_problems
 from certprep.banks.native import load_bank, load_blueprint
 from certprep.core import codes
 from certprep.core.models import Bank, Blueprint, Item, ItemKind
@@ -121,12 +124,25 @@ def lint_bank(bank: Bank, source: str, blueprints: dict[str, Blueprint]) -> list
     return problems
 
 
-def lint_paths(
+@dataclass
+class CheckResult:
+    """What `banks check` found: problems (a failing check) and the rates it reports."""
+
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def check_paths(
     paths: Iterable[Path], blueprints: dict[str, Blueprint] | None = None
-) -> list[Problem]:
-    """Lint bank files (directories are searched for *.yaml / *.json bank files)."""
+) -> CheckResult:
+    """Lint bank files (directories are searched for *.yaml / *.json bank files).
+
+    Each item is checked on its own, then the rules that need every bank at once: the
+    longest-answer rate per exam and near-duplicate stems across banks.
+    """
     blueprints = load_blueprints() if blueprints is None else blueprints
-    problems: list[Problem] = []
+    result = CheckResult()
+    loaded: list[tuple[Bank, str]] = []
     for path in paths:
         files = (
             sorted(
@@ -141,16 +157,32 @@ def lint_paths(
             try:
                 bank = load_bank(f)
             except InputError as exc:
-                problems += exc.problems
+                result.problems += exc.problems
                 continue
-            problems += lint_bank(bank, str(f), blueprints)
-    return problems
+            result.problems += lint_bank(bank, str(f), blueprints)
+            loaded.append((bank, str(f)))
+    longest = longest_answer_report(b for b, _ in loaded)
+    result.notes += longest.lines()
+    where = ", ".join(str(p) for p in paths)
+    result.problems += longest.problems(where)
+    result.problems += near_duplicate_problems(loaded)
+    return result
+
+
+def lint_paths(
+    paths: Iterable[Path], blueprints: dict[str, Blueprint] | None = None
+) -> list[Problem]:
+    """The problems `check_paths` finds."""
+    return check_paths(list(paths), blueprints).problems
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     paths = [Path(a) for a in args] or [bundled_banks_dir()]
-    problems = lint_paths(paths)
+    result = check_paths(paths)
+    for note in result.notes:
+        print(note)
+    problems = result.problems
     for p in problems:
         print(p)
     print(f"{len(problems)} problems", file=sys.stderr)

@@ -117,10 +117,13 @@ def banks_check(
     ] = None,
 ) -> None:
     """Lint bank files: codes exist, keys among choices, no duplicates, every item cited."""
-    from certprep.banks.lint import bundled_banks_dir, lint_paths
+    from certprep.banks.lint import bundled_banks_dir, check_paths
 
     targets = paths or [bundled_banks_dir()]
-    problems = guard(lambda: lint_paths(targets))
+    result = guard(lambda: check_paths(targets))
+    for note in result.notes:
+        typer.echo(note)
+    problems = result.problems
     for p in problems:
         typer.echo(str(p))
     if problems:
