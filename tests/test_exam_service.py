@@ -431,3 +431,25 @@ def test_a_bank_in_use_by_an_attempt_is_not_removed_but_can_be_retired(
     assert exams.submit(aid).score.right == 1  # the attempt scores as it was answered
     with pytest.raises(AssemblyError):  # retired items are out of new exams
         exams.start(small_blueprint(), seed=6)
+
+
+def test_generated_drills_stay_out_of_mock_forms_unless_asked(services: Services) -> None:
+    """After `banks build-codesets` a CCS mock was 49 of 50 generated drills; drills belong to
+    review and topic drills, and enter a form only when the learner asks."""
+    authored = make_bank(8, name="authored", sections=SECTIONS)
+    drills = make_bank(40, name="drills", sections=SECTIONS)
+    drills = drills.model_copy(update={"drills": True})
+    drills.items = [i.model_copy(update={"id": f"drill-{i.id}"}) for i in drills.items]
+    import_bank(services.engine, authored, checksum="a")
+    import_bank(services.engine, drills, checksum="d")
+    exams = ExamService(services)
+    for seed in range(5):
+        form = exams.draw(small_blueprint(), seed=seed)
+        assert not [q.item_id for q in form.questions if q.item_id.startswith("drill-")]
+    asked = [
+        q.item_id
+        for seed in range(5)
+        for q in exams.draw(small_blueprint(), seed=seed, include_drills=True).questions
+    ]
+    assert any(i.startswith("drill-") for i in asked)
+    assert services.stats()["items"] == 48  # kept for review and drills

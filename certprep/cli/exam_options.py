@@ -53,6 +53,7 @@ def start_from_cli(
     mode: str,
     sections: str | Sequence[str] | None,
     questions: int | None,
+    include_drills: bool = False,
 ) -> int:
     """``certprep exam …``: start an attempt, or raise InputError with a message for people.
 
@@ -69,6 +70,7 @@ def start_from_cli(
             mode=mode,
             sections=keys,
             questions=questions,
+            include_drills=include_drills,
         )
     except ShortPoolError as exc:
         raise InputError(

@@ -76,6 +76,10 @@ def exam(
         str | None, typer.Option(help="Only these sections, comma-separated.")
     ] = None,
     questions: Annotated[Optional[int], typer.Option(help="A shorter form of N questions.")] = None,  # noqa: UP045
+    with_drills: Annotated[
+        bool,
+        typer.Option("--with-drills", help="Let generated code-set drills into the form."),
+    ] = False,
 ) -> None:
     """Start a timed mock exam, or `certprep exam resume`."""
     from certprep.cli.exam_options import start_from_cli
@@ -91,6 +95,8 @@ def exam(
             fail("certprep: no exam in progress; start one with `certprep exam cpc`")
     else:
         attempt_id = guard(
-            lambda: start_from_cli(services, blueprint, seed, mode, sections, questions)
+            lambda: start_from_cli(
+                services, blueprint, seed, mode, sections, questions, with_drills
+            )
         )
     run_tui("exam", attempt_id=attempt_id)

@@ -172,6 +172,8 @@ class BankHeader(_Strict):
     code_set_year: int | None = Field(default=None, ge=2015, le=2100)
     license: str | None = None
     source: str | None = None
+    # generated practice drills: review and topic drills only, in a mock form only when asked
+    drills: bool = False
 
     @field_validator("format")
     @classmethod

@@ -73,6 +73,7 @@ def _bank(spec: dict[str, Any], items: list[ItemDict], seed: int, year: int, sou
             "code_set_year": year,
             "license": LICENSE,
             "source": source,
+            "drills": True,
             "items": items,
         }
     )

@@ -19,6 +19,7 @@ from certprep.core.assembly import (
 from certprep.core.models import Blueprint, ItemKind
 from certprep.store.engine import writing
 from certprep.store.tables import (
+    BANK,
     CARD,
     EXAM_ANSWER,
     EXAM_ATTEMPT,
@@ -44,6 +45,7 @@ class ExamDraw:
         *,
         counts: dict[str, int] | None = None,
         seed: int = 0,
+        include_drills: bool = False,
     ) -> tuple[list[PoolItem], dict[str, datetime | None]]:
         """The live items of the blueprint's exam in allowed kinds, and when each was last seen.
 
@@ -80,6 +82,10 @@ class ExamDraw:
             .outerjoin(shown, shown.c.item_id == ITEM.c.id)
         )
         live = sa.and_(ITEM.c.retired.is_(False), ITEM.c.kind.in_(kinds))
+        if not include_drills:  # generated drills belong to review, not to a mock form
+            drills = self.drill_banks()
+            if drills:
+                live = sa.and_(live, ITEM.c.bank_id.not_in(drills))
         cols = [
             ITEM.c.id,
             ITEM_EXAM.c.section,
@@ -162,13 +168,25 @@ class ExamDraw:
         seen = {r.id: r.seen for r in rows if r.seen is not None}
         return pool, seen
 
+    def drill_banks(self) -> list[int]:
+        """Banks of generated drills (code-set items): they feed review and topic drills and
+        enter a mock exam form only when the learner asks (``include_drills``)."""
+        with self.services.engine.connect() as conn:
+            rows = conn.execute(sa.select(BANK.c.id, BANK.c.name, BANK.c.header)).all()
+        return [
+            int(r.id)
+            for r in rows
+            if (r.header or {}).get("drills") or str(r.name).startswith("codeset-")
+        ]
+
     def draw(self, blueprint: str | Blueprint, seed: int, **options: Any) -> Form:
         """Draw a form without starting an attempt (what `start` writes; used by benchmarks)."""
         bp = blueprint if isinstance(blueprint, Blueprint) else self.services.blueprint(blueprint)
         counts = form_counts(
             bp, sections=options.get("sections"), questions=options.get("questions")
         )
-        pool, seen = self.pool(bp, counts=counts, seed=seed)
+        drills = bool(options.pop("include_drills", False))
+        pool, seen = self.pool(bp, counts=counts, seed=seed, include_drills=drills)
         return assemble(bp, pool, seed=seed, last_seen=seen, **options)
 
     def start(
@@ -179,6 +197,7 @@ class ExamDraw:
         sections: Sequence[str] | None = None,
         questions: int | None = None,
         unseen_only: bool = False,
+        include_drills: bool = False,
     ) -> int:
         """Draw a form and write the attempt with all its answer rows in one transaction.
 
@@ -191,7 +210,7 @@ class ExamDraw:
         if seed is None:
             seed = random.SystemRandom().randrange(2**31)
         counts = form_counts(bp, sections=sections, questions=questions)
-        pool, seen = self.pool(bp, counts=counts, seed=seed)
+        pool, seen = self.pool(bp, counts=counts, seed=seed, include_drills=include_drills)
         form = assemble(
             bp,
             pool,

@@ -71,6 +71,7 @@ class ExamStartScreen(ModalScreen[int | None]):
             yield Static("Questions (empty: the full form)", classes="label", markup=False)
             yield Input(placeholder="all", id="questions", type="integer")
             yield Checkbox("Only questions I have never seen", id="unseen")
+            yield Checkbox("Include generated code-set drills", id="drills")
             yield Static("", id="error", markup=False)
             with Horizontal():
                 yield Button("Start (ctrl+s)", id="start", variant="primary")
@@ -113,13 +114,15 @@ class ExamStartScreen(ModalScreen[int | None]):
             return
         self.starting = True
         self._error("Drawing the questions…")
-        self.draw(exam, mode, questions, unseen)
+        self.draw(exam, mode, questions, unseen, self.query_one("#drills", Checkbox).value)
 
     @work(thread=True, exclusive=True)
-    def draw(self, exam: str, mode: str, questions: int | None, unseen: bool) -> None:
+    def draw(
+        self, exam: str, mode: str, questions: int | None, unseen: bool, drills: bool = False
+    ) -> None:
         try:
             attempt_id = ExamService(self.services).start(
-                exam, mode=mode, questions=questions, unseen_only=unseen
+                exam, mode=mode, questions=questions, unseen_only=unseen, include_drills=drills
             )
         except ShortPoolError as exc:
             self.app.call_from_thread(self._short, exc)
