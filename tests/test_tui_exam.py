@@ -442,3 +442,31 @@ async def test_starting_an_exam_offers_the_unfinished_one(exam_services: Service
         assert isinstance(app.screen, ExamStartScreen)
     assert exams.in_progress() is None
     assert [a.status for a in exams.history()] == ["abandoned"]
+
+
+async def test_pace_marker_and_pacing_in_results(exam_services: Services, clock: FakeClock) -> None:
+    """40 minutes for 5 questions is 8 minutes each: 20 minutes on the first answer is 12
+    behind; the results say where that pace leads and which question cost most."""
+    exams = ExamService(exam_services)
+    aid = exams.start(small_blueprint(minutes=40), seed=51)
+    app = make_app(exam_services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await _open_exam(app, pilot, aid)
+        clock.advance(minutes=20)
+        screen.refresh_clock()
+        await pilot.press("a")
+        await pilot.pause()
+        assert "behind 12:00" in _text(app, "#status")
+        await pilot.press("t")  # hidden, and remembered
+        assert "behind" not in _text(app, "#status")
+        assert exam_services.settings["show_pace"] is False
+        await pilot.press("t")
+        assert "behind 12:00" in _text(app, "#status")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        result = _text(app, "#result")
+        assert "Pacing" in result
+        assert "you reach question 2 of 5 when time runs out" in result
+        assert "costliest: question 1 (0:20:00)" in result

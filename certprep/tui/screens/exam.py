@@ -56,6 +56,7 @@ class ExamScreen(ExamClock):
         Binding("x", "strike", "Strike out"),
         Binding("g", "navigator", "Navigator"),
         Binding("z", "pause", "Pause"),
+        Binding("t", "toggle_pace", "Pace"),
         Binding("up", "scroll(-1)", "Scroll up", show=False),
         Binding("down", "scroll(1)", "Scroll down", show=False),
         Binding("ctrl+s", "submit", "Submit", priority=True),
@@ -79,6 +80,7 @@ class ExamScreen(ExamClock):
         self.unsaved: list[Callable[[], bool]] = []
         self.clock_at = services.clock()  # when remaining_s was last known
         self.used_s = 0.0  # untimed modes: the time used, as last read
+        self.show_pace = bool(services.settings.get("show_pace", True))
 
     # -- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -135,8 +137,19 @@ class ExamScreen(ExamClock):
         self.set_interval(1.0, self.refresh_clock)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Pause is offered only where the mode allows it."""
-        return not (action == "pause" and (self.view is None or self.view.mode == "timed"))
+        """Pause is offered only where the mode allows it; the pace marker where there is a clock."""
+        timed = self.view is not None and self.view.mode == "timed"
+        if action == "pause":
+            return not timed
+        if action == "toggle_pace":
+            return timed
+        return True
+
+    def action_toggle_pace(self) -> None:
+        """Show or hide ahead/behind the budget in the status line (remembered)."""
+        self.show_pace = not self.show_pace
+        self._db(lambda: self.services.update_settings(show_pace=self.show_pace), quiet=True)
+        self._render_status()
 
     # -- changes (each committed at once) ----------------------------------------------------
     def _exam_closed(self, exc: ExamClosed) -> None:

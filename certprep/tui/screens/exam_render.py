@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from certprep.core.models import ItemKind
+from certprep.core.pacing import mmss, pace_gap_s
 from certprep.services.exams import ExamQuestion, ExamService, ExamView
 from certprep.services.services import Services
 from certprep.tui.widgets.item_view import feedback_text, item_text
@@ -36,6 +37,7 @@ class ExamRender(Screen[None]):
     unsaved: list[Callable[[], bool]]
     clock_at: datetime
     used_s: float
+    show_pace: bool
 
     # -- showing ---------------------------------------------------------------------------
     @property
@@ -115,8 +117,25 @@ class ExamRender(Screen[None]):
         t.append(f"  ·  answered {v.answered}/{len(v.questions)}")
         if v.flagged:
             t.append(f"  ·  flagged {v.flagged}")
+        pace = self._pace_marker()
+        if pace is not None:
+            t.append_text(pace)
         t.append(f"  ·  {q.section_title}")
         self.query_one("#status", Static).update(t)
+
+    def _pace_marker(self) -> Text | None:
+        """Ahead of or behind the exam's budget per question (timed exams, when shown)."""
+        v = self.view
+        if v is None or v.time_limit_s is None or self.remaining_s is None or not self.show_pace:
+            return None
+        budget = v.time_limit_s / max(1, len(v.questions))
+        used = v.time_limit_s - self.remaining_s
+        gap = pace_gap_s(answered=v.answered, used_s=used, budget_s=budget)
+        word = "ahead" if gap >= 0 else "behind"
+        return Text(
+            f"  ·  {word} {mmss(abs(gap))}",
+            style="green" if gap >= 0 else "bold red",
+        )
 
     def _render_hint(self) -> None:
         assert self.view is not None

@@ -9,7 +9,9 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from certprep.core.assembly import time_limit_s
 from certprep.core.models import ItemKind
+from certprep.core.pacing import Timed, pacing
 from certprep.core.scoring import Score, format_duration
 from certprep.services.exams import ExamQuestion, ExamService, ExamView
 from certprep.services.services import Services
@@ -62,7 +64,36 @@ def summary_text(view: ExamView, score: Score) -> Text:
         t.append(f"  used {used} (untimed)\n")
     t.append(f"  average {format_duration(score.per_question_s)} per question, ")
     t.append(f"slowest {format_duration(score.slowest_s)}\n")
+    t.append_text(pacing_text(view))
     t.append("\nr review your answers   w wrong only   f flagged only   escape back", style="dim")
+    return t
+
+
+def pacing_text(view: ExamView) -> Text:
+    """Time per question by section against the exam's budget, the costliest questions, and
+    where this pace would leave the learner when time runs out."""
+    titles = {s.key: s.title for s in view.blueprint.sections}
+    p = pacing(
+        [Timed(q.position, q.section, q.time_spent_s, q.answered) for q in view.questions],
+        time_limit_s=view.time_limit_s or time_limit_s(view.blueprint, len(view.questions)),
+        titles=titles,
+    )
+    t = Text("\nPacing\n", style="bold")
+    t.append(f"  {p.verdict()}\n", style="" if p.finishes else "bold red")
+    for sp in sorted(p.sections, key=lambda x: -x.per_question_s):
+        over = p.budget_s is not None and sp.per_question_s > p.budget_s
+        t.append(
+            f"  {format_duration(sp.per_question_s)} per question", style="red" if over else ""
+        )
+        t.append(f"  {sp.title} ({sp.questions})\n")
+    if p.slowest:
+        t.append("  costliest: ")
+        t.append(
+            ", ".join(
+                f"question {q.position + 1} ({format_duration(q.seconds)})" for q in p.slowest
+            )
+        )
+        t.append("\n")
     return t
 
 

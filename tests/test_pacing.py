@@ -1,0 +1,57 @@
+"""Pacing against the exam's budget: per section, the slowest questions, where the pace leads."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from certprep.core.pacing import Timed, pace_gap_s, pacing
+
+CPC_LIMIT = 240 * 60  # 100 questions: 2.4 minutes each
+
+
+def form(seconds: list[float], sections: str = "ab") -> list[Timed]:
+    return [Timed(i, sections[i % len(sections)], s, s > 0) for i, s in enumerate(seconds)]
+
+
+def test_a_slow_learner_is_told_where_the_clock_stops() -> None:
+    # 3 minutes a question on the CPC: 240 / 3 = question 80
+    p = pacing(form([180.0] * 100), time_limit_s=CPC_LIMIT)
+    assert p.budget_s == 144.0
+    assert p.reaches == 80 and not p.finishes
+    assert "you reach question 80 of 100 when time runs out" in p.verdict()
+
+
+def test_a_learner_within_budget_reaches_every_question() -> None:
+    p = pacing(form([120.0] * 100), time_limit_s=CPC_LIMIT)
+    assert p.reaches == 100 and p.finishes
+    assert "every question" in p.verdict()
+
+
+def test_sections_and_slowest_questions() -> None:
+    times = [Timed(0, "em", 60, True), Timed(1, "surg", 400, True), Timed(2, "surg", 200, True)]
+    p = pacing(times, time_limit_s=3 * 144, titles={"surg": "Surgery"}, slowest=2)
+    surg = next(s for s in p.sections if s.key == "surg")
+    assert surg.title == "Surgery" and surg.per_question_s == 300
+    assert [t.position for t in p.slowest] == [1, 2]
+
+
+def test_untimed_has_no_projection() -> None:
+    p = pacing(form([100.0] * 10), time_limit_s=None)
+    assert p.reaches is None and p.finishes and "Untimed" in p.verdict()
+
+
+def test_pace_gap_sign() -> None:
+    assert pace_gap_s(answered=10, used_s=1200, budget_s=144) == 240  # 4 minutes ahead
+    assert pace_gap_s(answered=10, used_s=1600, budget_s=144) < 0
+
+
+@given(st.lists(st.floats(min_value=1, max_value=900), min_size=1, max_size=150))
+def test_projection_never_passes_the_form_and_agrees_with_the_limit(seconds) -> None:
+    limit = len(seconds) * 144.0
+    p = pacing(form(seconds), time_limit_s=limit)
+    assert p.reaches is not None and 0 <= p.reaches <= len(seconds)
+    # the questions reached at this pace fit in the limit; one more would not (unless all fit)
+    assert p.reaches * p.per_question_s <= limit + 1e-6
+    if p.reaches < len(seconds):
+        assert (p.reaches + 1) * p.per_question_s > limit
