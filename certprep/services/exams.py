@@ -30,9 +30,8 @@ from certprep.core.assembly import (
 from certprep.core.grading import is_correct
 from certprep.core.models import Blueprint, Item, ItemKind
 from certprep.core.problems import InputError
-from certprep.core.scheduling import NEW, CardState, Rating, review
 from certprep.core.scoring import Score, ScoredAnswer, score
-from certprep.services.review import _card_state, settings_for
+from certprep.services.review import settings_for
 from certprep.store.engine import writing
 from certprep.store.tables import (
     CARD,
@@ -41,7 +40,6 @@ from certprep.store.tables import (
     EXAM_ATTEMPT,
     ITEM,
     ITEM_EXAM,
-    REVIEW_LOG,
 )
 
 if TYPE_CHECKING:
@@ -750,53 +748,10 @@ class ExamService:
         now: datetime,
         settings: Any,
     ) -> int:
-        """A seen card is reviewed as Again; an unseen one becomes new and due now."""
-        cards = {
-            r.item_id: r
-            for r in conn.execute(
-                sa.select(CARD).where(CARD.c.learner_id == lid, CARD.c.item_id.in_(list(missed)))
-            )
-        }
-        scheduler = settings.scheduler()
-        for item_id, spent in missed.items():
-            card = cards.get(item_id)
-            before = _card_state(card) if card is not None else CardState()
-            where = sa.and_(CARD.c.learner_id == lid, CARD.c.item_id == item_id)
-            if card is None:
-                conn.execute(
-                    sa.insert(CARD).values(learner_id=lid, item_id=item_id, state=NEW, due=now)
-                )
-            elif card.state == NEW:
-                conn.execute(sa.update(CARD).where(where).values(due=now))
-            else:
-                after = review(before, Rating.AGAIN, now, settings, scheduler=scheduler)
-                conn.execute(
-                    sa.update(CARD)
-                    .where(where)
-                    .values(
-                        state=after.state,
-                        step=after.step,
-                        stability=after.stability,
-                        difficulty=after.difficulty,
-                        due=after.due,
-                        last_review=after.last_review,
-                        reps=after.reps,
-                        lapses=after.lapses,
-                    )
-                )
-            conn.execute(
-                sa.insert(REVIEW_LOG).values(
-                    learner_id=lid,
-                    item_id=item_id,
-                    rating=int(Rating.AGAIN),
-                    reviewed_at=now,
-                    duration_ms=int(spent * 1000),
-                    source="exam",
-                    state_before=before.state,
-                    card_before=before.to_dict(),
-                )
-            )
-        return len(missed)
+        """Exam answers are reviews: see ``certprep.services.review.exam_answers`` for the rule."""
+        from certprep.services.review import exam_answers_to_memory
+
+        return exam_answers_to_memory(conn, lid, missed, now, settings)
 
 
 def parse_sections(sections: str | Sequence[str] | None) -> list[str] | None:
