@@ -153,33 +153,24 @@ def due_counts(
     lid = services.learner_id
     day = study_day(services)
     joined = CARD.join(ITEM, ITEM.c.id == CARD.c.item_id)
-    count = sa.select(sa.func.count())
+
+    def count(cond: Any, cap: int | None = None, source: Any = joined) -> int:
+        """Rows matching, counted up to ``cap`` (the limits make larger counts moot)."""
+        q = scoped(sa.select(sa.literal(1)).select_from(source).where(cond), filt)
+        if cap is not None:
+            q = q.limit(cap)
+        return int(conn.execute(sa.select(sa.func.count()).select_from(q.subquery())).scalar_one())
+
+    mine = CARD.c.learner_id == lid
     with services.engine.connect() as conn:
         new_cap, rev_cap = caps(services, conn, day, extra_new, extra_reviews)
-        all_learning = conn.execute(
-            scoped(
-                count.select_from(joined).where(
-                    CARD.c.learner_id == lid,
-                    CARD.c.state.in_((LEARNING, RELEARNING)),
-                    active(day.now),
-                ),
-                filt,
-            )
-        ).scalar_one()
-        learning = conn.execute(
-            scoped(
-                count.select_from(joined).where(CARD.c.learner_id == lid, learning_due(day)), filt
-            )
-        ).scalar_one()
-        reviews = conn.execute(
-            scoped(count.select_from(joined).where(CARD.c.learner_id == lid, review_due(day)), filt)
-        ).scalar_one()
-        new_from, new_cond = unseen(lid, day.now)
-        new = (
-            conn.execute(scoped(count.select_from(new_from).where(new_cond), filt)).scalar_one()
-            if new_cap
-            else 0
+        all_learning = count(
+            sa.and_(mine, CARD.c.state.in_((LEARNING, RELEARNING)), active(day.now))
         )
+        learning = count(sa.and_(mine, learning_due(day)))
+        reviews = count(sa.and_(mine, review_due(day)), rev_cap)
+        new_from, new_cond = unseen(lid, day.now)
+        new = count(new_cond, new_cap, new_from) if new_cap else 0
     c = Counts(min(int(new), new_cap), int(learning), min(int(reviews), rev_cap))
     if filt.limit is not None:
         from certprep.services.review.queue import interleave
