@@ -307,56 +307,30 @@ class Services:
 
     def exam_counts(self) -> list[ExamCounts]:
         """Per exam: items, cards due now and new cards still allowed today (exactly what a
-        review of that exam offers now: ``certprep.services.review.due_counts``), cards in
+        review of that exam offers now: ``certprep.services.review.due_by_exam``), cards in
         learning."""
-        from certprep.services.review import ReviewFilter, due_counts
+        from certprep.services.review import due_by_exam
+        from certprep.services.settings import learner_zone
 
-        lid = self.learner_id
         now = self.clock()
-        live = _items.c.retired.is_(False)
-        card_join = _links.join(_items, _items.c.id == _links.c.item_id).outerjoin(
-            _cards, sa.and_(_cards.c.item_id == _links.c.item_id, _cards.c.learner_id == lid)
-        )
-        active = sa.and_(
-            _cards.c.suspended.is_(False),
-            sa.or_(_cards.c.buried_until.is_(None), _cards.c.buried_until <= now),
-        )
-        q = (
-            sa.select(
-                _links.c.exam,
-                sa.func.count().label("items"),
-                sa.func.sum(
-                    sa.case((sa.and_(_cards.c.state.in_((1, 3)), active), 1), else_=0)
-                ).label("learning"),
-            )
-            .select_from(card_join)
-            .where(live)
-            .group_by(_links.c.exam)
-            .order_by(_links.c.exam)
-        )
         bps = self.blueprints()
-        with self.engine.connect() as conn:
-            rows = conn.execute(q).all()
         out = []
-        for r in rows:
-            due = due_counts(self, ReviewFilter(exam=r.exam))
-            bp = bps.get(r.exam)
-            exam_date = self.settings.get("exam_dates", {}).get(r.exam)
+        for d in due_by_exam(self):
+            bp = bps.get(d.exam)
+            exam_date = self.settings.get("exam_dates", {}).get(d.exam)
             days_left = None
             if exam_date:
-                from certprep.services.settings import learner_zone
-
                 hour = int(self.settings["rollover_hour"])
                 today = date.fromisoformat(study_date(now, hour, learner_zone(self)))
                 days_left = (date.fromisoformat(exam_date) - today).days
             out.append(
                 ExamCounts(
-                    r.exam,
-                    bp.name if bp else r.exam.upper(),
-                    int(r.items),
-                    due.due,
-                    due.new,
-                    int(r.learning or 0),
+                    d.exam,
+                    bp.name if bp else d.exam.upper(),
+                    d.items,
+                    d.offered.due,
+                    d.offered.new,
+                    d.learning,
                     bp is not None,
                     exam_date,
                     days_left,

@@ -17,6 +17,7 @@ from certprep.services.review.exam_mode import (
 )
 from certprep.services.review.limits import (
     LEARN_AHEAD,
+    ExamDue,
     StudyDay,
     due_by_exam,
     due_counts,
@@ -41,6 +42,7 @@ __all__ = [
     "LEARN_AHEAD",
     "CardHistory",
     "Counts",
+    "ExamDue",
     "ExamModePreview",
     "HistoryEntry",
     "RateResult",

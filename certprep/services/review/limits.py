@@ -182,8 +182,52 @@ def due_counts(
     return c
 
 
-def due_by_exam(services: Services) -> dict[str, Counts]:
-    """``due_counts`` for every exam with items (home's "due now" and "new today" per exam)."""
+@dataclass(frozen=True)
+class ExamDue:
+    """Home's line for one exam: items, cards in (re)learning, and what review offers now."""
+
+    exam: str
+    items: int
+    learning: int
+    offered: Counts
+
+
+def due_by_exam(services: Services) -> list[ExamDue]:
+    """``due_counts`` for every exam with items, in one grouped query (home's "due now" and
+    "new today" per exam), with the exam's live items and cards in (re)learning."""
+    lid = services.learner_id
+    day = study_day(services)
+    joined = ITEM_EXAM.join(ITEM, ITEM.c.id == ITEM_EXAM.c.item_id).outerjoin(
+        CARD, sa.and_(CARD.c.item_id == ITEM_EXAM.c.item_id, CARD.c.learner_id == lid)
+    )
+    _, new_cond = unseen(lid, day.now)
+
+    def n(cond: Any) -> Any:
+        return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
+
+    q = (
+        sa.select(
+            ITEM_EXAM.c.exam,
+            sa.func.count().label("items"),
+            n(sa.and_(CARD.c.state.in_((LEARNING, RELEARNING)), active(day.now))).label("all_l"),
+            n(learning_due(day)).label("learning"),
+            n(review_due(day)).label("review"),
+            n(new_cond).label("new"),
+        )
+        .select_from(joined)
+        .where(ITEM.c.retired.is_(False))
+        .group_by(ITEM_EXAM.c.exam)
+        .order_by(ITEM_EXAM.c.exam)
+    )
     with services.engine.connect() as conn:
-        exams = [r[0] for r in conn.execute(sa.select(ITEM_EXAM.c.exam).distinct())]
-    return {e: due_counts(services, ReviewFilter(exam=e)) for e in sorted(exams)}
+        new_cap, rev_cap = caps(services, conn, day)
+        rows = conn.execute(q).all()
+    return [
+        ExamDue(
+            r.exam,
+            int(r.items),
+            int(r.all_l),
+            Counts(min(int(r.new), new_cap), int(r.learning), min(int(r.review), rev_cap)),
+        )
+        for r in rows
+    ]
