@@ -17,6 +17,7 @@ from certprep.services.review import (
     ReviewSession,
     buried_cards,
     due_counts,
+    study_day,
     suspended_cards,
     unbury,
     unsuspend,
@@ -336,12 +337,11 @@ def test_home_due_now_is_what_review_then_offers(services: Services, clock: Fake
     _study_all(ReviewSession(services), clock)
     lid = services.learner_id
     now = clock()
+    later_today = now + (study_day(services).end - now) / 2  # before the local rollover
     # some cards due later today, some tomorrow, some in learning now, some overdue
     with services.engine.begin() as conn:
         for i, due in enumerate(
-            [now + timedelta(hours=3)] * 10
-            + [now + timedelta(days=2)] * 8
-            + [now - timedelta(days=1)] * 6
+            [later_today] * 10 + [now + timedelta(days=2)] * 8 + [now - timedelta(days=1)] * 6
         ):
             conn.execute(
                 sa.update(CARD)
