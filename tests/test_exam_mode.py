@@ -31,7 +31,7 @@ from certprep.services.review import (
     set_exam_mode,
     settings_for,
 )
-from certprep.services.settings import exam_day_start
+from certprep.services.settings import exam_day_start, learner_zone
 from certprep.store.tables import CARD
 
 from .conftest import FakeClock, make_bank
@@ -207,3 +207,41 @@ def test_switching_the_mode_on_pulls_cards_that_would_sit_the_exam_below_target(
     assert low == []
     set_exam_mode(studied, "cpc", None)
     assert settings_for(studied, "cpc").exam_date is None
+
+
+def test_a_session_over_every_exam_schedules_with_the_mode_of_the_cards_exam(
+    services: Services, clock: FakeClock
+) -> None:
+    """The mode holds however the learner reviews: here, never choosing the exam."""
+    import_bank(services.engine, make_bank(60), checksum="g")
+    services.update_settings(
+        new_per_day=6, exam_dates={"cpc": (clock() + timedelta(days=40)).date().isoformat()}
+    )
+    set_exam_mode(services, "cpc", 0.95)
+    mode = settings_for(services, "cpc")
+    exam = mode.exam_date
+    assert exam is not None
+    rated = 0
+    while clock() < exam - timedelta(days=1):
+        s = ReviewSession(services)  # no exam filter
+        while (card := s.next_card()) is not None:
+            after = s.rate(card, Rating.GOOD if card.queue == "review" else Rating.EASY).card
+            rated += 1
+            keep = timedelta(days=exam_keep_days(after.stability or 0, 0.95, mode.parameters))
+            assert after.due is not None
+            assert after.due <= exam - keep or clock() + keep >= exam
+        clock.advance(days=1)
+    assert rated > 60
+
+
+def test_a_new_exam_date_pulls_the_cards_again(studied: Services, clock: FakeClock) -> None:
+    from certprep.services.settings import save_settings
+
+    set_exam_mode(studied, "cpc", 0.95)
+    before = _dues(studied)
+    sooner = (clock() + timedelta(days=12)).date().isoformat()
+    save_settings(studied, exam_dates={"cpc": sooner})
+    after = _dues(studied)
+    assert sum(after[i] < before[i] for i in before) > 0
+    exam = exam_day_start(studied, "cpc")
+    assert exam is not None and exam.astimezone(learner_zone(studied)).date().isoformat() == sooner

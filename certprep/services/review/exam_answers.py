@@ -13,6 +13,8 @@ The rule, applied when a mock exam is submitted (with the ``exam_misses_to_revie
 - A correct answer on an item never studied stays a new card: one right answer on a
   multiple-choice question may be a guess, and says nothing about how long it will be kept.
 - Unanswered questions change nothing.
+- An exam lapse counts in the card's lapses; the leech tag (and its suspension) comes only from
+  a lapse in review, where the learner sees the notice.
 
 Each answer that changes a card writes a review-log row with ``source="exam"``, which the
 optimizer trains on like any other review.
