@@ -13,7 +13,7 @@ from certprep.cli.exam_options import start_from_cli
 from certprep.core.assembly import AssemblyError, ShortPoolError
 from certprep.core.models import Blueprint
 from certprep.core.problems import InputError
-from certprep.core.scheduling import NEW, RELEARNING, Rating
+from certprep.core.scheduling import LEARNING, RELEARNING, Rating
 from certprep.services import Services, open_services
 from certprep.services.exams import (
     ExamClosed,
@@ -218,13 +218,14 @@ def test_misses_go_to_review(exam_services: Services, clock: FakeClock) -> None:
     assert cards[seen_q.item.id].state == RELEARNING and cards[seen_q.item.id].lapses == 1
     assert cards[seen_q.item.id].due <= now + timedelta(minutes=10)
     new = cards[unseen_q.item.id]
-    assert new.state == NEW and new.due == now and new.introduced_at is None
-    assert right_q.item.id not in cards
-    # daily review offers both: the missed new card first among the new, the seen one relearning
+    # a miss on an item never studied is a failed first recall: learning, not a new card
+    assert new.state == LEARNING and new.due <= now + timedelta(minutes=1)
+    assert right_q.item.id not in cards  # right on an unseen item: it stays new
+    # daily review offers both now, in the learning queue, whatever the new-card limit
+    exam_services.update_settings(new_per_day=0)
     session = ReviewSession(exam_services)
-    assert session.counts().learning == 1
-    assert session.next_card().item.id == unseen_q.item.id  # type: ignore[union-attr]
-    assert session.next_learning_due() == cards[seen_q.item.id].due
+    assert session.counts().learning == 2 and session.counts().new == 0
+    assert session.next_learning_due() == new.due
 
 
 def test_misses_to_review_can_be_switched_off(exam_services: Services) -> None:

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from certprep.banks.importer import import_bank
-from certprep.core.scheduling import NEW, Rating
+from certprep.core.scheduling import LEARNING, NEW, Rating
 from certprep.services import Services
-from certprep.services.review import ReviewFilter, ReviewSession
+from certprep.services.review import (
+    ReviewFilter,
+    ReviewSession,
+    buried_cards,
+    due_counts,
+    study_day,
+    suspended_cards,
+    unbury,
+    unsuspend,
+)
 from certprep.store.tables import CARD, REVIEW_LOG
 
 from .conftest import FakeClock, make_bank
@@ -190,3 +200,168 @@ def test_history_lists_every_rating(services: Services, clock: FakeClock) -> Non
     h = s.history(card.item.id)
     assert [e.rating for e in h.entries] == [1, 3]
     assert h.card.reps == 2 and 0 < h.retrievability <= 1
+
+
+# -- daily limits are the learner's, whatever the scope ------------------------------------------
+def _study_all(s: ReviewSession, clock: FakeClock) -> list[str]:
+    queues = []
+    while (card := s.next_card()) is not None:
+        queues.append(card.queue)
+        s.rate(card, Rating.EASY if card.queue != "review" else Rating.GOOD)
+        clock.advance(seconds=30)
+    return queues
+
+
+def test_reviewing_several_scopes_cannot_exceed_the_new_card_limit(
+    services: Services, clock: FakeClock
+) -> None:
+    import_bank(services.engine, make_bank(60, sections=("icd10cm", "hcpcs")), checksum="g")
+    import_bank(
+        services.engine, make_bank(30, name="other", exam="cpb", sections=("coding",)), checksum="o"
+    )
+    services.update_settings(new_per_day=10)
+    scopes = [
+        ReviewFilter(exam="cpc", section="icd10cm"),
+        ReviewFilter(exam="cpc", section="hcpcs"),
+        ReviewFilter(topic="topic-3"),
+        ReviewFilter(exam="cpb"),
+        ReviewFilter(exam="cpc"),
+        ReviewFilter(),
+    ]
+    new_seen = sum(_study_all(ReviewSession(services, f), clock).count("new") for f in scopes)
+    assert new_seen == 10
+    assert all(due_counts(services, f).new == 0 for f in scopes)
+    assert all(c.new_today == 0 for c in services.exam_counts())
+    clock.advance(days=1)  # a new study day: the limit renews
+    assert ReviewSession(services, ReviewFilter(exam="cpb")).counts().new == 10
+
+
+def test_reviewing_several_scopes_cannot_exceed_the_review_limit(
+    services: Services, clock: FakeClock
+) -> None:
+    import_bank(services.engine, make_bank(40, sections=("icd10cm", "hcpcs")), checksum="g")
+    services.update_settings(new_per_day=40)
+    _study_all(ReviewSession(services), clock)
+    clock.advance(days=60)  # every card in review and due
+    services.update_settings(reviews_per_day=12)
+    seen = 0
+    for f in (ReviewFilter(section="icd10cm"), ReviewFilter(section="hcpcs"), ReviewFilter()):
+        seen += _study_all(ReviewSession(services, f), clock).count("review")
+    assert seen == 12
+
+
+# -- undo: every column, every action ------------------------------------------------------------
+def test_undo_of_a_rating_gives_back_introduced_at_and_the_days_new_card(
+    services: Services, clock: FakeClock
+) -> None:
+    import_bank(services.engine, make_bank(5), checksum="g")
+    services.update_settings(new_per_day=2)
+    s = ReviewSession(services)
+    card = s.next_card()
+    s.toggle_flag(card)  # the card now has a row, never introduced
+    before = _card_rows(services)
+    s.rate(card, Rating.GOOD)
+    assert ReviewSession(services).counts().new == 1
+    back = s.undo()
+    assert back is not None and back.item.id == card.item.id and back.flagged
+    assert _card_rows(services) == before  # introduced_at is None again, like every column
+    assert ReviewSession(services).counts().new == 2
+
+
+@pytest.mark.parametrize("action", ["suspend", "bury", "flag", "mark"])
+def test_undo_takes_back_every_review_action(
+    services: Services, clock: FakeClock, action: str
+) -> None:
+    import_bank(services.engine, make_bank(6, case_every=3), checksum="g")
+    s = ReviewSession(services)
+    card = s.next_card()  # gen-00000, of a case with gen-00001 and gen-00002
+    assert card is not None
+    before_rows, before_counts = _card_rows(services), s.counts()
+    if action == "suspend":
+        s.suspend(card)
+    elif action == "bury":
+        assert s.bury(card) == 3
+    elif action == "flag":
+        assert s.toggle_flag(card)
+    else:
+        assert s.toggle_mark(card)
+    assert _card_rows(services) != before_rows
+    assert s.can_undo() and s.undo_label()
+    back = s.undo(card if action in ("flag", "mark") else None)
+    assert back is not None and back.item.id == card.item.id
+    assert _card_rows(services) == before_rows
+    assert not back.flagged and not back.marked
+    assert s.counts() == before_counts  # siblings back in the queue, the card on screen again
+    shown = [back.item.id]
+    while (nxt := s.next_card()) is not None:
+        shown.append(nxt.item.id)
+        s.rate(nxt, Rating.EASY)
+    assert sorted(shown) == [f"gen-{i:05d}" for i in range(6)]
+    assert not s.can_undo() or s.undo_label() == "the last answer was taken back"
+
+
+def test_unsuspend_and_unbury_put_cards_back(services: Services, clock: FakeClock) -> None:
+    import_bank(services.engine, make_bank(4), checksum="g")
+    s = ReviewSession(services)
+    first, second = s.next_card(), s.next_card()
+    s.suspend(first)
+    s.bury(second)
+    assert ReviewSession(services).counts().new == 2
+    assert suspended_cards(services) == [first.item.id]
+    assert buried_cards(services) == [second.item.id]
+    assert unsuspend(services, [first.item.id, "gen-00003"]) == 1
+    assert unbury(services, [second.item.id]) == 1
+    assert ReviewSession(services).counts().new == 4
+    assert suspended_cards(services) == [] and buried_cards(services) == []
+
+
+def test_a_leech_can_be_unsuspended(services: Services, clock: FakeClock) -> None:
+    import_bank(services.engine, make_bank(1), checksum="g")
+    services.update_settings(leech_lapses=1)
+    s = ReviewSession(services)
+    s.rate(s.next_card(), Rating.EASY)
+    clock.advance(days=60)
+    s = ReviewSession(services)
+    assert s.rate(s.next_card(), Rating.AGAIN).leech
+    assert suspended_cards(services) == ["gen-00000"]
+    unsuspend(services, ["gen-00000"])
+    clock.advance(minutes=15)
+    assert ReviewSession(services).counts().learning == 1
+
+
+# -- "due now": one definition, home and review agree -----------------------------------------
+def test_home_due_now_is_what_review_then_offers(services: Services, clock: FakeClock) -> None:
+    import_bank(services.engine, make_bank(30, sections=("icd10cm", "hcpcs")), checksum="g")
+    import_bank(services.engine, make_bank(8, name="b", exam="cpb"), checksum="b")
+    services.update_settings(new_per_day=38)
+    _study_all(ReviewSession(services), clock)
+    lid = services.learner_id
+    now = clock()
+    later_today = now + (study_day(services).end - now) / 2  # before the local rollover
+    # some cards due later today, some tomorrow, some in learning now, some overdue
+    with services.engine.begin() as conn:
+        for i, due in enumerate(
+            [later_today] * 10 + [now + timedelta(days=2)] * 8 + [now - timedelta(days=1)] * 6
+        ):
+            conn.execute(
+                sa.update(CARD)
+                .where(CARD.c.learner_id == lid, CARD.c.item_id == f"gen-{i:05d}")
+                .values(due=due)
+            )
+        conn.execute(
+            sa.update(CARD)
+            .where(CARD.c.item_id.in_(["b-00000", "b-00001"]))
+            .values(state=LEARNING, step=1, due=now + timedelta(minutes=5))
+        )
+    services.update_settings(reviews_per_day=12)
+    home = {c.exam: c for c in services.exam_counts()}
+    for exam in ("cpc", "cpb"):
+        offered = ReviewSession(services, ReviewFilter(exam=exam)).counts()
+        assert home[exam].due_now == offered.learning + offered.review
+        assert home[exam].new_today == offered.new
+        assert due_counts(services, ReviewFilter(exam=exam)) == offered
+    assert home["cpc"].due_now == 12  # 16 due today, the review limit is 12
+    assert home["cpb"].due_now == 2
+    assert services.stats()["cards"]["due_now"] == ReviewSession(services).counts().due == 14
+    for f in (ReviewFilter(section="hcpcs"), ReviewFilter(topic="topic-1"), ReviewFilter(limit=5)):
+        assert due_counts(services, f) == ReviewSession(services, f).counts()

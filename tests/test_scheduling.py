@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 from hypothesis import given, settings
@@ -84,18 +83,6 @@ def test_retrievability_falls_with_time_and_is_target_at_due() -> None:
     assert abs(retrievability(card, card.due) - 0.9) < 0.02  # type: ignore[arg-type]
 
 
-def test_exam_date_pulls_reviews_before_the_exam() -> None:
-    exam = START + timedelta(days=20)
-    mode = replace(NO_FUZZ, exam_date=exam)
-    card = review(CardState(), Rating.EASY, START, NO_FUZZ)
-    free = review(card, Rating.GOOD, card.due, NO_FUZZ)  # type: ignore[arg-type]
-    pulled = review(card, Rating.GOOD, card.due, mode)  # type: ignore[arg-type]
-    if free.due > exam and retrievability(free, exam) < 0.9:  # type: ignore[operator]
-        assert pulled.due <= exam  # type: ignore[operator]
-    # whatever happens, on exam day the card is due or still above the target
-    assert pulled.due <= exam or retrievability(pulled, exam) >= 0.9 - 1e-9  # type: ignore[operator]
-
-
 @given(st.integers(0, 23), st.integers(0, 24 * 60 - 1), st.integers(-12, 14))
 def test_study_day_boundaries(hour, minute_of_day, offset) -> None:
     zone = timezone(timedelta(hours=offset))
@@ -105,6 +92,28 @@ def test_study_day_boundaries(hour, minute_of_day, offset) -> None:
     assert start <= now < nxt
     assert nxt - start == timedelta(days=1)
     assert start.astimezone(zone).hour == hour and start.astimezone(zone).minute == 0
+
+
+@given(
+    st.sampled_from(["Australia/Sydney", "America/New_York", "Europe/London", "UTC"]),
+    st.integers(1, 23),
+    st.integers(0, 365 * 24 * 60 - 1),
+)
+def test_study_days_in_iana_zones_start_at_the_local_hour_through_dst(
+    name, hour, minute_of_year
+) -> None:
+    """In a zone with DST a study day lasts 23, 24 or 25 hours, always from the local hour."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(name)
+    now = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=minute_of_year)
+    start = study_day_start(now, hour, zone)
+    nxt = next_study_day(now, hour, zone)
+    assert start <= now < nxt
+    assert nxt - start in (timedelta(hours=23), timedelta(hours=24), timedelta(hours=25))
+    for edge in (start, nxt):
+        local = edge.astimezone(zone)
+        assert (local.hour, local.minute) == (hour, 0) or local.hour == hour + 1  # in a DST gap
 
 
 def test_interval_labels() -> None:

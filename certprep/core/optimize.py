@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, tzinfo
+
+from certprep.core.studyday import study_day_number
 
 MIN_REVIEWS = 400
 MIN_DAYS = 4
@@ -53,16 +55,34 @@ class OptimizeResult:
         )
 
 
-def _day(ts: datetime, rollover_hour: int) -> int:
-    return (ts - timedelta(hours=rollover_hour)).toordinal()
+def _day(ts: datetime, rollover_hour: int, zone: tzinfo) -> int:
+    """The learner's study day of ``ts``: local time, rolling over at ``rollover_hour``."""
+    return study_day_number(ts, rollover_hour, zone)
+
+
+def training_cutoff(times: Sequence[datetime]) -> datetime | None:
+    """The oldest review time that still becomes a training item when the log is long.
+
+    ``times`` is sorted, oldest first. Up to ``MAX_ITEMS`` reviews everything is used (None);
+    beyond, the newest ``MAX_ITEMS * 1.25`` reviews are (some reviews are a card's first and
+    make no item), or all of them when there are fewer than that.
+    """
+    n = len(times)
+    if n <= MAX_ITEMS:
+        return None
+    return times[max(0, n - int(MAX_ITEMS * 1.25))]
 
 
 def build_items(
-    logs: Iterable[LogEntry], rollover_hour: int = 4, since: datetime | None = None
+    logs: Iterable[LogEntry],
+    rollover_hour: int = 4,
+    since: datetime | None = None,
+    zone: tzinfo = UTC,
 ) -> list[tuple[datetime, list[tuple[int, int]]]]:
     """One training item per review after a card's first: its history as (rating, days since
     the previous review), with the time of its last review for the time-ordered split.
-    Several reviews of a card on one study day count as same-day steps (delta 0). With
+    Several reviews of a card on one study day (in the learner's ``zone``) count as same-day
+    steps (delta 0). With
     ``since``, only reviews from then on become items (their histories stay whole)."""
     by_card: dict[str, list[LogEntry]] = defaultdict(list)
     for entry in logs:
@@ -73,7 +93,7 @@ def build_items(
         history: list[tuple[int, int]] = []
         prev_day: int | None = None
         for e in entries:
-            day = _day(e.reviewed_at, rollover_hour)
+            day = _day(e.reviewed_at, rollover_hour, zone)
             delta = 0 if prev_day is None else day - prev_day
             history.append((e.rating, delta))
             prev_day = day
@@ -87,11 +107,17 @@ def build_items(
 
 
 def optimize(
-    logs: Sequence[LogEntry], current: Sequence[float], rollover_hour: int = 4
+    logs: Sequence[LogEntry],
+    current: Sequence[float],
+    rollover_hour: int = 4,
+    zone: tzinfo = UTC,
 ) -> OptimizeResult:
-    """Fit parameters on older reviews, compare on newer ones; see the module docstring."""
+    """Fit parameters on older reviews, compare on newer ones; see the module docstring.
+
+    Days are the learner's study days in ``zone`` (their IANA zone), as the scheduler counts them.
+    """
     n = len(logs)
-    days = len({_day(e.reviewed_at, rollover_hour) for e in logs})
+    days = len({_day(e.reviewed_at, rollover_hour, zone) for e in logs})
     if n < MIN_REVIEWS or days < MIN_DAYS:
         return OptimizeResult(
             False,
@@ -103,10 +129,9 @@ def optimize(
         )
     import fsrs_rs_python as rs
 
-    since = None
-    if n > MAX_ITEMS:  # histories stay whole; only the newest reviews become items
-        since = sorted(e.reviewed_at for e in logs)[-int(MAX_ITEMS * 1.25)]
-    items = build_items(logs, rollover_hour, since)
+    # histories stay whole; only the newest reviews become items
+    since = training_cutoff(sorted(e.reviewed_at for e in logs))
+    items = build_items(logs, rollover_hour, since, zone)
     cut = int(len(items) * (1 - TEST_SHARE))
     train = [rs.FSRSItem([rs.FSRSReview(r, d) for r, d in h]) for _, h in items[:cut]]
     test = [rs.FSRSItem([rs.FSRSReview(r, d) for r, d in h]) for _, h in items[cut:]]

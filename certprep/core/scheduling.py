@@ -69,6 +69,7 @@ class SchedulerSettings:
         default_factory=lambda: tuple(fsrs.Scheduler().parameters)
     )
     exam_date: datetime | None = None  # UTC start of the exam day, in exam-date mode
+    exam_retention: float | None = None  # exam-date mode's target recall on exam day (0.95)
 
     def scheduler(self) -> fsrs.Scheduler:
         return fsrs.Scheduler(
@@ -136,18 +137,32 @@ def review(
     )
 
 
+def exam_keep_days(stability: float, target: float, parameters: tuple[float, ...]) -> float:
+    """How long after a review a card of this stability stays at or above ``target`` recall."""
+    decay = -parameters[20]
+    factor = 0.9 ** (1 / decay) - 1
+    return float(stability / factor * (target ** (1 / decay) - 1))
+
+
 def pull_before_exam(
     stability: float | None, now: datetime, due: datetime, settings: SchedulerSettings
 ) -> datetime:
-    """Exam-date mode: a review that would fall after the exam, leaving the card below the
-    desired retention on exam day, is pulled to the day before the exam (never before now)."""
-    exam = settings.exam_date
-    if exam is None or stability is None or now >= exam or due <= exam:
+    """Exam-date mode: the due time after a review at ``now``, so that the card is at or above
+    the exam-day target retention on exam day.
+
+    If the stability the review left lasts past the exam at the target (recall at the exam
+    >= ``exam_retention``), the normal due stays. Otherwise the next review comes no later than
+    ``exam - keep(stability)``: reviewed then (and recalled, which only raises stability), the
+    card is still at the target when the exam starts. Each card needs at most about one extra
+    review for this, in the weeks before the exam; cards too weak to get there (lapsed the day
+    before) are reviewed as often as their steps allow."""
+    exam, target = settings.exam_date, settings.exam_retention
+    if exam is None or target is None or stability is None or now >= exam:
         return due
-    probe = CardState(state=REVIEW, stability=stability, last_review=now)
-    if retrievability(probe, exam, settings) >= settings.desired_retention:
+    keep = timedelta(days=exam_keep_days(stability, target, settings.parameters))
+    if now + keep >= exam:
         return due
-    return max(now, exam - timedelta(days=1))
+    return min(due, exam - keep)
 
 
 def preview(card: CardState, now: datetime, settings: SchedulerSettings) -> dict[Rating, timedelta]:

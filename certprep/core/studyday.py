@@ -1,36 +1,98 @@
-"""The study day: it rolls over at a local hour (4:00 by default, like Anki), not at midnight."""
+"""The study day, in the learner's IANA time zone: it rolls over at a local hour (4:00 by default,
+like Anki), not at midnight, and not at a fixed UTC offset.
+
+Every function takes the zone explicitly (a ``zoneinfo.ZoneInfo``), so daylight-saving changes
+move the UTC instant of the rollover with the wall clock: a card buried on the eve of a DST
+change comes back at 04:00 local time, not 03:00 or 05:00.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, tzinfo
+import os
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+class UnknownZone(ValueError):
+    """A time-zone name that is not in the IANA database."""
+
+
+def zone_named(name: str) -> ZoneInfo:
+    """The IANA zone called ``name`` ("Australia/Sydney"); UnknownZone with a clear message."""
+    text = name.strip()
+    if not text or text.startswith(("/", ".")) or ".." in text:
+        raise UnknownZone(f"{name!r} is not an IANA time zone (e.g. America/New_York)")
+    try:
+        return ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise UnknownZone(
+            f"{name!r} is not an IANA time zone (e.g. America/New_York, Europe/London, UTC)"
+        ) from None
+
+
+def system_zone() -> tzinfo:
+    """The machine's zone with its DST rules: $TZ, else /etc/localtime, else UTC."""
+    env = os.environ.get("TZ", "").lstrip(":")
+    if env:
+        try:
+            return zone_named(env)
+        except UnknownZone:
+            pass
+    link = Path("/etc/localtime")
+    try:
+        target = str(link.resolve())
+        if "zoneinfo/" in target:
+            return zone_named(target.split("zoneinfo/", 1)[1])
+        with link.open("rb") as fh:
+            return ZoneInfo.from_file(fh, key="localtime")
+    except (OSError, UnknownZone, ValueError):
+        pass
+    return UTC
 
 
 def local_zone() -> tzinfo:
-    """The machine's local time zone."""
-    zone = datetime.now().astimezone().tzinfo
-    return zone if zone is not None else UTC
+    """Kept for callers that have no learner: the system's zone (see ``system_zone``)."""
+    return system_zone()
+
+
+def zone_for(name: str | None) -> tzinfo:
+    """The learner's zone from the setting's value: a name, or None/"" for the system's."""
+    return zone_named(name) if name else system_zone()
 
 
 def study_day_start(now: datetime, rollover_hour: int = 4, zone: tzinfo | None = None) -> datetime:
     """The UTC instant today's study day began: the last local ``rollover_hour`` at or before now."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    zone = zone or local_zone()
+    zone = zone or system_zone()
     local = now.astimezone(zone)
-    start = local.replace(hour=rollover_hour, minute=0, second=0, microsecond=0)
-    if local < start:
-        start -= timedelta(days=1)
-    return start.astimezone(UTC)
+    day = local.date()
+    start = local_instant(day, rollover_hour, zone)
+    if now < start:
+        start = local_instant(day - timedelta(days=1), rollover_hour, zone)
+    return start
+
+
+def local_instant(day: date, hour: int, zone: tzinfo) -> datetime:
+    """The UTC instant of ``hour``:00 local time on ``day`` (wall clock, DST-aware)."""
+    return datetime.combine(day, time(hour), zone).astimezone(UTC)
 
 
 def next_study_day(now: datetime, rollover_hour: int = 4, zone: tzinfo | None = None) -> datetime:
     """The UTC instant the next study day begins (when buried cards come back)."""
-    zone = zone or local_zone()
+    zone = zone or system_zone()
     start = study_day_start(now, rollover_hour, zone).astimezone(zone)
-    return (start + timedelta(days=1)).replace(hour=rollover_hour).astimezone(UTC)
+    return local_instant(start.date() + timedelta(days=1), rollover_hour, zone)
 
 
 def study_date(now: datetime, rollover_hour: int = 4, zone: tzinfo | None = None) -> str:
     """The calendar date (ISO) the study day is named by."""
-    zone = zone or local_zone()
+    zone = zone or system_zone()
     return study_day_start(now, rollover_hour, zone).astimezone(zone).date().isoformat()
+
+
+def study_day_number(ts: datetime, rollover_hour: int = 4, zone: tzinfo | None = None) -> int:
+    """An ordinal for the study day ``ts`` falls in (consecutive days differ by 1)."""
+    zone = zone or system_zone()
+    return (ts.astimezone(zone) - timedelta(hours=rollover_hour)).date().toordinal()

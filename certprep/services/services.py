@@ -17,7 +17,7 @@ from certprep.banks.lint import bundled_banks_dir
 from certprep.banks.native import load_bank, load_blueprint
 from certprep.core.models import Blueprint
 from certprep.core.problems import InputError
-from certprep.core.studyday import study_date, study_day_start
+from certprep.core.studyday import study_date
 from certprep.store.engine import writing
 from certprep.store.tables import (
     BANK,
@@ -135,12 +135,30 @@ class Services:
         return {**DEFAULT_SETTINGS, **(self._settings or {})}
 
     def update_settings(self, **changes: Any) -> dict[str, Any]:
-        """Save changed settings for this learner."""
-        lid = self.learner_id  # loads the saved settings first
-        merged = {**(self._settings or {}), **changes}
+        """Save changed settings for this learner: only the keys in ``changes``.
+
+        The stored settings are re-read in the writing transaction, so a value another process
+        saved meanwhile (``certprep optimize``'s parameters) is kept, not overwritten by this
+        process's cached copy.
+        """
+        lid = self.learner_id
         with writing(self.engine) as conn:
+            stored = conn.execute(
+                sa.select(_learners.c.settings).where(_learners.c.id == lid)
+            ).scalar_one()
+            merged = {**dict(stored or {}), **changes}
             conn.execute(sa.update(_learners).where(_learners.c.id == lid).values(settings=merged))
         self._settings = merged
+        return self.settings
+
+    def reload_settings(self) -> dict[str, Any]:
+        """Re-read the learner's settings (another process may have changed them)."""
+        lid = self.learner_id
+        with self.engine.connect() as conn:
+            stored = conn.execute(
+                sa.select(_learners.c.settings).where(_learners.c.id == lid)
+            ).scalar_one()
+        self._settings = dict(stored or {})
         return self.settings
 
     # -- blueprints and banks --------------------------------------------------------------
@@ -225,9 +243,10 @@ class Services:
 
     # -- counts ----------------------------------------------------------------------------
     def stats(self) -> dict[str, Any]:
-        """The `certprep stats --json` object."""
+        """The `certprep stats --json` object ("due_now": what a review offers now)."""
+        from certprep.services.review import due_counts
+
         lid = self.learner_id
-        now = self.clock()
         live = _items.c.retired.is_(False)
         with self.engine.connect() as conn:
             n_items = conn.execute(
@@ -257,18 +276,6 @@ class Services:
                 .select_from(_cards)
                 .where(_cards.c.learner_id == lid, _cards.c.suspended.is_(True))
             ).scalar_one()
-            due_now = conn.execute(
-                sa.select(sa.func.count())
-                .select_from(_cards.join(_items, _items.c.id == _cards.c.item_id))
-                .where(
-                    _cards.c.learner_id == lid,
-                    live,
-                    _cards.c.state > 0,
-                    _cards.c.due <= now,
-                    _cards.c.suspended.is_(False),
-                    sa.or_(_cards.c.buried_until.is_(None), _cards.c.buried_until <= now),
-                )
-            ).scalar_one()
             touched = sum(states.values()) + suspended
             reviews = conn.execute(
                 sa.select(sa.func.count()).select_from(_logs).where(_logs.c.learner_id == lid)
@@ -290,7 +297,7 @@ class Services:
                 "learning": states.get(1, 0),
                 "review": states.get(2, 0),
                 "relearning": states.get(3, 0),
-                "due_now": due_now,
+                "due_now": due_counts(self).due,
                 "suspended": suspended,
             },
             "reviews": reviews,
@@ -299,70 +306,31 @@ class Services:
         }
 
     def exam_counts(self) -> list[ExamCounts]:
-        """Per exam: items, cards due now, new cards still allowed today, cards in learning."""
-        lid = self.learner_id
+        """Per exam: items, cards due now and new cards still allowed today (exactly what a
+        review of that exam offers now: ``certprep.services.review.due_by_exam``), cards in
+        learning."""
+        from certprep.services.review import due_by_exam
+        from certprep.services.settings import learner_zone
+
         now = self.clock()
-        day_start = study_day_start(now, int(self.settings["rollover_hour"]))
-        new_limit = int(self.settings["new_per_day"])
-        live = _items.c.retired.is_(False)
-        card_join = _links.join(_items, _items.c.id == _links.c.item_id).outerjoin(
-            _cards, sa.and_(_cards.c.item_id == _links.c.item_id, _cards.c.learner_id == lid)
-        )
-        active = sa.and_(
-            _cards.c.suspended.is_(False),
-            sa.or_(_cards.c.buried_until.is_(None), _cards.c.buried_until <= now),
-        )
-        q = (
-            sa.select(
-                _links.c.exam,
-                sa.func.count().label("items"),
-                sa.func.sum(
-                    sa.case((sa.and_(_cards.c.state > 0, _cards.c.due <= now, active), 1), else_=0)
-                ).label("due"),
-                sa.func.sum(
-                    sa.case((sa.and_(_cards.c.state.in_((1, 3)), active), 1), else_=0)
-                ).label("learning"),
-                sa.func.sum(
-                    sa.case(
-                        (
-                            sa.or_(
-                                _cards.c.item_id.is_(None),
-                                sa.and_(_cards.c.state == 0, _cards.c.suspended.is_(False)),
-                            ),
-                            1,
-                        ),
-                        else_=0,
-                    )
-                ).label("unseen"),
-                sa.func.sum(sa.case((_cards.c.introduced_at >= day_start, 1), else_=0)).label(
-                    "introduced"
-                ),
-            )
-            .select_from(card_join)
-            .where(live)
-            .group_by(_links.c.exam)
-            .order_by(_links.c.exam)
-        )
         bps = self.blueprints()
-        with self.engine.connect() as conn:
-            rows = conn.execute(q).all()
         out = []
-        for r in rows:
-            new_today = max(0, min(int(r.unseen or 0), new_limit - int(r.introduced or 0)))
-            bp = bps.get(r.exam)
-            exam_date = self.settings.get("exam_dates", {}).get(r.exam)
+        for d in due_by_exam(self):
+            bp = bps.get(d.exam)
+            exam_date = self.settings.get("exam_dates", {}).get(d.exam)
             days_left = None
             if exam_date:
-                today = date.fromisoformat(study_date(now, int(self.settings["rollover_hour"])))
+                hour = int(self.settings["rollover_hour"])
+                today = date.fromisoformat(study_date(now, hour, learner_zone(self)))
                 days_left = (date.fromisoformat(exam_date) - today).days
             out.append(
                 ExamCounts(
-                    r.exam,
-                    bp.name if bp else r.exam.upper(),
-                    int(r.items),
-                    int(r.due or 0),
-                    new_today,
-                    int(r.learning or 0),
+                    d.exam,
+                    bp.name if bp else d.exam.upper(),
+                    d.items,
+                    d.offered.due,
+                    d.offered.new,
+                    d.learning,
                     bp is not None,
                     exam_date,
                     days_left,

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from certprep.core.scheduling import REVIEW
-from certprep.core.studyday import local_zone, study_day_start
+from certprep.core.studyday import local_instant, study_day_start
+from certprep.services.settings import learner_zone
 from certprep.store.tables import CARD, ITEM, ITEM_EXAM, REVIEW_LOG
 
 if TYPE_CHECKING:
@@ -51,9 +52,11 @@ def review_stats(
     lid = services.learner_id
     now = services.clock()
     rollover = int(services.settings["rollover_hour"])
-    zone = local_zone()
+    zone = learner_zone(services)
     today = study_day_start(now, rollover, zone)
-    since = today - timedelta(days=history_days - 1)
+    today_date = today.astimezone(zone).date()
+    since_date = today_date - timedelta(days=history_days - 1)
+    since = local_instant(since_date, rollover, zone)
 
     def day_of(ts: datetime) -> str:
         return study_day_start(ts, rollover, zone).astimezone(zone).date().isoformat()
@@ -68,7 +71,7 @@ def review_stats(
         ):
             per_day[day_of(ts)] += 1
         due: dict[str, int] = defaultdict(int)
-        horizon = today + timedelta(days=forecast_days)
+        horizon = local_instant(today_date + timedelta(days=forecast_days), rollover, zone)
         for (ts,) in conn.execute(
             sa.select(CARD.c.due)
             .select_from(CARD.join(ITEM, ITEM.c.id == CARD.c.item_id))
@@ -111,11 +114,11 @@ def review_stats(
                 r.young_passed += passed
         stats = services.stats()["cards"]
     for i in range(history_days):
-        d = (since + timedelta(days=i)).astimezone(zone).date().isoformat()
+        d = (since_date + timedelta(days=i)).isoformat()
         out.days.append(d)
         out.reviews_per_day.append(per_day.get(d, 0))
     for i in range(forecast_days):
-        d = (today + timedelta(days=i)).astimezone(zone).date().isoformat()
+        d = (today_date + timedelta(days=i)).isoformat()
         out.forecast_days.append(d)
         out.due_per_day.append(due.get(d, 0))
     out.retention = sorted(ret.values(), key=lambda r: r.exam)

@@ -1,0 +1,247 @@
+"""The review queue: which cards a session offers, in what order, and loading one to show."""
+
+from __future__ import annotations
+
+import heapq
+import math
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from certprep.core.models import Item
+from certprep.core.scheduling import (
+    LEARNING,
+    NEW,
+    RELEARNING,
+    REVIEW,
+    CardState,
+    SchedulerSettings,
+    retrievability,
+)
+from certprep.services.review.limits import (
+    LEARN_AHEAD,
+    active,
+    caps,
+    review_due,
+    scoped,
+    settings_for,
+    study_day,
+    unseen,
+)
+from certprep.services.review.model import (
+    Counts,
+    ReviewFilter,
+    StudyCard,
+    UndoStep,
+    card_state,
+)
+from certprep.store.tables import CARD, CASE, ITEM, ITEM_EXAM
+
+if TYPE_CHECKING:
+    from certprep.services.services import Services
+
+
+class QueueSession:
+    """The queue half of a review session (``ReviewSession`` adds answering and marks)."""
+
+    def __init__(
+        self,
+        services: Services,
+        filt: ReviewFilter | None = None,
+        *,
+        extra_new: int = 0,
+        extra_reviews: int = 0,
+    ) -> None:
+        self.services = services
+        services.reload_settings()  # `certprep optimize` may have saved parameters meanwhile
+        self.filter = filt or ReviewFilter()
+        self.extra_new = extra_new
+        self.extra_reviews = extra_reviews
+        self.settings = settings_for(services, self.filter.exam)
+        self._scheduler = self.settings.scheduler()
+        self._mode_exams: dict[str, SchedulerSettings] = {}
+        if self.filter.exam is None:
+            for exam in services.settings.get("exam_mode", {}):
+                s = settings_for(services, exam)
+                if s.exam_date is not None and s.exam_date > services.clock():
+                    self._mode_exams[exam] = s
+        self._learning: list[tuple[datetime, str]] = []  # heap of (due, item id)
+        self._main: list[tuple[str, str]] = []  # (item id, queue name) in order
+        self._undo: list[UndoStep] = []
+        self.answered = 0
+        self.build_queue()
+
+    def settings_for_item(self, item_id: str) -> SchedulerSettings:
+        """The session's settings, or, in a session over every exam, those of the item's exam in
+        exam-date mode with the nearest exam (so the mode holds however the learner reviews)."""
+        if not self._mode_exams:
+            return self.settings
+        with self.services.engine.connect() as conn:
+            exams = {
+                r[0]
+                for r in conn.execute(
+                    sa.select(ITEM_EXAM.c.exam).where(ITEM_EXAM.c.item_id == item_id)
+                )
+            }
+        modes = [self._mode_exams[e] for e in sorted(exams) if e in self._mode_exams]
+        return min(modes, key=lambda s: s.exam_date or datetime.max) if modes else self.settings
+
+    def build_queue(self) -> None:
+        """Learning cards, then reviews by lowest retrievability, new cards interleaved."""
+        svc = self.services
+        lid = svc.learner_id
+        day = study_day(svc)
+        joined = CARD.join(ITEM, ITEM.c.id == CARD.c.item_id)
+        f = self.filter
+        with svc.engine.connect() as conn:
+            new_cap, rev_cap = caps(svc, conn, day, self.extra_new, self.extra_reviews)
+            learning = conn.execute(
+                scoped(
+                    sa.select(CARD.c.item_id, CARD.c.due)
+                    .select_from(joined)
+                    .where(
+                        CARD.c.learner_id == lid,
+                        CARD.c.state.in_((LEARNING, RELEARNING)),
+                        active(day.now),
+                    ),
+                    f,
+                )
+            ).all()
+            reviews = conn.execute(
+                scoped(
+                    sa.select(CARD.c.item_id, CARD.c.stability, CARD.c.last_review, CARD.c.due)
+                    .select_from(joined)
+                    .where(CARD.c.learner_id == lid, review_due(day))
+                    .order_by(CARD.c.due)
+                    .limit(max(rev_cap * 4, 1000)),
+                    f,
+                )
+            ).all()
+            new_from, new_cond = unseen(lid, day.now)
+            new = (
+                conn.execute(
+                    scoped(
+                        sa.select(ITEM.c.id)
+                        .select_from(new_from)
+                        .where(new_cond)
+                        .order_by(CARD.c.due.is_(None), CARD.c.due, ITEM.c.bank_id, ITEM.c.position)
+                        .limit(new_cap),
+                        f,
+                    )
+                ).all()
+                if new_cap
+                else []
+            )
+        self._learning = [(r.due, r.item_id) for r in learning]
+        heapq.heapify(self._learning)
+        scored = sorted(
+            reviews,
+            key=lambda r: retrievability(
+                CardState(state=REVIEW, stability=r.stability, last_review=r.last_review),
+                day.now,
+                self.settings,
+            ),
+        )[:rev_cap]
+        self._main = interleave([r.item_id for r in scored], [r.id for r in new])
+        if f.limit is not None:
+            room = max(0, f.limit - len(self._learning))
+            self._main = self._main[:room]
+
+    def counts(self) -> Counts:
+        """Cards this session offers now, by queue (like Anki's header); learning cards count
+        once they are due within the learn-ahead window, as in ``due_counts``."""
+        horizon = self.services.clock() + LEARN_AHEAD
+        c = Counts(learning=sum(1 for d, _ in self._learning if d <= horizon))
+        for _, q in self._main:
+            if q == "new":
+                c.new += 1
+            else:
+                c.review += 1
+        return c
+
+    def load_card(self, item_id: str) -> StudyCard:
+        """One item with its card state and case text."""
+        with self.services.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(ITEM.c.payload, ITEM.c.case_id).where(ITEM.c.id == item_id)
+            ).one()
+            card = conn.execute(
+                sa.select(CARD).where(
+                    CARD.c.learner_id == self.services.learner_id, CARD.c.item_id == item_id
+                )
+            ).first()
+            case = (
+                conn.execute(
+                    sa.select(CASE.c.title, CASE.c.text).where(CASE.c.id == row.case_id)
+                ).first()
+                if row.case_id
+                else None
+            )
+        item = Item.model_validate(row.payload)
+        state = card_state(card) if card is not None else CardState()
+        return StudyCard(
+            item,
+            state,
+            card is not None,
+            bool(card.flagged) if card else False,
+            bool(card.marked) if card else False,
+            case.title if case else None,
+            case.text if case else None,
+            shown_at=self.services.clock(),
+        )
+
+    def next_card(self) -> StudyCard | None:
+        """The next card to show, or None when the session is done."""
+        now = self.services.clock()
+        if self._learning and self._learning[0][0] <= now:
+            _, item_id = heapq.heappop(self._learning)
+            return self.load_card(item_id)
+        if self._main:
+            item_id, _ = self._main.pop(0)
+            return self.load_card(item_id)
+        if self._learning and self._learning[0][0] <= now + LEARN_AHEAD:
+            _, item_id = heapq.heappop(self._learning)
+            return self.load_card(item_id)
+        return None
+
+    def next_learning_due(self) -> datetime | None:
+        """When the next learning card comes back (shown when the session is otherwise done)."""
+        return self._learning[0][0] if self._learning else None
+
+    def put_back(self, study: StudyCard) -> None:
+        """Return a card that was shown but not rated to the front of its queue."""
+        self._drop({study.item.id})
+        if study.card.state in (LEARNING, RELEARNING) and study.card.due is not None:
+            heapq.heappush(self._learning, (study.card.due, study.item.id))
+        else:
+            self._main.insert(0, (study.item.id, "new" if study.card.state == NEW else "review"))
+
+    def _drop(self, item_ids: set[str]) -> list[tuple[str, str]]:
+        """Take cards out of the queue; returns the main-queue entries removed."""
+        removed = [(i, q) for i, q in self._main if i in item_ids]
+        self._main = [(i, q) for i, q in self._main if i not in item_ids]
+        self._learning = [(d, i) for d, i in self._learning if i not in item_ids]
+        heapq.heapify(self._learning)
+        return removed
+
+
+def interleave(reviews: list[str], new: list[str]) -> list[tuple[str, str]]:
+    """Spread new cards evenly among the reviews."""
+    if not new:
+        return [(i, "review") for i in reviews]
+    out: list[tuple[str, str]] = []
+    every = max(1, math.ceil((len(reviews) + len(new)) / len(new)))
+    r = n = 0
+    while r < len(reviews) or n < len(new):
+        for _ in range(every - 1):
+            if r < len(reviews):
+                out.append((reviews[r], "review"))
+                r += 1
+        if n < len(new):
+            out.append((new[n], "new"))
+            n += 1
+        elif r < len(reviews):
+            out.append((reviews[r], "review"))
+            r += 1
+    return out
