@@ -65,7 +65,7 @@ class Population:
 
     mean: float = -0.2  # overall logit skill apart from certprep's cards
     sd: float = 0.9
-    section_sd: float = 0.5  # how far one section strays from the learner's overall level
+    section_sd: float = 0.8  # how far one section strays from the learner's overall level
     topic_sd: float = 0.4  # how far a topic strays from its section
     memory_gain: float = 2.0  # logit gained when the whole pool is remembered
     guess: float = 0.25  # the floor: a guess among four choices
