@@ -198,3 +198,16 @@ def test_no_questions_no_crash() -> None:
     f = forecast([], NONE, 0.7)
     assert f.pass_probability == 0.0 and f.total == 0
     assert math.isfinite(f.expected)
+
+
+def test_the_simulator_runs_and_the_forecast_is_not_absurd() -> None:
+    """A few hundred simulated learners (the real figures come from benchmarks/readiness.py)."""
+    from benchmarks.readiness import render, run
+
+    result = run(300, 11, "cpc")
+    assert result["learners"] == 300
+    assert result["ece"] < 0.12
+    assert result["brier_with_mock"] < result["brier_naive"]
+    assert result["brier"] < result["brier_base_rate"]
+    text = render(result)
+    assert "ECE (10 bins)" in text and "naive" in text

@@ -16,9 +16,13 @@ The model, stated once (``benchmarks/readiness.py`` checks it on simulated learn
   Thin data therefore shrinks to the section's share of the learner's overall level, and
   with no data at all to the population.
 * Mock-exam answers are the direct evidence: in each section, ``right`` of ``answered`` at a
-  time when the learner remembered ``K_s(t)`` of the pool. Their binomial likelihood is
-  approximated by a normal in ``θ_s`` (Laplace, around the smoothed rate) and combined with the
-  prior in closed form; the projection to exam day moves ``γ · (K_s − K_s(t))``.
+  time when the learner remembered ``K_s(t)`` of the pool. Their exact binomial likelihood,
+  times the population's prior for ``θ_s``, is computed on a grid; the normal likelihood that
+  gives the same posterior mean and variance stands in for it (a Laplace fit at the observed
+  rate would trust high scores more than low ones, whose likelihood is flat toward guessing),
+  so the rest is in closed form. The projection to exam day moves ``γ · (K_s − K_s(t))``.
+* Questions vary in difficulty (topics, items): ``f`` is averaged over that spread with the
+  probit approximation, ``σ(x / k)``, ``k = √(1 + π·sd²/8)``.
 * The score on a form: given ``μ`` (integrated on a grid over its posterior) the sections are
   independent; each is a sum of ``n_s`` Bernoulli draws with an uncertain ``p_s`` (its first two
   moments by Gauss–Hermite quadrature), and the total is normal with a continuity correction.
@@ -26,6 +30,11 @@ The model, stated once (``benchmarks/readiness.py`` checks it on simulated learn
   computed exactly; the interval is the 95 % predictive interval of the score.
 * Unscored pretest questions (CCS: 10 of 107) are left out: the form's scored questions are
   split over the sections in proportion to the blueprint (largest remainder).
+
+The population prior (``Population``) is an assumption, not fitted to real learners: the
+simulator draws its learners from the same prior, so it checks the inference (combining,
+shrinking, projecting, the score distribution) and its robustness to what the model leaves
+out, not the prior itself. With real exam outcomes the prior is what to refit.
 """
 
 from __future__ import annotations
