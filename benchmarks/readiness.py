@@ -84,12 +84,14 @@ class Outcome:
     mocks: int = 0
 
 
-def simulate(rng: random.Random, sections: list[tuple[str, int]], pass_mark: float) -> Outcome:
+def simulate(
+    rng: random.Random, sections: list[tuple[str, int]], pass_mark: float, shift: float = 0.0
+) -> Outcome:
     pop = POPULATION
     c = pop.guess
     n_sec = len(sections)
     pool = [POOL_PER_QUESTION * max(1, q) for _, q in sections]
-    mu = rng.gauss(pop.mean, pop.sd)
+    mu = rng.gauss(pop.mean + shift, pop.sd)
     theta = [mu + rng.gauss(0, pop.section_sd) for _ in range(n_sec)]
     topic = [[rng.gauss(0, pop.topic_sd) for _ in range(TOPICS)] for _ in range(n_sec)]
     gain = max(0.0, rng.gauss(pop.memory_gain, GAIN_SD))
@@ -215,8 +217,8 @@ def reliability(outcomes: list[Outcome], bins: int = 10) -> tuple[list[dict[str,
 
 def load(exam: str) -> tuple[list[tuple[str, int]], float]:
     path = BLUEPRINTS / f"{exam}.yaml"
-    if not path.exists():
-        raise SystemExit(f"no blueprint {exam!r} in {BLUEPRINTS}")
+    if not exam.replace("_", "").replace("-", "").isalnum() or not path.exists():
+        raise ValueError(f"no blueprint {exam!r} in {BLUEPRINTS} (try cpc, cpb or ccs)")
     bp = yaml.safe_load(path.read_text())
     split = scored_split(
         {s["key"]: s["questions"] for s in bp["sections"]}, bp.get("pretest_questions", 0)
@@ -224,18 +226,23 @@ def load(exam: str) -> tuple[list[tuple[str, int]], float]:
     return list(split.items()), float(bp["pass_mark"])
 
 
-def run(learners: int, seed: int, exam: str) -> dict[str, object]:
+def run(learners: int, seed: int, exam: str, shift: float = 0.0) -> dict[str, object]:
     sections, pass_mark = load(exam)
     rng = random.Random(seed)
     start = time.perf_counter()
-    outcomes = [simulate(rng, sections, pass_mark) for _ in range(learners)]
+    outcomes = [simulate(rng, sections, pass_mark, shift) for _ in range(learners)]
     elapsed = time.perf_counter() - start
     rows, ece = reliability(outcomes)
     sat = [o for o in outcomes if o.naive is not None]
+    unsat = [o for o in outcomes if o.naive is None]
     return {
         "exam": exam,
         "learners": learners,
         "seed": seed,
+        "prior_shift": shift,
+        "ece_no_mock": reliability(unsat)[1] if unsat else float("nan"),
+        "ece_with_mock": reliability(sat)[1] if sat else float("nan"),
+        "interval_coverage": sum(o.low <= o.score <= o.high for o in outcomes) / learners,
         "pass_rate": sum(o.passed for o in outcomes) / learners,
         "ece": ece,
         "brier": brier([(o.probability, o.passed) for o in outcomes]),
@@ -254,7 +261,12 @@ def render(r: dict[str, object]) -> str:
     lines = [
         f"readiness forecast on {r['learners']} simulated {str(r['exam']).upper()} learners "
         f"(seed {r['seed']}), {r['seconds']:.1f} s",
-        f"true pass rate {r['pass_rate']:.1%}",
+        f"true pass rate {r['pass_rate']:.1%}"
+        + (
+            f" (population shifted {r['prior_shift']:+.2f} logit from the prior)"
+            if r["prior_shift"]
+            else ""
+        ),
         "",
         "reliability (pass probability, 10 bins): predicted vs observed",
     ]
@@ -275,6 +287,8 @@ def render(r: dict[str, object]) -> str:
         "  (# = observed pass rate, | = mean predicted probability)",
         "",
         f"ECE (10 bins)                         {r['ece']:.4f}",
+        f"  learners who sat a mock / never did {r['ece_with_mock']:.4f} / {r['ece_no_mock']:.4f}",
+        f"95% score interval holds the score    {r['interval_coverage']:.1%}",
         f"Brier, forecast (all learners)        {r['brier']:.4f}",
         f"Brier, base rate (all learners)       {r['brier_base_rate']:.4f}",
         f"learners who sat a mock               {r['learners_with_mock']}",
@@ -289,12 +303,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--learners", type=int, default=10_000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--exam", default="cpc", help="cpc, cpb or ccs (a blueprint key)")
+    ap.add_argument(
+        "--shift",
+        type=float,
+        default=0.0,
+        help="draw the learners' overall skill this many logits off the model's prior",
+    )
     ap.add_argument("--json", metavar="PATH", help="also write the figures as JSON ('-': stdout)")
     args = ap.parse_args(argv)
     if args.learners < 1:
         print("--learners must be at least 1", file=sys.stderr)
         return 2
-    result = run(args.learners, args.seed, args.exam)
+    try:
+        result = run(args.learners, args.seed, args.exam, args.shift)
+    except ValueError as e:
+        print(e, file=sys.stderr)
+        return 2
     if args.json == "-":
         print(json.dumps(result, indent=2))
         return 0
