@@ -69,26 +69,26 @@ def _topics(conn: sa.Connection, item_ids: set[str]) -> dict[str, tuple[str, ...
     return {k: tuple(sorted(v)) for k, v in out.items()}
 
 
-def _review_evidence(
-    conn: sa.Connection, lid: int, items: set[str], settings: SchedulerSettings
-) -> ReviewEvidence:
-    """Scheduled reviews of cards in review state: recalled, and recalls FSRS expected."""
+REVIEW_SAMPLE = 5000  # the newest scheduled reviews that calibrate forgetting
+
+
+def _review_evidence(conn: sa.Connection, lid: int, settings: SchedulerSettings) -> ReviewEvidence:
+    """The learner's newest scheduled reviews of cards in review state (any exam): how many,
+    how many recalled, and how many FSRS expected recalled."""
     reviews = recalled = 0
     expected = 0.0
     rows = conn.execute(
-        sa.select(
-            REVIEW_LOG.c.item_id,
-            REVIEW_LOG.c.rating,
-            REVIEW_LOG.c.reviewed_at,
-            REVIEW_LOG.c.card_before,
-        ).where(
+        sa.select(REVIEW_LOG.c.rating, REVIEW_LOG.c.reviewed_at, REVIEW_LOG.c.card_before)
+        .where(
             REVIEW_LOG.c.learner_id == lid,
             REVIEW_LOG.c.source == "review",
             REVIEW_LOG.c.state_before == REVIEW,
         )
+        .order_by(REVIEW_LOG.c.reviewed_at.desc())
+        .limit(REVIEW_SAMPLE)
     )
     for r in rows:
-        if r.item_id not in items or not r.card_before:
+        if not r.card_before:
             continue
         try:
             before = CardState.from_dict(r.card_before)
@@ -194,7 +194,7 @@ def build_report(services: Services, exam: str) -> ExamReport:
         )
         item_ids = {r.item_id for r in pool_rows} | {r.item_id for r in answer_rows}
         topics = _topics(conn, item_ids)
-        reviews = _review_evidence(conn, lid, {r.item_id for r in pool_rows}, settings)
+        reviews = _review_evidence(conn, lid, settings)
     cards = []
     for r in pool_rows:
         rr = None
