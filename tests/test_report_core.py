@@ -5,16 +5,19 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from certprep.core.readiness import ReviewEvidence
 from certprep.core.report import (
-    GUESS,
     AnswerFact,
     CardFact,
+    Group,
+    apply_forecast,
     build_groups,
-    predicted_correctness,
     readiness,
+    section_evidence,
     weak_topics,
     wilson,
 )
@@ -52,25 +55,81 @@ def test_memory_due_and_overdue() -> None:
     ]
     [g] = build_groups([], cards, QUESTIONS, NOW)
     assert g.cards == 3 and g.studied == 2
-    assert math.isclose(g.mean_r, (0.9 + 0.7 + GUESS) / 3)
+    assert math.isclose(g.mean_r, (0.9 + 0.7) / 2)  # of what was studied; unseen counted apart
+    assert math.isclose(g.unseen, 1 / 3)
     assert (g.due, g.overdue) == (1, 1)
 
 
-def test_predicted_correctness_combines_both_kinds_of_evidence() -> None:
-    assert predicted_correctness(0, 0, None) == GUESS
-    assert predicted_correctness(8, 10, None) == 9 / 12
-    assert predicted_correctness(8, 10, 0.5) == (9 / 12 + 0.5) / 2
+def analyse(
+    answers: list[AnswerFact], cards: list[CardFact], questions: dict[str, int] = QUESTIONS
+) -> tuple[list[Group], list[Group]]:
+    """Sections and topics with the forecast applied, as the report service does."""
+    sections = build_groups(answers, cards, questions, NOW)
+    topics = build_groups(answers, cards, questions, NOW, by="topic")
+    known = {g.key for g in sections}
+    sections += [Group(k, k, weight=q) for k, q in questions.items() if k not in known]
+    memory = {1: {}, 2: {}}
+    _, fc = readiness(
+        section_evidence(sections, questions, answers, memory), ReviewEvidence(), 0.7, "today"
+    )
+    apply_forecast(sections, topics, fc)
+    return sections, topics
 
 
 def test_weak_topics_rank_by_points_lost() -> None:
     cards = [CardFact(f"d{i}", "icd10cm", ("diabetes",), 0.9, None) for i in range(5)]
     cards += [CardFact(f"n{i}", "icd10cm", ("neoplasms",), 0.5, None) for i in range(5)]
     cards += [CardFact(f"m{i}", "hcpcs", ("modifiers",), 0.5, None) for i in range(5)]
-    groups = build_groups([], cards, QUESTIONS, NOW, by="topic")
-    ranked = [g.key for g in weak_topics(groups)]
-    # neoplasms: 5 questions x 0.5 lost = 2.5; modifiers: 5 x 0.5 = 2.5 (tie, by name); diabetes 0.5
-    assert ranked == ["modifiers", "neoplasms", "diabetes"]
-    assert math.isclose(weak_topics(groups)[0].score, 2.5)
+    answers = [ans(i, "icd10cm", "neoplasms", i < 2) for i in range(6)]
+    answers += [ans(10 + i, "icd10cm", "diabetes", i < 6) for i in range(6)]
+    _, topics = analyse(answers, cards)
+    ranked = weak_topics(topics)
+    # neoplasms (5 of icd10cm's 10 questions, 2 of 6 right) loses more than diabetes (6 of 6)
+    assert [g.key for g in ranked].index("neoplasms") < [g.key for g in ranked].index("diabetes")
+    by = {g.key: g for g in topics}
+    assert by["neoplasms"].weight == 5 and by["modifiers"].weight == 5
+    assert by["neoplasms"].predicted < by["diabetes"].predicted
+    assert math.isclose(by["neoplasms"].score, 5 * (1 - by["neoplasms"].predicted))
+
+
+def test_an_item_with_several_topics_counts_once() -> None:
+    # ten questions' worth of a section, every item tagged with three topics, every answer wrong
+    cards = [CardFact(f"x{i}", "icd10cm", ("a", "b", "c"), None, None) for i in range(10)]
+    answers = [
+        AnswerFact(att, f"x{i}", "icd10cm", ("a", "b", "c"), False, NOW)
+        for att in (1, 2)
+        for i in range(10)
+    ]
+    sections, topics = analyse(answers, cards)
+    icd = [g for g in topics if g.section == "icd10cm"]
+    assert math.isclose(sum(g.weight for g in icd), 10)
+    assert sum(g.score for g in icd) <= 10
+    icd_section = next(g for g in sections if g.key == "icd10cm")
+    assert sum(g.score for g in icd) == pytest.approx(icd_section.score, rel=0.2)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sets(st.sampled_from("abcde"), max_size=4), st.booleans(), st.sampled_from([0, 1])
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_topics_never_lose_more_points_than_their_section_has(items) -> None:
+    cards = [
+        CardFact(f"i{n}", "icd10cm", tuple(sorted(t)), None, None)
+        for n, (t, _, _) in enumerate(items)
+    ]
+    answers = [
+        AnswerFact(att + 1, f"i{n}", "icd10cm", tuple(sorted(t)), ok, NOW)
+        for n, (t, ok, att) in enumerate(items)
+    ]
+    _, topics = analyse(answers, cards)
+    lost = sum(g.score for g in topics if g.section == "icd10cm")
+    assert lost <= QUESTIONS["icd10cm"] + 1e-9
+    assert math.isclose(sum(g.weight for g in topics if g.section == "icd10cm"), 10)
 
 
 @given(st.lists(st.tuples(st.sampled_from(["x1", "x2", "x3"]), st.booleans()), max_size=40))
@@ -81,17 +140,9 @@ def test_ranking_is_stable_under_irrelevant_data(extra) -> None:
         CardFact(f"c{i}", "icd10cm", ("diabetes" if i % 2 else "neoplasms",), 0.8, None)
         for i in range(10)
     ]
-    before = [
-        g.key
-        for g in weak_topics(build_groups(base_answers, cards, QUESTIONS, NOW, by="topic"), 50)
-    ]
+    before = [g.key for g in weak_topics(analyse(base_answers, cards)[1], 50)]
     noise = [ans(100 + i, "hcpcs", topic, ok) for i, (topic, ok) in enumerate(extra)]
-    after = [
-        g.key
-        for g in weak_topics(
-            build_groups(base_answers + noise, cards, QUESTIONS, NOW, by="topic"), 50
-        )
-    ]
+    after = [g.key for g in weak_topics(analyse(base_answers + noise, cards)[1], 50)]
     assert [k for k in after if k in before] == before
 
 
@@ -99,13 +150,19 @@ def test_readiness_with_known_inputs() -> None:
     answers = [ans(i, "icd10cm", "t", i < 9) for i in range(10)] + [
         ans(i, "hcpcs", "t", i < 2) for i in range(10)
     ]
-    sections = build_groups(answers, [], QUESTIONS, NOW)
-    r = readiness(sections, QUESTIONS, 0.7, "today")
-    expected = (10 * (10 / 12) + 5 * (3 / 12)) / 15
-    assert math.isclose(r.expected, expected)
-    assert r.low < r.expected < r.high
-    assert 0.3 < r.pass_probability < 0.9
-    perfect = build_groups(
-        [ans(i, s, "t", True) for s in QUESTIONS for i in range(200)], [], QUESTIONS, NOW
+    sections, _ = analyse(answers, [])
+    r, fc = readiness(
+        section_evidence(sections, QUESTIONS, answers, {}), ReviewEvidence(), 0.7, "today"
     )
-    assert readiness(perfect, QUESTIONS, 0.7, "today").pass_probability > 0.99
+    icd, hcpcs = (next(s for s in fc.sections if s.key == k) for k in ("icd10cm", "hcpcs"))
+    assert icd.expected > 0.65 and hcpcs.expected < 0.5 and icd.expected > hcpcs.expected + 0.25
+    assert math.isclose(r.expected, (10 * icd.expected + 5 * hcpcs.expected) / 15)
+    assert r.low < r.expected < r.high
+    assert (r.need, r.total) == (11, 15)
+    assert 0.2 < r.pass_probability < 0.8
+    perfect_answers = [ans(i, s, "t", True) for s in QUESTIONS for i in range(200)]
+    perfect, _ = analyse(perfect_answers, [])
+    r2, _ = readiness(
+        section_evidence(perfect, QUESTIONS, perfect_answers, {}), ReviewEvidence(), 0.7, "t"
+    )
+    assert r2.pass_probability > 0.99

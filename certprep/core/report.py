@@ -1,42 +1,54 @@
 """Weak topics, readiness and history: pure functions over answers, cards and a blueprint.
 
-The model, stated once (the report prints it too):
+The model, stated once (the report prints it too; the forecast itself is in core/readiness.py):
 
 * Evidence per section and topic: exam answers (right/wrong) and the FSRS memory state of the
   cards in it. Accuracy is shown with a Wilson 95 % interval; fewer than 10 answers is a small
-  sample and the report says so.
-* Predicted correctness p of a section or topic = the mean of the available estimates:
-  - from exams: (right + 1) / (answered + 2), which leans toward 50 % when answers are few;
-  - from memory: the mean FSRS retrievability of its studied cards on the day of the exam (or
-    today), where never-studied cards count as 0.25 (a guess among four choices).
+  sample and the report says so. "Memory" is the mean FSRS retrievability of the studied cards
+  on the forecast day; never-studied items are counted apart (unseen), not as guesses.
+* Predicted correctness of a section is the readiness model's (core/readiness.py): mock
+  answers, memory projected to exam day and calibrated by review outcomes, the unseen share,
+  and a population prior that thin data shrinks toward. A topic's is its own mock answers
+  shrunk toward its section's forecast, with its own memory.
 * Weak-topic score = points the topic is expected to cost on exam day
-  = (questions of its section on the exam × the topic's share of that section's items) × (1 − p).
-  A topic's score depends only on its own evidence and the blueprint, so other topics' data
-  never reorders it.
-* Readiness: each section's questions are right with probability p (independent);
-  the expected score and its spread come from those Bernoulli draws plus the uncertainty of p
-  itself (Beta posterior); the pass probability uses the normal approximation against the
-  pass mark.
+  = questions of its section on the exam × the topic's share of the section's pool × (1 − p).
+  An item tagged with several topics counts once in total: its share is split evenly among
+  its topics, so a section's topics together never lose more points than it has questions.
+  A topic's score depends only on its own evidence, its section's and the blueprint.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-GUESS = 0.25
+from certprep.core.readiness import (
+    Forecast,
+    MockEvidence,
+    ReviewEvidence,
+    SectionEvidence,
+    forecast,
+    memory_share,
+    topic_correctness,
+)
+
 SMALL_SAMPLE = 10
 
 ASSUMPTIONS = [
     "Accuracy intervals are Wilson 95% intervals; under 10 answers is a small sample.",
-    "Predicted correctness averages exam accuracy ((right+1)/(answered+2)) and the mean FSRS "
-    "retrievability of the cards on exam day (never-studied cards count as 0.25, a guess).",
+    "Memory is the mean FSRS retrievability of the studied cards on the forecast day, "
+    "calibrated by how often you actually forgot at reviews; never-studied items are unknown "
+    "(not counted as guesses): the model learns what you know of them from your mock exams.",
+    "Chance of passing = probability that your score on a fresh form of the real exam, on the "
+    "forecast day, reaches the pass mark (whole questions, unscored pretest items left out). "
+    "It combines mock answers (the most direct evidence), memory projected to that day, and a "
+    "population prior that thin data shrinks toward; the interval is 95% of likely scores.",
+    "Checked on 10,000 simulated learners (benchmarks/readiness.py): see README, Readiness.",
     "Weak-topic score = expected points lost on exam day = the topic's share of its section's "
-    "questions × (1 − predicted correctness).",
-    "Readiness treats questions as independent draws with the section's predicted correctness; "
-    "the interval and pass probability use a normal approximation.",
+    "questions × (1 − predicted correctness); an item with several topics counts once in total.",
     "Memory decays as FSRS predicts if you stop reviewing; keeping up with reviews does better.",
 ]
 
@@ -86,13 +98,14 @@ class Group:
     right: int = 0
     cards: int = 0
     studied: int = 0
-    mean_r: float | None = None
+    mean_r: float | None = None  # mean retrievability of the studied cards
     due: int = 0
     overdue: int = 0
     trend: list[float] = field(default_factory=list)  # accuracy per recent attempt, oldest first
     weight: float = 0.0  # expected questions on the exam
-    predicted: float = GUESS
+    predicted: float = 0.0
     score: float = 0.0  # expected points lost
+    share: float = 0.0  # of the section's pool, items with several topics split among them
 
     @property
     def accuracy(self) -> float | None:
@@ -106,6 +119,11 @@ class Group:
     def small_sample(self) -> bool:
         return self.answered < SMALL_SAMPLE
 
+    @property
+    def unseen(self) -> float | None:
+        """Share of the pool never studied."""
+        return (self.cards - self.studied) / self.cards if self.cards else None
+
 
 @dataclass
 class Readiness:
@@ -115,6 +133,9 @@ class Readiness:
     pass_mark: float
     pass_probability: float
     basis: str  # "exam date 2027-03-01" or "today"
+    need: int = 0  # scored questions right needed to pass
+    total: int = 0  # scored questions on a form
+    lapse_ratio: float = 1.0  # observed / FSRS-predicted lapses at reviews (shrunk)
 
 
 def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -128,51 +149,40 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
-def normal_cdf(x: float) -> float:
-    return 0.5 * (1 + math.erf(x / math.sqrt(2)))
-
-
-def predicted_correctness(right: int, answered: int, memory: float | None) -> float:
-    """The mean of the exam estimate (with its Laplace prior) and the memory estimate."""
-    estimates = []
-    if answered:
-        estimates.append((right + 1) / (answered + 2))
-    if memory is not None:
-        estimates.append(memory)
-    return sum(estimates) / len(estimates) if estimates else GUESS
-
-
-def _memory(cards: list[CardFact]) -> tuple[float | None, int]:
-    if not cards:
-        return None, 0
-    studied = [c.retrievability for c in cards if c.retrievability is not None]
-    total = sum(studied) + GUESS * (len(cards) - len(studied))
-    return total / len(cards), len(studied)
+def _topics_of(topics: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(topics)) or ("(untagged)",)
 
 
 def build_groups(
     answers: list[AnswerFact],
     cards: list[CardFact],
-    section_questions: dict[str, int],
+    section_questions: Mapping[str, int],
     now: datetime,
     *,
     by: str = "section",
     recent_attempts: int = 5,
 ) -> list[Group]:
-    """Figures per section (by="section") or per topic (by="topic")."""
+    """Counts per section (by="section") or per topic (by="topic"); predictions come later.
+
+    ``weight`` is the expected number of questions on a form: the section's count, or for a
+    topic its share of the section's pool (an item's share split among its topics).
+    """
 
     def keys_of(section: str, topics: tuple[str, ...]) -> list[tuple[str, str]]:
         if by == "section":
             return [(section, section)]
-        return [(t, section) for t in (topics or ("(untagged)",))]
+        return [(t, section) for t in _topics_of(topics)]
 
     groups: dict[tuple[str, str], Group] = {}
     pool: dict[tuple[str, str], list[CardFact]] = defaultdict(list)
+    share: dict[tuple[str, str], float] = defaultdict(float)
     section_pool: dict[str, int] = defaultdict(int)
     for c in cards:
         section_pool[c.section] += 1
-        for key in keys_of(c.section, c.topics):
+        keys = keys_of(c.section, c.topics)
+        for key in keys:
             pool[key].append(c)
+            share[key] += 1 / len(keys)
     per_attempt: dict[tuple[str, str], dict[int, list[bool]]] = defaultdict(
         lambda: defaultdict(list)
     )
@@ -185,7 +195,9 @@ def build_groups(
     for key, members in pool.items():
         g = groups.setdefault(key, Group(key[0], key[1]))
         g.cards = len(members)
-        g.mean_r, g.studied = _memory(members)
+        studied = [c.retrievability for c in members if c.retrievability is not None]
+        g.studied = len(studied)
+        g.mean_r = sum(studied) / len(studied) if studied else None
         g.due = sum(1 for c in members if c.due is not None and c.due <= now and not c.suspended)
         g.overdue = sum(
             1 for c in members if c.due is not None and (now - c.due).days >= 1 and not c.suspended
@@ -193,11 +205,68 @@ def build_groups(
     for key, g in groups.items():
         attempts = sorted(per_attempt.get(key, {}).items())[-recent_attempts:]
         g.trend = [sum(v) / len(v) for _, v in attempts]
-        share = (g.cards / section_pool[g.section]) if section_pool.get(g.section) else 1.0
-        g.weight = section_questions.get(g.section, 0) * (share if by == "topic" else 1.0)
-        g.predicted = predicted_correctness(g.right, g.answered, g.mean_r)
-        g.score = g.weight * (1 - g.predicted)
+        total = section_pool.get(g.section, 0)
+        g.share = share.get(key, 0.0) / total if total else 0.0
+        g.weight = section_questions.get(g.section, 0) * (g.share if by == "topic" else 1.0)
     return list(groups.values())
+
+
+def section_evidence(
+    sections: list[Group],
+    section_questions: Mapping[str, int],
+    answers: list[AnswerFact],
+    attempt_memory: Mapping[int, Mapping[str, tuple[int, float | None]]],
+) -> list[SectionEvidence]:
+    """The forecast's inputs per section of the blueprint (scored questions only).
+
+    ``attempt_memory[attempt][section]`` = (pool items studied before the attempt, their mean
+    retrievability then).
+    """
+    by_key = {g.key: g for g in sections}
+    counts: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    for a in answers:
+        cell = counts[a.section][a.attempt_id]
+        cell[0] += int(a.correct)
+        cell[1] += 1
+    out = []
+    for key, q in section_questions.items():
+        g = by_key.get(key)
+        mocks = tuple(
+            MockEvidence(r, n, *attempt_memory.get(att, {}).get(key, (0, None)))
+            for att, (r, n) in sorted(counts.get(key, {}).items())
+        )
+        out.append(
+            SectionEvidence(
+                key,
+                q,
+                g.cards if g else 0,
+                g.studied if g else 0,
+                g.mean_r if g else None,
+                mocks,
+            )
+        )
+    return out
+
+
+def apply_forecast(
+    sections: list[Group],
+    topics: list[Group],
+    fc: Forecast,
+) -> None:
+    """Fill in predicted correctness and expected points lost from the forecast."""
+    per_section = {s.key: s for s in fc.sections}
+    for g in sections:
+        sf = per_section.get(g.key)
+        g.predicted = sf.expected if sf else 0.0
+        g.score = g.weight * (1 - g.predicted)
+    for g in topics:
+        sf = per_section.get(g.section)
+        if sf is None:
+            g.predicted, g.score = 0.0, 0.0
+            continue
+        memory = memory_share(g.cards, g.studied, g.mean_r, fc.lapse_ratio)
+        g.predicted = topic_correctness(sf, g.right, g.answered, memory)
+        g.score = g.weight * (1 - g.predicted)
 
 
 def weak_topics(groups: list[Group], limit: int = 10) -> list[Group]:
@@ -207,28 +276,24 @@ def weak_topics(groups: list[Group], limit: int = 10) -> list[Group]:
 
 
 def readiness(
-    sections: list[Group], section_questions: dict[str, int], pass_mark: float, basis: str
-) -> Readiness:
-    """Predicted score on a full form, its 95 % interval and the chance of passing."""
-    total = sum(section_questions.values())
-    by_key = {g.key: g for g in sections}
-    mean = var = 0.0
-    for key, q in section_questions.items():
-        g = by_key.get(key)
-        p = g.predicted if g else GUESS
-        n_evidence = (g.answered if g else 0) + (g.studied if g else 0)
-        # Beta(a, b) spread of p itself, with the evidence as its weight (2 pseudo-counts)
-        p_var = p * (1 - p) / (n_evidence + 3)
-        mean += q * p
-        var += q * p * (1 - p) + q * q * p_var
-    sd = math.sqrt(var) if var > 0 else 1e-9
-    cut = pass_mark * total
-    prob = 1 - normal_cdf((cut - 0.5 - mean) / sd)
-    return Readiness(
-        expected=mean / total,
-        low=max(0.0, (mean - 1.96 * sd) / total),
-        high=min(1.0, (mean + 1.96 * sd) / total),
-        pass_mark=pass_mark,
-        pass_probability=min(1.0, max(0.0, prob)),
-        basis=basis,
+    evidence: list[SectionEvidence],
+    reviews: ReviewEvidence,
+    pass_mark: float,
+    basis: str,
+) -> tuple[Readiness, Forecast]:
+    """The chance of passing a fresh form, the expected score and its 95 % interval."""
+    fc = forecast(evidence, reviews, pass_mark)
+    return (
+        Readiness(
+            expected=fc.expected,
+            low=fc.low,
+            high=fc.high,
+            pass_mark=pass_mark,
+            pass_probability=fc.pass_probability,
+            basis=basis,
+            need=fc.need,
+            total=fc.total,
+            lapse_ratio=fc.lapse_ratio,
+        ),
+        fc,
     )

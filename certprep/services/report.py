@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from certprep.core.readiness import Forecast, ReviewEvidence, scored_split
 from certprep.core.report import (
     ASSUMPTIONS,
     AnswerFact,
@@ -16,13 +18,23 @@ from certprep.core.report import (
     CardFact,
     Group,
     Readiness,
+    apply_forecast,
     build_groups,
     readiness,
+    section_evidence,
     weak_topics,
 )
-from certprep.core.scheduling import CardState, retrievability
+from certprep.core.scheduling import REVIEW, CardState, SchedulerSettings, retrievability
 from certprep.core.studyday import local_zone
-from certprep.store.tables import CARD, EXAM_ANSWER, EXAM_ATTEMPT, ITEM, ITEM_EXAM, ITEM_TOPIC
+from certprep.store.tables import (
+    CARD,
+    EXAM_ANSWER,
+    EXAM_ATTEMPT,
+    ITEM,
+    ITEM_EXAM,
+    ITEM_TOPIC,
+    REVIEW_LOG,
+)
 
 if TYPE_CHECKING:
     from certprep.services.services import Services
@@ -45,6 +57,8 @@ class ExamReport:
     attempts: list[AttemptFact]
     section_titles: dict[str, str] = field(default_factory=dict)
     assumptions: list[str] = field(default_factory=lambda: list(ASSUMPTIONS))
+    forecast: Forecast | None = None  # the model's per-section detail
+    scored_questions: dict[str, int] = field(default_factory=dict)  # pretest items left out
 
 
 def _topics(conn: sa.Connection, item_ids: set[str]) -> dict[str, tuple[str, ...]]:
@@ -53,6 +67,67 @@ def _topics(conn: sa.Connection, item_ids: set[str]) -> dict[str, tuple[str, ...
         if r.item_id in item_ids:
             out[r.item_id].append(r.topic)
     return {k: tuple(sorted(v)) for k, v in out.items()}
+
+
+REVIEW_SAMPLE = 5000  # the newest scheduled reviews that calibrate forgetting
+
+
+def _review_evidence(conn: sa.Connection, lid: int, settings: SchedulerSettings) -> ReviewEvidence:
+    """The learner's newest scheduled reviews of cards in review state (any exam): how many,
+    how many recalled, and how many FSRS expected recalled."""
+    reviews = recalled = 0
+    expected = 0.0
+    rows = conn.execute(
+        sa.select(REVIEW_LOG.c.rating, REVIEW_LOG.c.reviewed_at, REVIEW_LOG.c.card_before)
+        .where(
+            REVIEW_LOG.c.learner_id == lid,
+            REVIEW_LOG.c.source == "review",
+            REVIEW_LOG.c.state_before == REVIEW,
+        )
+        .order_by(REVIEW_LOG.c.reviewed_at.desc())
+        .limit(REVIEW_SAMPLE)
+    )
+    for r in rows:
+        if not r.card_before:
+            continue
+        try:
+            before = CardState.from_dict(r.card_before)
+        except (KeyError, TypeError, ValueError):
+            continue
+        if before.stability is None or before.last_review is None:
+            continue
+        reviews += 1
+        recalled += int(r.rating > 1)
+        expected += retrievability(before, r.reviewed_at, settings)
+    return ReviewEvidence(reviews, recalled, expected)
+
+
+def _memory_at(
+    pool_rows: Sequence[Any], at: datetime, settings: SchedulerSettings
+) -> dict[str, tuple[int, float | None]]:
+    """Per section: items studied before ``at`` and their mean retrievability then.
+
+    Rebuilt from today's card states: a card not reviewed since ``at`` has the state it had
+    then; one reviewed since was being kept at the desired retention, so it counts as that.
+    """
+    n: dict[str, int] = defaultdict(int)
+    total: dict[str, float] = defaultdict(float)
+    for r in pool_rows:
+        if r.stability is None or r.last_review is None or not r.state:
+            continue
+        first = r.introduced_at or r.last_review
+        if first > at:
+            continue
+        n[r.section] += 1
+        if r.last_review <= at:
+            total[r.section] += retrievability(
+                CardState(state=r.state, stability=r.stability, last_review=r.last_review),
+                at,
+                settings,
+            )
+        else:
+            total[r.section] += settings.desired_retention
+    return {k: (v, total[k] / v) for k, v in n.items()}
 
 
 def build_report(services: Services, exam: str) -> ExamReport:
@@ -73,6 +148,7 @@ def build_report(services: Services, exam: str) -> ExamReport:
         if exam_day > now:
             at, basis = exam_day, f"exam date {raw_date}"
     section_questions = {s.key: s.questions for s in bp.sections}
+    scored = scored_split(section_questions, bp.pretest_questions)
     with services.engine.connect() as conn:
         pool_rows = conn.execute(
             sa.select(
@@ -83,6 +159,7 @@ def build_report(services: Services, exam: str) -> ExamReport:
                 CARD.c.due,
                 CARD.c.state,
                 CARD.c.suspended,
+                CARD.c.introduced_at,
             )
             .select_from(
                 ITEM_EXAM.join(ITEM, ITEM.c.id == ITEM_EXAM.c.item_id).outerjoin(
@@ -117,6 +194,7 @@ def build_report(services: Services, exam: str) -> ExamReport:
         )
         item_ids = {r.item_id for r in pool_rows} | {r.item_id for r in answer_rows}
         topics = _topics(conn, item_ids)
+        reviews = _review_evidence(conn, lid, settings)
     cards = []
     for r in pool_rows:
         rr = None
@@ -162,14 +240,18 @@ def build_report(services: Services, exam: str) -> ExamReport:
                 {k: sum(v) / len(v) for k, v in secs.items() if v},
             )
         )
-    sections = build_groups(answers, cards, section_questions, now, by="section")
+    sections = build_groups(answers, cards, scored, now, by="section")
     known = {g.key for g in sections}
-    sections += [Group(s.key, s.key, weight=s.questions) for s in bp.sections if s.key not in known]
+    sections += [Group(s.key, s.key) for s in bp.sections if s.key not in known]
     order = {s.key: i for i, s in enumerate(bp.sections)}
     sections = sorted((g for g in sections if g.key in order), key=lambda g: order[g.key])
     for g in sections:
-        g.weight = section_questions[g.key]
-    topic_groups = build_groups(answers, cards, section_questions, now, by="topic")
+        g.weight = scored[g.key]
+    topic_groups = build_groups(answers, cards, scored, now, by="topic")
+    attempt_memory = {a.id: _memory_at(pool_rows, a.started_at, settings) for a in attempts}
+    evidence = section_evidence(sections, scored, answers, attempt_memory)
+    ready, fc = readiness(evidence, reviews, bp.pass_mark, basis)
+    apply_forecast(sections, topic_groups, fc)
     return ExamReport(
         exam=bp.key,
         name=bp.name,
@@ -180,9 +262,11 @@ def build_report(services: Services, exam: str) -> ExamReport:
         sections=sections,
         topics=sorted(topic_groups, key=lambda g: (g.section, g.key)),
         weak=weak_topics(topic_groups),
-        readiness=readiness(sections, section_questions, bp.pass_mark, basis),
+        readiness=ready,
         attempts=attempt_facts,
         section_titles={s.key: s.title for s in bp.sections},
+        forecast=fc,
+        scored_questions=scored,
     )
 
 

@@ -38,6 +38,7 @@ def group_dict(exam: str, g: Group, *, topic: bool, title: str | None = None) ->
         "trend": [_r(t) for t in g.trend],
         "cards": g.cards,
         "studied": g.studied,
+        "unseen_share": _r(g.unseen),
         "mean_retrievability": _r(g.mean_r),
         "due": g.due,
         "overdue": g.overdue,
@@ -65,6 +66,9 @@ def report_dict(rep: ExamReport) -> dict[str, Any]:
             "low": _r(r.low),
             "high": _r(r.high),
             "pass_probability": _r(r.pass_probability),
+            "need": r.need,
+            "scored_questions": r.total,
+            "lapse_ratio": _r(r.lapse_ratio),
         },
         "sections": [
             group_dict(rep.exam, g, topic=False, title=rep.section_titles.get(g.key))
@@ -103,6 +107,32 @@ def _pct(x: float | None) -> str:
     return "—" if x is None else f"{x:.0%}"
 
 
+def prob(x: float) -> str:
+    """A probability as a percentage that never rounds to certainty."""
+    if x < 0.005:
+        return "<1%"
+    if x > 0.995:
+        return ">99%"
+    return f"{x:.0%}"
+
+
+def readiness_line(rep: ExamReport, bold: str = "") -> str:
+    """The one-line forecast: expected score, its interval, the cut and the chance of passing."""
+    r = rep.readiness
+    cut = f"pass mark {_pct(rep.pass_mark)}"
+    if r.total:
+        cut += f" ({r.need} of {r.total} scored questions)"
+    return (
+        f"Readiness ({rep.forecast_for}): predicted score {bold}{_pct(r.expected)}{bold} "
+        f"(95% of likely scores {_pct(r.low)}–{_pct(r.high)}), {cut}, "
+        f"chance of passing {bold}{prob(r.pass_probability)}{bold}"
+    )
+
+
+def _studied(g: Group) -> str:
+    return f"{g.studied}/{g.cards}" if g.cards else "—"
+
+
 def _acc(g: Group) -> str:
     if not g.answered:
         return "no answers"
@@ -118,15 +148,7 @@ def _md_cell(text: str) -> str:
 def to_markdown(reports: list[ExamReport], profile: str) -> str:
     out = [f"# certprep report — {profile}", ""]
     for rep in reports:
-        r = rep.readiness
-        out += [
-            f"## {rep.name}",
-            "",
-            f"Readiness ({rep.forecast_for}): predicted score **{_pct(r.expected)}** "
-            f"(95% interval {_pct(r.low)}–{_pct(r.high)}), pass mark {_pct(rep.pass_mark)}, "
-            f"chance of passing **{_pct(r.pass_probability)}**.",
-            "",
-        ]
+        out += [f"## {rep.name}", "", readiness_line(rep, "**") + ".", ""]
         if rep.pass_note:
             out += [f"> {_md_cell(rep.pass_note)}", ""]
         out += [
@@ -144,14 +166,14 @@ def to_markdown(reports: list[ExamReport], profile: str) -> str:
             "",
             "### Sections",
             "",
-            "| Section | Questions | Accuracy | Trend | Memory | Due | Overdue | Predicted |",
-            "|---|---|---|---|---|---|---|---|",
+            "| Section | Questions | Accuracy | Trend | Studied | Memory | Due | Overdue | Predicted |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         for g in rep.sections:
             trend = " → ".join(_pct(t) for t in g.trend) or "—"
             out.append(
                 f"| {_md_cell(rep.section_titles.get(g.key, g.key))} | {g.weight:.0f} | {_acc(g)} | {trend} | "
-                f"{_pct(g.mean_r)} | {g.due} | {g.overdue} | {_pct(g.predicted)} |"
+                f"{_studied(g)} | {_pct(g.mean_r)} | {g.due} | {g.overdue} | {_pct(g.predicted)} |"
             )
         out += ["", "### History", ""]
         if rep.attempts:
@@ -173,15 +195,7 @@ def to_markdown(reports: list[ExamReport], profile: str) -> str:
 def to_text(reports: list[ExamReport], profile: str) -> str:
     lines = [f"certprep report — {profile}", ""]
     for rep in reports:
-        r = rep.readiness
-        lines += [
-            rep.name,
-            "=" * len(rep.name),
-            f"Readiness ({rep.forecast_for}): {_pct(r.expected)} predicted "
-            f"({_pct(r.low)}–{_pct(r.high)}), pass mark {_pct(rep.pass_mark)}, "
-            f"chance of passing {_pct(r.pass_probability)}",
-            "",
-        ]
+        lines += [rep.name, "=" * len(rep.name), readiness_line(rep), ""]
         lines.append("Weak topics (expected points lost on exam day):")
         for i, g in enumerate(rep.weak, 1):
             lines.append(
@@ -191,7 +205,8 @@ def to_text(reports: list[ExamReport], profile: str) -> str:
         lines += ["", "Sections:"]
         for g in rep.sections:
             lines.append(
-                f"  {rep.section_titles.get(g.key, g.key)[:48]:48} {_acc(g):34} memory {_pct(g.mean_r):>4} "
+                f"  {rep.section_titles.get(g.key, g.key)[:48]:48} {_acc(g):34} "
+                f"studied {_studied(g):>7} memory {_pct(g.mean_r):>4} "
                 f"due {g.due:>4} predicted {_pct(g.predicted)}"
             )
         lines += ["", "History:"]
@@ -266,13 +281,8 @@ def to_html(reports: list[ExamReport], profile: str) -> str:
         f"<h1>certprep report — {e(profile)}</h1>",
     ]
     for rep in reports:
-        r = rep.readiness
         parts.append(f"<h2>{e(rep.name)}</h2>")
-        parts.append(
-            f"<p>Readiness ({e(rep.forecast_for)}): predicted score <b>{_pct(r.expected)}</b> "
-            f"(95% interval {_pct(r.low)}–{_pct(r.high)}), pass mark {_pct(rep.pass_mark)}, "
-            f"chance of passing <b>{_pct(r.pass_probability)}</b>.</p>"
-        )
+        parts.append(f"<p>{e(readiness_line(rep))}.</p>")
         if rep.pass_note:
             parts.append(f"<p class='note'>{e(rep.pass_note)}</p>")
         parts.append(
