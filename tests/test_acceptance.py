@@ -212,7 +212,7 @@ async def test_a_new_learner_goes_the_whole_way(
         await settle(app, pilot)
         review = [app.screen]
         assert isinstance(review[0], ReviewScreen) and review[0].current is not None
-        # TODO-H3 assert review[0].current.queue != "new"  # a miss comes back as a lapse, not a new card
+        assert review[0].current.queue != "new"  # a miss comes back as a lapse, not a new card
 
         async def to_review() -> None:
             if review[0] not in app.screen_stack:  # End left it: open a fresh session

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Sparkline, Static
 
 from certprep.services.report import ExamReport, build_report, exams_with_items
+from certprep.services.report_format import prob
 from certprep.services.services import Services
 
 
@@ -106,7 +107,7 @@ class ReportScreen(Screen[None]):
             f" (95% {_pct(r.low)}–{_pct(r.high)}), pass mark {_pct(rep.pass_mark)}, chance of passing "
         )
         t.append(
-            _pct(r.pass_probability),
+            prob(r.pass_probability),  # never rounds to certainty: >99%, <1%
             style="bold green" if r.pass_probability >= 0.8 else "bold red",
         )
         if rep.pass_note:

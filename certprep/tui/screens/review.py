@@ -352,7 +352,7 @@ class ReviewScreen(Screen[None]):
             notice.update(
                 Text(
                     "This card has lapsed often: it is tagged as a leech and suspended. "
-                    "Rework it in your notes, then unsuspend it."
+                    "u takes that back now; later, unsuspend it in the card browser."
                 )
             )
         else:
@@ -365,8 +365,9 @@ class ReviewScreen(Screen[None]):
         if self.session is None or not self.session.can_undo():
             self.notify("Nothing to undo.")
             return
+        label = self.session.undo_label() or "the last action was taken back"
         card = self.session.undo(self.current)
-        self.query_one("#notice", Static).update(Text("Undone: the last answer was taken back."))
+        self.query_one("#notice", Static).update(Text(f"Undone: {label}."))
         self.next(card)
 
     @safely

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
@@ -25,6 +26,8 @@ class SettingsScreen(ModalScreen[bool]):
     SettingsScreen Label { padding: 1 0 0 0; }
     SettingsScreen #error { color: $error; height: auto; }
     SettingsScreen #buttons { height: auto; padding-top: 1; }
+    SettingsScreen #previews { grid-size: 3; grid-columns: 1fr 1fr 1fr; height: auto; }
+    SettingsScreen #preview { height: auto; }
     """
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
@@ -41,6 +44,7 @@ class SettingsScreen(ModalScreen[bool]):
         s = self.services.settings
         dates = s.get("exam_dates", {})
         retention = s.get("retention_by_exam", {})
+        modes = s.get("exam_mode", {})
         with VerticalScroll():
             yield Static("Settings (ctrl+s saves, escape cancels)", markup=False)
             mine = ", ".join(k.upper() for k in s.get("my_exams") or []) or "none chosen"
@@ -56,17 +60,49 @@ class SettingsScreen(ModalScreen[bool]):
                 yield Input(str(s["rollover_hour"]), id="rollover_hour", type="integer")
                 yield Label("Suspend a card after this many lapses (0 = never)")
                 yield Input(str(s["leech_lapses"]), id="leech_lapses", type="integer")
+                yield Label("Time zone (e.g. America/Chicago; empty = this computer's)")
+                yield Input(s.get("time_zone") or "", id="time_zone", placeholder="system")
                 for exam in self.exams:
                     yield Label(f"{exam.upper()} exam date (YYYY-MM-DD, empty = none)")
                     yield Input(dates.get(exam, ""), id=f"date-{exam}", placeholder="YYYY-MM-DD")
                     yield Label(f"{exam.upper()} desired retention (empty = as above)")
                     yield Input(str(retention.get(exam, "")), id=f"ret-{exam}", type="number")
+                    yield Label(f"{exam.upper()} exam-date mode: exam-day target (empty = off)")
+                    yield Input(
+                        str(modes.get(exam, "")), id=f"mode-{exam}", placeholder="e.g. 0.95"
+                    )
+            yield Static(
+                "Exam-date mode keeps every studied card at the target on exam day, at the cost "
+                "of more reviews before it. See what it costs first:",
+                markup=False,
+            )
+            with Grid(id="previews"):
+                for exam in self.exams:
+                    yield Button(f"Preview {exam.upper()} exam-date mode", id=f"preview-{exam}")
+            yield Static("", id="preview", markup=False)
             yield Static("", id="error", markup=False)
             yield Button("Save", id="save", variant="primary")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "save":
             self.action_save()
+        elif (event.button.id or "").startswith("preview-"):
+            exam = (event.button.id or "").removeprefix("preview-")
+            raw = self._value(f"mode-{exam}") or "0.95"
+            typed = self._value(f"date-{exam}")
+            saved = self.services.settings.get("exam_dates", {}).get(exam)
+            if typed and typed != saved:  # the preview counts to the date typed: keep it
+                try:
+                    day = date.fromisoformat(typed).isoformat()
+                except ValueError:
+                    self.query_one("#preview", Static).update("The exam date: like 2027-03-15.")
+                    return
+                dates = {**self.services.settings.get("exam_dates", {}), exam: day}
+                from certprep.services.settings import save_settings
+
+                save_settings(self.services, exam_dates=dates)
+            self.query_one("#preview", Static).update("Simulating your cards…")
+            self.preview(exam, raw)
         elif event.button.id == "my-exams":
             self.action_my_exams()
 
@@ -84,6 +120,29 @@ class SettingsScreen(ModalScreen[bool]):
         self.app.push_screen(
             ChooseExamsScreen(found, self.services.settings.get("my_exams")), chosen
         )
+
+    @work(thread=True, exclusive=True)
+    def preview(self, exam: str, raw: str) -> None:
+        """Reviews per day and exam-day recall with and without the mode (your own cards)."""
+        from certprep.core.problems import InputError
+        from certprep.services.review import preview_exam_mode
+
+        try:
+            p = preview_exam_mode(self.services, exam, float(raw))
+        except (InputError, ValueError) as exc:
+            text = exc.render() if isinstance(exc, InputError) else "target: a number like 0.95"
+            self.app.call_from_thread(self.query_one("#preview", Static).update, text)
+            return
+        text = (
+            f"{exam.upper()} in {p.days_left:.0f} days, {p.cards} studied cards "
+            f"({p.unseen} never studied):\n"
+            f"  without the mode: {p.reviews_per_day_without:.1f} reviews a day, "
+            f"{p.at_target_without:.0%} of cards at {p.target:.2f} on exam day "
+            f"(mean recall {p.retention_without:.1%})\n"
+            f"  with the mode:    {p.reviews_per_day_with:.1f} reviews a day, "
+            f"{p.at_target_with:.0%} at {p.target:.2f} (mean recall {p.retention_with:.1%})"
+        )
+        self.app.call_from_thread(self.query_one("#preview", Static).update, text)
 
     def _value(self, wid: str) -> str:
         return self.query_one(f"#{wid}", Input).value.strip()
@@ -121,6 +180,7 @@ class SettingsScreen(ModalScreen[bool]):
             changes["desired_retention"] = r
         dates: dict[str, str] = {}
         per_exam: dict[str, float] = {}
+        modes: dict[str, float] = {}
         for exam in self.exams:
             raw = self._value(f"date-{exam}")
             if raw:
@@ -133,12 +193,28 @@ class SettingsScreen(ModalScreen[bool]):
                 v = retention_of(raw, f"{exam.upper()} retention")
                 if v is not None:
                     per_exam[exam] = v
+            raw = self._value(f"mode-{exam}")
+            if raw:
+                v = retention_of(raw, f"{exam.upper()} exam-day target")
+                if v is not None:
+                    modes[exam] = v
+                    if exam not in dates:
+                        errors.append(f"{exam.upper()} exam-date mode needs the exam date")
         changes["exam_dates"] = dates
         changes["retention_by_exam"] = per_exam
+        changes["exam_mode"] = modes
+        changes["time_zone"] = self._value("time_zone") or None
         if errors:
             self.query_one("#error", Static).update("Not saved:\n" + "\n".join(errors))
             return
-        self.services.update_settings(**changes)
+        from certprep.core.problems import InputError
+        from certprep.services.settings import save_settings
+
+        try:  # an unknown zone is refused with the expected form, and nothing is saved
+            save_settings(self.services, **changes)
+        except InputError as exc:
+            self.query_one("#error", Static).update("Not saved:\n" + exc.render())
+            return
         self.dismiss(True)
 
     def action_cancel(self) -> None:
