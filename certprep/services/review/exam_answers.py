@@ -5,7 +5,8 @@ The rule, applied when a mock exam is submitted (with the ``exam_misses_to_revie
 - A **miss** is a failed recall at the moment of submission, rated Again:
   a card in review lapses (relearning, lapse counted); a card in (re)learning restarts its steps;
   an item never studied is studied now and failed, so it starts in learning. In every case
-  it is due within minutes, so it is in the learner's next review session, in the learning
+  it is due at once (the exam was its first step), so it leads the learner's next review
+  session, in the learning
   queue, which no daily limit holds back (it is not a new card and uses none of the day's new
   cards). A buried missed card is unburied; a suspended one stays suspended.
 - A **correct answer on a known card** (one studied before: learning, review or relearning) is
@@ -69,6 +70,8 @@ def exam_answers_to_memory(
         values: dict[str, Any] = state_values(after)
         if rating == Rating.AGAIN:
             values["buried_until"] = None
+            # the exam was the first step: due at once, first in the next session
+            values["due"] = min(values.get("due") or now, now)
         if row is None:
             conn.execute(
                 sa.insert(CARD).values(learner_id=lid, item_id=item_id, introduced_at=now, **values)
