@@ -231,7 +231,7 @@ def search_page(
         )
         .select_from(_from(learner_id))
         .where(where)
-        .order_by(ITEM.c.bank_id, ITEM.c.position)
+        .order_by(ITEM.c.bank_id, ITEM.c.position, ITEM.c.id)
         .offset(offset)
         .limit(limit)
     )
@@ -276,7 +276,7 @@ def matching_ids(conn: Connection, learner_id: int, query: CardQuery, now: datet
         sa.select(ITEM.c.id)
         .select_from(_from(learner_id))
         .where(where_clause(query, now))
-        .order_by(ITEM.c.bank_id, ITEM.c.position)
+        .order_by(ITEM.c.bank_id, ITEM.c.position, ITEM.c.id)
     )
     return [r.id for r in conn.execute(q)]
 
