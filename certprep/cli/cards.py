@@ -31,6 +31,7 @@ words or "a phrase" (stem, choices, back), exam:cpc, section:em, topic:diabetes,
 bank:NAME, id:ID, kind:code, code:E11.9 (answer key, choices, references),
 is:new|learning|review|due|suspended|buried|leech|flagged|marked;
 field:a,b for either value, * as a wildcard (section:surgery_*), - to negate (-is:leech).
+Example: certprep cards exam:cpc section:em is:suspended "heart failure"
 
 An action (--suspend, --unsuspend, --unbury, --flag, --unflag, --mark, --unmark, --reset,
 --forget) applies to every match after a confirmation (--yes skips it). --reset puts cards back
@@ -38,7 +39,7 @@ to new and keeps their review log; --forget also deletes it.
 """
 
 
-@app.command(help=_HELP)
+@app.command(help=_HELP, context_settings={"ignore_unknown_options": True})
 def cards(
     terms: Annotated[
         Optional[list[str]],  # noqa: UP045
@@ -89,6 +90,9 @@ def cards(
     ]
     if len(chosen) > 1:
         fail(f"one action at a time, not {', '.join('--' + c for c in chosen)}")
+    unknown = [t for t in terms or [] if t.startswith("--")]
+    if unknown:
+        fail(f"no such option: {unknown[0]} (see certprep cards --help)")
     browser = CardBrowser(state.services())
     if show is not None:
         if chosen or terms or query:
