@@ -32,7 +32,7 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "cards.db"
 
 
-def _run(db: Path, *args: str, input: str | None = None):  # noqa: A002
+def _run(db: Path, *args: str, input: str | None = None):
     return runner.invoke(app, ["--db", str(db), "cards", *args], input=input)
 
 
@@ -45,9 +45,7 @@ def _services(db: Path):
 def _suspended(db: Path) -> set[str]:
     engine = _services(db).engine
     with engine.connect() as conn:
-        return {
-            r.item_id for r in conn.execute(sa.select(CARD.c.item_id).where(CARD.c.suspended))
-        }
+        return {r.item_id for r in conn.execute(sa.select(CARD.c.item_id).where(CARD.c.suspended))}
 
 
 def test_a_query_lists_its_matches(db: Path) -> None:

@@ -354,6 +354,27 @@ class CardBrowser:
         )
 
     # -- actions ---------------------------------------------------------------------------
+    def all_set(self, ids: Sequence[str], column: str) -> bool:
+        """Whether every one of these items has a card with ``column`` (flagged, marked,
+        suspended) on: what a toggle key checks before it chooses to turn it off."""
+        if column not in ("flagged", "marked", "suspended"):
+            raise ValueError(column)
+        wanted = set(ids)
+        found: set[str] = set()
+        with self.services.engine.connect() as conn:
+            for part in cq.chunks(list(wanted)):
+                found |= {
+                    r.item_id
+                    for r in conn.execute(
+                        sa.select(CARD.c.item_id).where(
+                            CARD.c.learner_id == self.services.learner_id,
+                            CARD.c.item_id.in_(part),
+                            CARD.c[column].is_(True),
+                        )
+                    )
+                }
+        return bool(wanted) and found == wanted
+
     def apply(self, action: str, ids: Sequence[str]) -> ActionResult:
         """Run one of ACTIONS on these items, in one write transaction."""
         if action not in ACTIONS:

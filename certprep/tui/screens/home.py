@@ -45,6 +45,7 @@ class HomeScreen(Screen[None]):
         Binding("c", "resume", "Resume exam", show=False),
         Binding("i", "import_bank", "Import"),
         Binding("t", "report", "Report"),
+        Binding("b", "browse", "Browse"),
         Binding("s", "stats", "Stats"),
         Binding("o", "settings", "Settings"),
         Binding("q", "app.quit", "Quit"),
@@ -219,6 +220,11 @@ class HomeScreen(Screen[None]):
         from certprep.tui.screens.report import ReportScreen
 
         self.app.push_screen(ReportScreen(self.services, self._selected_exam()))
+
+    def action_browse(self) -> None:
+        from certprep.tui.screens.browser import BrowserScreen
+
+        self.app.push_screen(BrowserScreen(self.services))
 
     def action_stats(self) -> None:
         from certprep.tui.screens.stats import StatsScreen
