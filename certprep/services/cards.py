@@ -248,9 +248,11 @@ class CardBrowser:
             card = conn.execute(
                 sa.select(CARD).where(CARD.c.learner_id == lid, CARD.c.item_id == item_id)
             ).first()
+            # "+ 0" keeps SQLite (which has no statistics) from walking the learner's whole log
+            # in ix_review_log_learner_time instead of looking the item up in ix_review_log_item
             logs = conn.execute(
                 sa.select(REVIEW_LOG)
-                .where(REVIEW_LOG.c.learner_id == lid, REVIEW_LOG.c.item_id == item_id)
+                .where(REVIEW_LOG.c.learner_id + 0 == lid, REVIEW_LOG.c.item_id == item_id)
                 .order_by(REVIEW_LOG.c.reviewed_at, REVIEW_LOG.c.id)
             ).all()
         state = (
