@@ -273,7 +273,12 @@ def search_page(
         )
         for r in rows
     ]
-    total = count_matches(conn, learner_id, query, now) if count else len(out)
+    if count and (0 < len(out) < limit or (offset == 0 and not out)):
+        total = offset + len(out)  # the page ran out: the scan already saw every match
+    elif count:
+        total = count_matches(conn, learner_id, query, now)
+    else:
+        total = offset + len(out)
     return Page(out, total, offset, limit)
 
 
