@@ -12,6 +12,8 @@ Search syntax (the CLI's ``certprep cards QUERY`` and the browser's search box):
   ``field:a,b`` matches either value; ``*`` is a wildcard in ``section:``, ``topic:``, ``bank:``
   and ``id:`` (``section:surgery_*``); ``field:"two words"`` quotes a value.
 - ``-`` before any term negates it (``-is:suspended``, ``-exam:ccs``, ``-insulin``).
+- ``is:new`` is a card never studied (or reset), suspended or not; ``is:learning`` includes
+  relearning; ``is:due`` is what review would offer now (studied, due, not suspended or buried).
 - Every term must hold. ``exam:`` and ``section:`` together mean that section of that exam.
 - An unknown field, exam, section, bank, topic, kind or state is an error that lists the valid
   ones; to search for text with a colon, quote it (``"ratio:1"``).
