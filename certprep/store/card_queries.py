@@ -98,28 +98,36 @@ def _payload_text(*path: str | int) -> Any:
 _CHOICE_TEXTS = [_payload_text("choices", i, "text") for i in range(6)]
 
 
-def _text_match(term: str) -> Any:
+def _has(column: Any, term: str, sqlite: bool) -> Any:
+    """``column`` contains ``term``, any case. SQLite's LIKE already ignores (ASCII) case, as its
+    lower() is ASCII-only too: calling lower() on every payload would only double the scan."""
+    if sqlite:
+        return column.contains(term, autoescape=True)
+    return column.icontains(term, autoescape=True)
+
+
+def _text_match(term: str, sqlite: bool) -> Any:
     """The term in the stem, a choice or a flashcard's back (any case)."""
     precise = sa.or_(
-        _payload_text("stem").icontains(term, autoescape=True),
-        _payload_text("back").icontains(term, autoescape=True),
-        *(col.icontains(term, autoescape=True) for col in _CHOICE_TEXTS),
+        _has(_payload_text("stem"), term, sqlite),
+        _has(_payload_text("back"), term, sqlite),
+        *(_has(col, term, sqlite) for col in _CHOICE_TEXTS),
     )
     if _raw_prefilter(term):  # a cheap scan of the raw JSON first; JSON paths only on a hit
-        return sa.and_(sa.cast(ITEM.c.payload, sa.Text).icontains(term, autoescape=True), precise)
+        return sa.and_(_has(sa.cast(ITEM.c.payload, sa.Text), term, sqlite), precise)
     return precise
 
 
-def _code_match(code: str) -> Any:
+def _code_match(code: str, sqlite: bool) -> Any:
     """The code in the answer key (codes, alternatives), a choice or a reference (any case)."""
     precise = sa.or_(
-        _payload_text("codes").icontains(code, autoescape=True),
-        _payload_text("alternatives").icontains(code, autoescape=True),
-        _payload_text("references").icontains(code, autoescape=True),
-        *(col.icontains(code, autoescape=True) for col in _CHOICE_TEXTS),
+        _has(_payload_text("codes"), code, sqlite),
+        _has(_payload_text("alternatives"), code, sqlite),
+        _has(_payload_text("references"), code, sqlite),
+        *(_has(col, code, sqlite) for col in _CHOICE_TEXTS),
     )
     if _raw_prefilter(code):
-        return sa.and_(sa.cast(ITEM.c.payload, sa.Text).icontains(code, autoescape=True), precise)
+        return sa.and_(_has(sa.cast(ITEM.c.payload, sa.Text), code, sqlite), precise)
     return precise
 
 
@@ -158,12 +166,12 @@ def _exam_links(exams: Sequence[str], sections: Sequence[str]) -> Any:
     return sa.exists().where(ITEM_EXAM.c.item_id == ITEM.c.id, *conds)
 
 
-def _clause_sql(cl: Clause, now: datetime) -> Any:
+def _clause_sql(cl: Clause, now: datetime, sqlite: bool = False) -> Any:
     f, vals = cl.field, cl.values
     if f == "text":
-        return sa.and_(*(_text_match(v) for v in vals))  # words of a phrase are one value
+        return sa.and_(*(_text_match(v, sqlite) for v in vals))  # words of a phrase are one value
     if f == "code":
-        return sa.or_(*(_code_match(v) for v in vals))
+        return sa.or_(*(_code_match(v, sqlite) for v in vals))
     if f == "exam":
         return _exam_links(vals, ())
     if f == "section":
@@ -182,7 +190,7 @@ def _clause_sql(cl: Clause, now: datetime) -> Any:
     raise ValueError(f"unknown search field {f!r}")
 
 
-def where_clause(query: CardQuery, now: datetime) -> Any:
+def where_clause(query: CardQuery, now: datetime, *, sqlite: bool = False) -> Any:
     """Every clause as SQL, AND-ed. An exam and a section given together must be one link
     (``exam:cpc section:em`` is an item in the CPC's E/M section, not any exam's)."""
     positive = [c for c in query.clauses if not c.negate]
@@ -192,14 +200,14 @@ def where_clause(query: CardQuery, now: datetime) -> Any:
     if exams and sections:
         ex = [v for c in exams for v in c.values] if len(exams) == 1 else []
         for s in sections:
-            conds.append(_exam_links(ex, s.values) if ex else _clause_sql(s, now))
+            conds.append(_exam_links(ex, s.values) if ex else _clause_sql(s, now, sqlite))
         if not ex:  # with one exam clause, the links above already hold it
-            conds.extend(_clause_sql(c, now) for c in exams)
+            conds.extend(_clause_sql(c, now, sqlite) for c in exams)
         rest = [c for c in query.clauses if c not in exams and c not in sections]
     else:
         rest = list(query.clauses)
     for c in rest:
-        sql = _clause_sql(c, now)
+        sql = _clause_sql(c, now, sqlite)
         conds.append(sa.not_(sa.func.coalesce(sql, sa.false())) if c.negate else sql)
     return sa.and_(*conds)
 
@@ -227,7 +235,7 @@ def search_page(
     count: bool = True,
 ) -> Page:
     """One page of matching items (and, with ``count``, how many match in all)."""
-    where = where_clause(query, now)
+    where = where_clause(query, now, sqlite=conn.dialect.name == "sqlite")
     q = (
         sa.select(
             ITEM.c.id,
@@ -286,7 +294,7 @@ def count_matches(conn: Connection, learner_id: int, query: CardQuery, now: date
     q = (
         sa.select(sa.func.count())
         .select_from(_from(learner_id, query))
-        .where(where_clause(query, now))
+        .where(where_clause(query, now, sqlite=conn.dialect.name == "sqlite"))
     )
     return int(conn.execute(q).scalar_one())
 
@@ -296,7 +304,7 @@ def matching_ids(conn: Connection, learner_id: int, query: CardQuery, now: datet
     q = (
         sa.select(ITEM.c.id)
         .select_from(_from(learner_id, query))
-        .where(where_clause(query, now))
+        .where(where_clause(query, now, sqlite=conn.dialect.name == "sqlite"))
         .order_by(ITEM.c.bank_id, ITEM.c.position, ITEM.c.id)
     )
     return [r.id for r in conn.execute(q)]
