@@ -282,3 +282,26 @@ async def test_the_browser_is_in_the_command_palette(services: Services) -> None
         assert "Browse cards" in titles
         home = app.screen
         assert "b" in home.active_bindings
+
+
+async def test_a_database_that_refuses_the_write_is_a_notice(
+    services: Services, monkeypatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from certprep.services.cards import CardBrowser
+
+    def locked(self, action, ids):
+        raise OperationalError("UPDATE card", {}, Exception("database is locked"))
+
+    app = make_app(_load(services))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _open(app, pilot)
+        monkeypatch.setattr(CardBrowser, "apply", locked)
+        await pilot.press("s")
+        await _settle(app, pilot)
+        assert isinstance(app.screen, BrowserScreen)  # still here, no traceback
+        notes = [n.message for n in app._notifications]
+        assert any("another certprep is holding the database" in m for m in notes)
+        assert any("Nothing was saved" in m for m in notes)
+        assert _cards(services, "suspended") == set()
