@@ -60,6 +60,15 @@ def test_a_query_lists_its_matches(db: Path) -> None:
     assert json.loads(other.output)["items"][0]["state"] == ["new"]
 
 
+def test_an_argument_with_a_space_is_a_phrase(db: Path) -> None:
+    phrase = _run(db, "diastolic heart failure")
+    assert phrase.output.splitlines()[0] == "1 match; page 1 of 1"
+    assert _run(db, "failure diastolic").output.splitlines()[0] == "0 matches; page 1 of 1"
+    assert _run(db, "failure", "diastolic").output.splitlines()[0] == "1 match; page 1 of 1"
+    topic = _run(db, "topic:heart failure")  # a value with a space, quoted by the shell
+    assert topic.exit_code == 2 and "heart-failure" in topic.output  # the close match
+
+
 def test_pages(db: Path) -> None:
     first = _run(db, "bank:browse", "--limit", "2")
     third = _run(db, "bank:browse", "--limit", "2", "--page", "3")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
@@ -32,6 +33,7 @@ bank:NAME, id:ID, kind:code, code:E11.9 (answer key, choices, references),
 is:new|learning|review|due|suspended|buried|leech|flagged|marked;
 field:a,b for either value, * as a wildcard (section:surgery_*), - to negate (-is:leech).
 Example: certprep cards exam:cpc section:em is:suspended "heart failure"
+(an argument with a space in it is one phrase).
 
 An action (--suspend, --unsuspend, --unbury, --flag, --unflag, --mark, --unmark, --reset,
 --forget) applies to every match after a confirmation (--yes skips it). --reset puts cards back
@@ -43,7 +45,9 @@ to new and keeps their review log; --forget also deletes it.
 def cards(
     terms: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Argument(help="Search terms (joined with spaces).", show_default=False),
+        typer.Argument(
+            metavar="QUERY", help="Search terms (joined with spaces).", show_default=False
+        ),
     ] = None,
     query: Annotated[str, typer.Option("--query", "-q", help="A search, as one string.")] = "",
     exam: Annotated[Optional[str], typer.Option(help="Only this exam (cpc, cpb, ccs).")] = None,  # noqa: UP045
@@ -99,7 +103,7 @@ def cards(
             fail("--show takes one item id, without a search or an action")
         _print_detail(guard(lambda: browser.detail(show)))
         return
-    text = " ".join([*(terms or []), query]).strip()
+    text = " ".join([*(_quoted(t) for t in terms or []), query]).strip()
     extra = [
         Clause(name, tuple(v.strip() for v in value.split(",") if v.strip()))
         for name, value in (
@@ -118,6 +122,14 @@ def cards(
         return
     result = guard(lambda: browser.search(q, offset=(page - 1) * limit, limit=limit))
     _print_page(browser, result, page, limit, as_json)
+
+
+def _quoted(arg: str) -> str:
+    """One shell argument with a space in it was quoted in the shell: a phrase, kept whole."""
+    if '"' in arg or not any(ch.isspace() for ch in arg):
+        return arg
+    m = re.match(r"(-?[A-Za-z]+:)(.*)", arg, re.S)
+    return f'{m.group(1)}"{m.group(2)}"' if m else f'"{arg}"'
 
 
 def _act(browser: CardBrowser, action: str, q: object, yes: bool) -> None:
