@@ -270,7 +270,7 @@ class BrowserScreen(Screen[None]):
         item_id = self._cursor_id()
         return [item_id] if item_id else []
 
-    @work(thread=True, exclusive=True, group="browser-act")
+    @work(thread=True, group="browser-act")  # not exclusive: every key press must land
     def act(self, action: str, ids: list[str]) -> None:
         try:
             if action in ("flag", "mark"):  # a toggle: off when every target has it on
