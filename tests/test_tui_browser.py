@@ -305,3 +305,28 @@ async def test_a_database_that_refuses_the_write_is_a_notice(
         assert any("another certprep is holding the database" in m for m in notes)
         assert any("Nothing was saved" in m for m in notes)
         assert _cards(services, "suspended") == set()
+
+
+def _browser_snapshot(keys: tuple[str, ...]):
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        await _open(app, pilot)
+        for k in keys:
+            await pilot.press(k)
+            await _settle(app, pilot)
+
+    return run_before
+
+
+def test_snapshot_120x36(snap_compare, services: Services) -> None:
+    app = make_app(_load(services))
+    assert snap_compare(
+        app, terminal_size=(120, 36), run_before=_browser_snapshot(("down", "space"))
+    )
+
+
+def test_snapshot_80x24(snap_compare, services: Services) -> None:
+    app = make_app(_load(services))
+    assert snap_compare(
+        app, terminal_size=(80, 24), run_before=_browser_snapshot(("down", "space"))
+    )
