@@ -97,6 +97,7 @@ class CertprepApp(App[None]):
                     home.action_import_bank,
                 ),
                 ("Report", "Weak topics, readiness and history (t)", home.action_report),
+                ("Browse cards", "Search; suspend, unsuspend, reset, flag (b)", home.action_browse),
                 ("Statistics", "Reviews per day, forecast, retention (s)", home.action_stats),
                 ("Settings", "Daily limits, retention, exam dates (o)", home.action_settings),
             ):

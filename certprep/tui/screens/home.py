@@ -46,6 +46,7 @@ class HomeScreen(Screen[None]):
         Binding("c", "resume", "Resume exam", show=False),
         Binding("i", "import_bank", "Import"),
         Binding("t", "report", "Report"),
+        Binding("b", "browse", "Browse"),
         Binding("s", "stats", "Stats"),
         Binding("o", "settings", "Settings"),
         Binding("m", "choose_exams", "My exams"),
@@ -319,6 +320,11 @@ class HomeScreen(Screen[None]):
         exam = self._selected_exam()
         self._remember(exam)
         self.app.push_screen(ReportScreen(self.services, exam))
+
+    def action_browse(self) -> None:
+        from certprep.tui.screens.browser import BrowserScreen
+
+        self.app.push_screen(BrowserScreen(self.services))
 
     def action_stats(self) -> None:
         from certprep.tui.screens.stats import StatsScreen
