@@ -49,7 +49,7 @@ class HomeScreen(Screen[None]):
         Binding("b", "browse", "Browse"),
         Binding("s", "stats", "Stats"),
         Binding("o", "settings", "Settings"),
-        Binding("m", "choose_exams", "My exams"),
+        Binding("m", "choose_exams", "My exams", show=False),  # named on the focus line
         Binding("q", "app.quit", "Quit"),
     ]
 
@@ -74,7 +74,8 @@ class HomeScreen(Screen[None]):
         yield Static("Last attempts", classes="title", markup=False)
         yield DataTable(id="attempts", cursor_type="row")
         yield Static("", id="empty", markup=False)
-        yield Footer()
+        # every home key fits at 80 columns; ctrl+p (the palette) is in the help screen
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         exams = self.query_one("#exams", DataTable)
@@ -203,7 +204,7 @@ class HomeScreen(Screen[None]):
         if exam:
             t.append("r review, e exam and t report act on ")
             t.append(exam.upper(), style="bold")
-            t.append(" (↑↓ to choose another).")
+            t.append(" (↑↓ to choose another; m changes your exams).")
         self.query_one("#focus", Static).update(t)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:

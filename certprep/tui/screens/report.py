@@ -8,11 +8,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Sparkline, Static
+from textual.widgets import DataTable, Footer, Header, Static
 
 from certprep.services.report import ExamReport, build_report, exams_with_items
 from certprep.services.report_format import prob
 from certprep.services.services import Services
+from certprep.tui.widgets.charts import Chart
 
 
 def _pct(x: float | None) -> str:
@@ -33,7 +34,6 @@ class ReportScreen(Screen[None]):
     ReportScreen .title { padding: 1 2 0 2; text-style: bold; }
     ReportScreen #readiness { padding: 0 2; height: auto; }
     ReportScreen DataTable { height: auto; max-height: 14; margin: 0 2; }
-    ReportScreen Sparkline { height: 3; margin: 0 2; }
     ReportScreen #assumptions { padding: 0 2; color: $text-muted; height: auto; }
     """
     BINDINGS = [
@@ -65,8 +65,9 @@ class ReportScreen(Screen[None]):
                 "Sections: accuracy on exams and memory now", classes="title", markup=False
             )
             yield DataTable(id="sections", cursor_type="row")
+            yield Chart(id="sections-chart")
             yield Static("Score per attempt", classes="title", markup=False)
-            yield Sparkline([0], id="trend")
+            yield Chart(id="trend")
             yield Static("", id="history", markup=False)
             yield Static("", id="assumptions", markup=False)
         yield Footer()
@@ -147,10 +148,27 @@ class ReportScreen(Screen[None]):
                 _pct(g.predicted),
                 key=g.key,
             )
-        scores = [a.score or 0.0 for a in rep.attempts]
-        trend = self.query_one("#trend", Sparkline)
-        trend.display = bool(scores)  # no attempts: no bars at all, the line below says so
-        trend.data = scores or [0.0]
+        scores = [round(100 * (a.score or 0.0)) for a in rep.attempts]
+        # no attempts: no chart at all, the line below says so
+        self.query_one("#trend", Chart).show_line(
+            list(range(1, len(scores) + 1)),
+            scores,
+            title="Score per attempt (%), pass mark in red",
+            ylabel="%",
+            reference=round(100 * rep.pass_mark),
+            reference_label="pass",
+            ylim=(0, 100),
+        )
+        answered = [g for g in rep.sections if g.answered or g.mean_r is not None]
+        self.query_one("#sections-chart", Chart).show_grouped(
+            [g.key[:10] for g in answered],
+            {
+                "exam accuracy": [round(100 * (g.accuracy or 0)) for g in answered],
+                "memory now": [round(100 * (g.mean_r or 0)) for g in answered],
+            },
+            title="Per section (%): accuracy on exams and memory now",
+            ylim=(0, 100),
+        )
         hist = Text()
         for a in rep.attempts[-5:]:
             res = "pass" if a.passed else "fail"

@@ -352,7 +352,7 @@ class ReviewScreen(Screen[None]):
             notice.update(
                 Text(
                     "This card has lapsed often: it is tagged as a leech and suspended. "
-                    "u takes that back now; later, unsuspend it in the card browser."
+                    "u takes that back now; later, unsuspend it in the card browser (b on home)."
                 )
             )
         else:

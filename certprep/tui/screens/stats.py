@@ -8,10 +8,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Sparkline, Static
+from textual.widgets import DataTable, Footer, Header, Static
 
 from certprep.services.services import Services
 from certprep.services.stats import Retention, ReviewStats, review_stats
+from certprep.tui.widgets.charts import Chart
 
 
 def _pct(passed: int, total: int) -> str:
@@ -24,7 +25,6 @@ class StatsScreen(Screen[None]):
 
     DEFAULT_CSS = """
     StatsScreen .title { padding: 1 2 0 2; text-style: bold; }
-    StatsScreen Sparkline { height: 4; margin: 0 2; }
     StatsScreen .axis { padding: 0 2; color: $text-muted; }
     StatsScreen DataTable { height: auto; margin: 0 2; }
     """
@@ -37,11 +37,9 @@ class StatsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll():
-            yield Static("Reviews per day, last 90 days", classes="title", markup=False)
-            yield Sparkline([0], id="history")
+            yield Chart(id="history")
             yield Static("", id="history-axis", classes="axis", markup=False)
-            yield Static("Cards due per day, next 30 days", classes="title", markup=False)
-            yield Sparkline([0], id="forecast")
+            yield Chart(id="forecast")
             yield Static("", id="forecast-axis", classes="axis", markup=False)
             yield Static(
                 "True retention, last 30 days (young < 21 days, mature ≥ 21)",
@@ -66,14 +64,20 @@ class StatsScreen(Screen[None]):
         self.app.call_from_thread(self.show, data)
 
     def show(self, s: ReviewStats) -> None:
-        self.query_one("#history", Sparkline).data = s.reviews_per_day
+        self.query_one("#history", Chart).show_bars(
+            [d[5:] for d in s.days], s.reviews_per_day, title="Reviews per day, last 90 days"
+        )
         self.query_one("#history-axis", Static).update(
             Text(
                 f"{s.days[0]} … {s.days[-1]}   total {sum(s.reviews_per_day)}, "
                 f"best day {max(s.reviews_per_day)}"
             )
         )
-        self.query_one("#forecast", Sparkline).data = s.due_per_day
+        self.query_one("#forecast", Chart).show_bars(
+            [d[5:] for d in s.forecast_days],
+            s.due_per_day,
+            title="Cards due per day, next 30 days",
+        )
         self.query_one("#forecast-axis", Static).update(
             Text(
                 f"{s.forecast_days[0]} … {s.forecast_days[-1]}   due today {s.due_per_day[0]}, "
