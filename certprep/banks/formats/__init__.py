@@ -223,7 +223,7 @@ def read_bank_bytes(
 
             drafts = read_csv(data, opts, c, fmt)
         elif fmt == "json":
-            from .tabular import read_json_array
+            from .json_array import read_json_array
 
             drafts = read_json_array(data, opts, c)
         elif fmt == "aiken":
