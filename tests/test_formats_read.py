@@ -390,7 +390,7 @@ def test_apkg_notes_become_flashcards_with_history(tmp_path: Path, modern: bool)
     assert items[2].back == "Essential hypertension is I10.\nThree characters."
     assert all(i.kind is ItemKind.FLASHCARD for i in items)
     warnings = " | ".join(w.message for w in res.warnings)
-    assert "1 media files" in warnings and "1 notes were left out" in warnings
+    assert "1 media files" in warnings and "1 cards were left out" in warnings
     hist = {h.item_id: h.reviews for h in res.history}
     assert hist[items[0].id] == [
         (datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC), 3, 5200),

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from certprep.core.models import Bank
 from certprep.core.problems import InputError, Problem
@@ -41,6 +42,7 @@ __all__ = [
 ]
 
 FORMATS = ("native", "csv", "tsv", "json", "aiken", "gift", "moodle", "apkg")
+MAPPABLE = ("csv", "tsv", "json", "apkg")  # formats --map applies to
 WRITABLE = ("native", "json", "csv", "tsv", "gift", "moodle")
 _ALIASES = {"yaml": "native", "yml": "native", "xml": "moodle", "colpkg": "apkg", "anki": "apkg"}
 _EXTENSIONS = {
@@ -200,6 +202,11 @@ def read_bank_bytes(
             f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)} or auto", source
         )
     c = Collector(source)
+    if mapping and fmt not in MAPPABLE:
+        raise c.fail(
+            f"--map names columns or note fields, and a {fmt} file has neither; it applies to "
+            f"{', '.join(MAPPABLE)} files. Import without --map"
+        )
     name = key_slug(bank_name) if bank_name else key_slug(path.stem)
     if bank_name and not name:
         raise InputError(
@@ -217,7 +224,7 @@ def read_bank_bytes(
     try:
         if fmt == "native":
             return _read_native(data, path, opts, c, rename=bank_name is not None)
-        history: dict[int, list[tuple[datetime, int, int]]] = {}
+        history: dict[Any, list[tuple[datetime, int, int]]] = {}
         if fmt in ("csv", "tsv"):
             from .tabular import read_csv
 
@@ -259,7 +266,7 @@ def _key_option(value: str | None, what: str, c: Collector) -> str | None:
 
 def _result(
     drafts: list[Draft],
-    history: dict[int, list[tuple[datetime, int, int]]],
+    history: dict[Any, list[tuple[datetime, int, int]]],
     opts: Options,
     c: Collector,
     fmt: str,

@@ -181,11 +181,24 @@ _SKIP_TAGS = {"script", "style", "head", "title"}
 _WS = re.compile(r"[ \t\r\n\f\v\xa0]+")
 
 
+def image_placeholder(attrs: dict[str, str | None]) -> str:
+    """What stands in for an image the app cannot show: its alt text, else its file name."""
+    alt = (attrs.get("alt") or "").strip()
+    if alt:
+        return f" [image: {_WS.sub(' ', alt)}] "
+    src = (attrs.get("src") or "").strip()
+    if src.startswith("data:"):
+        return " [image] "
+    name = src.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
+    return f" [image: {name}] " if name else " [image] "
+
+
 class _TextParser(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.skip = 0
+        self.images = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIP_TAGS:
@@ -193,9 +206,8 @@ class _TextParser(HTMLParser):
         elif tag == "br" or tag in _BLOCK_TAGS:
             self.parts.append("\n")
         elif tag == "img":
-            alt = next((v for k, v in attrs if k == "alt" and v), None)
-            if alt:
-                self.parts.append(f"[image: {alt}]")
+            self.images += 1
+            self.parts.append(image_placeholder(dict(attrs)))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in _SKIP_TAGS:
