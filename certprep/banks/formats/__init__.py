@@ -96,7 +96,10 @@ def _looks_like_aiken(text: str) -> bool:
 def detect_format(path: Path, head: bytes) -> str:
     """The format of a file from its extension and its first bytes; InputError when unknown."""
     suffix = path.suffix.lower()
-    text = head.decode("utf-8", "replace").lstrip("\ufeff")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = head[: len(head) // 2 * 2].decode("utf-16", "replace").lstrip("\ufeff")
+    else:
+        text = head.decode("utf-8", "replace").lstrip("\ufeff")
     first = text.lstrip()[:1]
     if head.startswith(b"PK\x03\x04") and suffix not in (".csv", ".tsv", ".txt"):
         return "apkg"
@@ -158,6 +161,7 @@ def read_bank(
     exam: str | None = None,
     section: str | None = None,
     mapping: dict[str, str] | None = None,
+    encoding: str | None = None,
 ) -> ReadResult:
     """Read a bank file of any supported format into a validated Bank.
 
@@ -175,6 +179,7 @@ def read_bank(
         exam=exam,
         section=section,
         mapping=mapping,
+        encoding=encoding,
     )
 
 
@@ -187,6 +192,7 @@ def read_bank_bytes(
     exam: str | None = None,
     section: str | None = None,
     mapping: dict[str, str] | None = None,
+    encoding: str | None = None,
 ) -> ReadResult:
     """``read_bank`` for bytes already in memory; ``path`` names the file in messages."""
     path = Path(path)
@@ -220,6 +226,7 @@ def read_bank_bytes(
         exam=_key_option(exam, "exam", c),
         section=_key_option(section, "section", c),
         mapping=mapping,
+        encoding=encoding,
     )
     try:
         if fmt == "native":
@@ -283,7 +290,7 @@ def _read_native(
 ) -> ReadResult:
     from certprep.banks.native import load_bank_text
 
-    text = decode_text(data, c)
+    text = decode_text(data, c, opts.encoding)
     c.check()
     try:
         bank = load_bank_text(

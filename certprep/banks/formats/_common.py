@@ -24,6 +24,10 @@ MAX_PROBLEMS = 500  # enough to fix a file; the rest only says how many more
 DEFAULT_RATIONALE = "No rationale was given in the imported file."
 MAX_TOPIC = 80
 MAX_REFERENCE = 300
+# where questions go that name no exam or section: the learner's own deck, reviewed and drilled
+# like any other but never drawn into a mock exam (no blueprint has this key)
+OWN_EXAM = "own"
+OWN_SECTION = "deck"
 
 _ID_RE = re.compile(ID_PATTERN)
 _KEY_RE = re.compile(KEY_PATTERN)
@@ -39,6 +43,7 @@ class Options:
     exam: str | None = None
     section: str | None = None
     mapping: dict[str, str] | None = None
+    encoding: str | None = None  # --encoding: read the text in this encoding, not UTF-8
 
 
 class Collector:
@@ -48,6 +53,7 @@ class Collector:
         self.source = source
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
+        self.hints: list[Problem] = []  # warnings worth showing even when the file is refused
         self.dropped = 0
 
     def problem(self, message: str, line: int | None = None, record: str | None = None) -> None:
@@ -59,20 +65,26 @@ class Collector:
     def warn(self, message: str, line: int | None = None, record: str | None = None) -> None:
         self.warnings.append(Problem(self.source, message, line, record))
 
+    def hint(self, message: str, line: int | None = None, record: str | None = None) -> None:
+        """A warning that also comes along when the file is refused (how to fix the problems)."""
+        self.warn(message, line, record)
+        self.hints.append(Problem(self.source, f"note: {message}", line, record))
+
+    def _all(self) -> list[Problem]:
+        problems = list(self.problems)
+        if self.dropped:
+            problems.append(Problem(self.source, f"stopped listing after {MAX_PROBLEMS} problems"))
+        return problems + self.hints
+
     def check(self) -> None:
         """Raise every problem found so far, if any."""
         if self.problems:
-            problems = list(self.problems)
-            if self.dropped:
-                problems.append(
-                    Problem(self.source, f"stopped listing after {MAX_PROBLEMS} problems")
-                )
-            raise InputError(problems)
+            raise InputError(self._all())
 
     def fail(self, message: str, line: int | None = None, record: str | None = None) -> InputError:
         """An error that ends reading now, carrying what was found before it."""
         self.problem(message, line, record)
-        return InputError(list(self.problems))
+        return InputError(self._all())
 
 
 @dataclass
@@ -131,19 +143,41 @@ def shorten_topic(topic: str) -> str:
     return "::".join(kept) if kept else topic[:MAX_TOPIC].strip()
 
 
-def decode_text(data: bytes, c: Collector) -> str:
-    """UTF-8 text (BOM allowed); Excel's Windows-1252 accepted with a warning."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
+def decode_text(data: bytes, c: Collector, encoding: str | None = None) -> str:
+    """The file's text: UTF-8 (BOM allowed), UTF-16 with a BOM, or the caller's ``encoding``.
+
+    Anything else is refused with the byte offset and line of the first bad byte, never guessed:
+    a wrong guess turns every accented letter into another one without a word.
+    """
+    if encoding:
         try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            raise c.fail(f"byte {exc.start} is not UTF-8 text; save the file as UTF-8") from None
-        c.warn(
-            "the file is not UTF-8; it was read as Windows-1252. If accented letters look "
-            "wrong, save the file as UTF-8 and import it again"
-        )
+            text = data.decode(encoding)
+        except LookupError:
+            raise c.fail(f"--encoding {encoding!r} is not an encoding Python knows") from None
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise c.fail(
+                f"byte {exc.start} is not {encoding} text; check --encoding", line
+            ) from None
+        text = text.lstrip("\ufeff")
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise c.fail(
+                f"byte {exc.start} is not UTF-16 text, though the file says it is"
+            ) from None
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            bad = data[exc.start : exc.start + 1].hex()
+            raise c.fail(
+                f"byte {exc.start} (0x{bad}) is not UTF-8 text; save the file as UTF-8, or pass "
+                "--encoding with the encoding it was saved in (Excel on Windows: --encoding cp1252)",
+                line,
+            ) from None
     if "\x00" in text:
         raise c.fail("the file contains NUL bytes; expected a text file")
     return text
@@ -298,31 +332,26 @@ def finalize(
 
     Returns the bank and a map from each draft's ``key`` to its item id.
     """
-    no_exam = [d for d in drafts if not d.data.get("exams") and not opts.exam]
-    no_section = [d for d in drafts if not d.data.get("section") and not opts.section]
-    whole_file = drafts and (len(no_exam) == len(drafts) or len(no_section) == len(drafts))
-    if whole_file:
-        missing = []
-        if no_exam:
-            missing.append("exam")
-        if no_section:
-            missing.append("section")
-        c.problem(
-            f"the file does not say which {' and '.join(missing)} its questions are for; "
-            "pass --exam and --section (for example --exam cpc --section icd10cm)"
-        )
-    else:
-        for d in no_exam:
-            c.problem(
-                "no exam for this question; fill the exams column or pass --exam", d.line, d.record
-            )
-        for d in no_section:
-            c.problem(
-                "no section for this question; fill the section column or pass --section",
-                d.line,
-                d.record,
-            )
-
+    own = 0
+    for d in drafts:
+        if not d.data.get("exams"):
+            if opts.exam:
+                d.data["exams"] = [opts.exam]
+            else:  # neither the file nor the caller names an exam: the learner's own deck
+                d.data["exams"] = [OWN_EXAM]
+                own += 1
+        if not d.data.get("section"):
+            if opts.section:
+                d.data["section"] = opts.section
+            elif d.data["exams"] == [OWN_EXAM]:
+                d.data["section"] = OWN_SECTION
+            else:
+                c.problem(
+                    f"no section for this question of exam {', '.join(d.data['exams'])}; fill "
+                    "the section column or pass --section",
+                    d.line,
+                    d.record,
+                )
     names = Counter(id_slug(d.name_hint) for d in drafts if d.name_hint and not d.id_hint)
     explicit_seen: dict[str, str] = {}
     derived_seen: dict[str, str] = {}
@@ -335,10 +364,6 @@ def finalize(
     for d in drafts:
         data = dict(d.data)
         where = f"line {d.line}" if d.line is not None else (d.record or "")
-        if not data.get("exams") and opts.exam:
-            data["exams"] = [opts.exam]
-        if not data.get("section") and opts.section:
-            data["section"] = opts.section
         if not data.get("exams") or not data.get("section"):
             continue  # already reported above
         if not str(data.get("rationale") or "").strip():
@@ -414,6 +439,12 @@ def finalize(
         c.warn(
             f"{no_reference} of {len(items)} questions cite no reference; they were given "
             f"{default_reference!r}"
+        )
+    if own:
+        c.warn(
+            f"{own} questions name no exam; they go to your own deck (exam {OWN_EXAM!r}, "
+            f"section {OWN_SECTION!r}) for review and drills. Pass --exam and --section, or fill "
+            "exam and section columns, to place them in an exam"
         )
     if long_topics:
         c.warn(f"{long_topics} topics were longer than {MAX_TOPIC} characters and were shortened")

@@ -24,7 +24,7 @@ _ANSWER = re.compile(r"^ANSWER\s*:\s*(.*)$", re.IGNORECASE)
 
 def read_aiken(data: bytes, opts: Options, c: Collector) -> list[Draft]:
     """Drafts from an Aiken file; every broken question is reported with its line."""
-    text = decode_text(data, c)
+    text = decode_text(data, c, opts.encoding)
     drafts: list[Draft] = []
     stem: list[str] = []
     options: list[dict[str, Any]] = []

@@ -105,7 +105,7 @@ def norm_column(name: str) -> str:
     return re.sub(r"[\s\-./]+", "_", name.strip().lower().lstrip("\ufeff")).strip("_")
 
 
-def _resolve_field(name: str) -> str | None:
+def resolve_field(name: str) -> str | None:
     n = norm_column(name)
     if n in _IGNORE:
         return "ignore"
@@ -132,7 +132,7 @@ def map_columns(
     ignored: list[str] = []
     for i, n in enumerate(norm):
         if n in user:
-            fld = _resolve_field(user[n])
+            fld = resolve_field(user[n])
             if fld is None:
                 c.problem(
                     f"--map {header[i]}={user[n]}: unknown field; expected one of "
@@ -154,7 +154,7 @@ def map_columns(
         if fld is not None:
             result[i] = fld
     if ignored:
-        c.warn(
+        c.hint(
             f"columns ignored: {', '.join(ignored[:20])}; use --map COLUMN=FIELD to use one",
             line,
         )

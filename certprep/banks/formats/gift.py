@@ -78,7 +78,7 @@ def _blocks(text: str) -> list[tuple[int, str]]:
 
 def read_gift(data: bytes, opts: Options, c: Collector) -> list[Draft]:
     """Drafts from a GIFT file."""
-    text = decode_text(data, c)
+    text = decode_text(data, c, opts.encoding)
     drafts: list[Draft] = []
     skipped: Counter[str] = Counter()
     topics: list[str] = []

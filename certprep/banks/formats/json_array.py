@@ -73,7 +73,7 @@ def _flat(v: Any, c: Collector, record: str) -> Any:
 
 def read_json_array(data: bytes, opts: Options, c: Collector) -> list[Draft]:
     """Drafts from a JSON array of flat objects (one object per question)."""
-    text = decode_text(data, c)
+    text = decode_text(data, c, opts.encoding)
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:

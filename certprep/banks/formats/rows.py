@@ -51,6 +51,22 @@ def _items(v: Any, split: Any) -> list[str]:
     return split(_text(v)) if _text(v) else []
 
 
+_TRUE = {"t", "true", "yes", "y", "1"}
+_FALSE = {"f", "false", "no", "n", "0"}
+
+
+def _true_false_answer(answer: str, choices: list[dict[str, Any]]) -> str:
+    """'T' or 'F' (or yes/no) as the text of the True or False choice, when those are the choices."""
+    if [str(ch["text"]).casefold() for ch in choices] != ["true", "false"]:
+        return answer
+    a = answer.strip().casefold()
+    if a in _TRUE:
+        return choices[0]["text"]  # type: ignore[no-any-return]
+    if a in _FALSE:
+        return choices[1]["text"]  # type: ignore[no-any-return]
+    return answer
+
+
 def build_draft(
     cells: dict[str, Any], c: Collector, line: int | None, record: str | None
 ) -> Draft | None:
@@ -101,7 +117,7 @@ def build_draft(
             kind = "code"
         elif back:
             kind = "flashcard"
-        elif answer and answer.casefold() in ("true", "false", "t", "f"):
+        elif answer and answer.strip().casefold() in ("true", "false", "t", "f"):
             kind = "true_false"
         elif answer:
             kind = "flashcard"
@@ -127,7 +143,7 @@ def build_draft(
                 record,
             )
         else:
-            keys = parse_answer(answer, choices)
+            keys = parse_answer(_true_false_answer(answer, choices), choices)
             if keys is None:
                 letters = ", ".join(ch["key"].upper() for ch in choices)
                 c.problem(

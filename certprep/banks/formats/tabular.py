@@ -13,7 +13,7 @@ import re
 from certprep.core.models import CHOICE_KEYS, Bank
 
 from ._common import Collector, Draft, Options, decode_text
-from .columns import CSV_COLUMNS, map_columns
+from .columns import CSV_COLUMNS, map_columns, resolve_field
 from .rows import build_draft
 
 # ---------------------------------------------------------------------------- CSV / TSV
@@ -28,9 +28,39 @@ def _delimiter(first_line: str, fmt: str) -> str:
     return best if counts[best] > counts[","] else ","
 
 
+def _headerless_columns(width: int) -> dict[int, str]:
+    """Positional columns of a file without a header row (Quizlet's term<TAB>definition)."""
+    if width <= 2:
+        return {0: "stem", 1: "answer"}
+    if width == 3:
+        return {0: "stem", 1: "answer", 2: "rationale"}
+    n = min(width - 2, len(CHOICE_KEYS))
+    cols = {0: "stem", **{i + 1: f"choice_{k}" for i, k in enumerate(CHOICE_KEYS[:n])}}
+    cols[n + 1] = "answer"
+    return cols
+
+
+def _is_header(row: list[str], mapping: dict[str, str] | None) -> bool:
+    """A first row naming the question column, or mostly known column names, is a header.
+
+    (One known word is not enough: the answer cell of a question row is often "A" or "B".)
+    """
+    if mapping:
+        return True
+    cells = [cell for cell in row if cell.strip()]
+    known = [resolve_field(cell) for cell in cells]
+    if "stem" in known:
+        return True
+    return sum(1 for k in known if k not in (None, "ignore")) * 2 >= len(cells)
+
+
+def _clean_cell(cell: str) -> str:
+    return cell.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def read_csv(data: bytes, opts: Options, c: Collector, fmt: str) -> list[Draft]:
-    """Drafts from a CSV or TSV file with a header row."""
-    text = decode_text(data, c)
+    """Drafts from a CSV or TSV file, with a header row or (two to eight columns) without."""
+    text = decode_text(data, c, opts.encoding)
     first_line_no = 1
     first, _, rest = text.partition("\n")
     delimiter = None
@@ -40,12 +70,13 @@ def read_csv(data: bytes, opts: Options, c: Collector, fmt: str) -> list[Draft]:
         first_line_no = 2
         first = text.partition("\n")[0]
     delimiter = delimiter or _delimiter(first, fmt)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     offset = first_line_no - 1
     drafts: list[Draft] = []
     header: list[str] | None = None
     columns: dict[int, str] = {}
     prev = 0
+    name = "TSV" if delimiter == "\t" else "CSV"
     while True:
         start = prev + 1 + offset
         try:
@@ -53,15 +84,25 @@ def read_csv(data: bytes, opts: Options, c: Collector, fmt: str) -> list[Draft]:
         except StopIteration:
             break
         except csv.Error as exc:
-            raise c.fail(f"not valid {fmt.upper()}: {exc}", reader.line_num + offset) from None
+            raise c.fail(_structural(str(exc), name), start) from None
         prev = reader.line_num
+        row = [_clean_cell(cell) for cell in row]
         if not row or not any(cell.strip() for cell in row):
             continue
         if header is None:
-            header = row
-            columns = map_columns(header, opts.mapping, c, start)
-            c.check()
-            continue
+            if _is_header(row, opts.mapping):
+                header = row
+                columns = map_columns(header, opts.mapping, c, start)
+                c.check()
+                continue
+            header = [""] * len(row)
+            columns = _headerless_columns(len(row))
+            shown = ", ".join(columns[i] for i in sorted(columns))
+            c.warn(
+                f"no header row: the {len(row)} columns were read as {shown}; add a header "
+                "row (question, A, B, ..., answer) to say otherwise",
+                start,
+            )
         if len(row) > len(header) and any(cell.strip() for cell in row[len(header) :]):
             c.problem(
                 f"this row has {len(row)} cells but the header has {len(header)}; "
@@ -75,6 +116,21 @@ def read_csv(data: bytes, opts: Options, c: Collector, fmt: str) -> list[Draft]:
     if header is None:
         raise c.fail("the file is empty; expected a header row and one question per row")
     return drafts
+
+
+def _structural(message: str, name: str) -> str:
+    """csv's own words about a broken row, said the way a spreadsheet user can act on."""
+    if "unexpected end of data" in message or "EOF" in message:
+        return (
+            f"a quoted cell that starts on this line is never closed; a {name} cell that "
+            'begins with " must end with " (write "" for a quote inside it)'
+        )
+    if "expected after" in message:
+        return (
+            f'a quote inside a quoted cell on this line is not doubled; write "" for a '
+            f"quote inside a cell ({name} says: {message})"
+        )
+    return f"not valid {name}: {message}"
 
 
 # ---------------------------------------------------------------------------- writer
