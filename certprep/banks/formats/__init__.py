@@ -89,7 +89,7 @@ def _looks_like_gift(text: str) -> bool:
 
 def _looks_like_aiken(text: str) -> bool:
     return bool(re.search(r"^\s*ANSWER\s*:\s*[A-Fa-f]\b", text, re.M)) and bool(
-        re.search(r"^\s*[A-Fa-f][.)]\s+\S", text, re.M)
+        re.search(r"^\s*([A-Fa-f][.)]\s+|[A-F][.)])\S", text, re.M)
     )
 
 

@@ -276,10 +276,56 @@ def html_to_text(markup: str) -> str:
     return _tidy_lines(raw.replace("\xa0", " "))
 
 
+def moodle_to_text(markup: str) -> str:
+    """Moodle's own text format: HTML allowed, and a line break is a line break."""
+    return html_to_text(markup.replace("\r\n", "\n").replace("\n", "<br>"))
+
+
+_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]*)[^)]*\)")
+_MD_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]*)[^)]*\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.M)
+
+
+def markdown_to_text(text: str) -> str:
+    """Markdown as the text a reader sees: emphasis marks, heading marks and link targets go."""
+    text = _MD_IMAGE.sub(
+        lambda m: image_placeholder({"alt": m.group(1), "src": m.group(2)}).strip(), text
+    )
+    text = _MD_LINK.sub(lambda m: m.group(1), text)
+    text = _MD_HEADING.sub("", text)
+    for _ in range(3):  # nested emphasis
+        text = _MD_EMPHASIS.sub(lambda m: m.group(2), text)
+    return html_to_text(text.replace("\r\n", "\n").replace("\n", "<br>"))
+
+
+def text_in_format(text: str, fmt: str) -> str:
+    """Text written in a Moodle text format (html, moodle, markdown, plain) as plain text."""
+    fmt = fmt.lower()
+    if fmt == "html":
+        return html_to_text(text)
+    if fmt in ("moodle", "moodle_auto_format"):
+        return moodle_to_text(text)
+    if fmt == "markdown":
+        return markdown_to_text(text)
+    return text.replace("\r\n", "\n").strip()  # plain text is taken exactly as written
+
+
 def _tidy_lines(text: str) -> str:
     lines = [re.sub(r"[ \t]+", " ", ln).strip() for ln in text.split("\n")]
     out = "\n".join(lines)
     return re.sub(r"\n{3,}", "\n\n", out).strip()
+
+
+def report_skipped(c: Collector, skipped: Counter[str], drafts: list[Draft]) -> None:
+    """Questions of kinds the app cannot ask: a warning, or the problem when nothing else is left."""
+    if not skipped:
+        return
+    kinds = ", ".join(f"{n} {k}" for k, n in skipped.most_common())
+    if drafts:
+        c.warn(f"{sum(skipped.values())} questions skipped: {kinds}: not supported")
+    else:
+        c.problem(f"no question the app can ask: {kinds}: not supported")
 
 
 # ---------------------------------------------------------------------------- kinds and answers

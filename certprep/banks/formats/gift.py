@@ -18,7 +18,15 @@ from typing import Any
 
 from certprep.core.models import CHOICE_KEYS, Bank, Item, ItemKind, split_codes
 
-from ._common import Collector, Draft, Options, decode_text, html_to_text, infer_choice_kind
+from ._common import (
+    Collector,
+    Draft,
+    Options,
+    decode_text,
+    infer_choice_kind,
+    report_skipped,
+    text_in_format,
+)
 
 _ESCAPABLE = "~=#{}:\\"
 _MARKER = re.compile(r"\[(html|moodle|plain|markdown)\]", re.IGNORECASE)
@@ -81,6 +89,7 @@ def read_gift(data: bytes, opts: Options, c: Collector) -> list[Draft]:
     text = decode_text(data, c, opts.encoding)
     drafts: list[Draft] = []
     skipped: Counter[str] = Counter()
+    partials: list[int] = []
     topics: list[str] = []
     for start, block in _blocks(text):
         i = len(block) - len(block.lstrip())
@@ -91,10 +100,14 @@ def read_gift(data: bytes, opts: Options, c: Collector) -> list[Draft]:
             if not block[end:].strip():
                 continue
             i = end
-        _question(block, i, start, topics, c, drafts, skipped)
-    if skipped:
-        kinds = ", ".join(f"{k} ({n})" for k, n in skipped.most_common())
-        c.warn(f"skipped questions of kinds the app cannot ask: {kinds}")
+        _question(block, i, start, topics, c, drafts, skipped, partials)
+    report_skipped(c, skipped, drafts)
+    if partials:
+        c.warn(
+            f"{len(partials)} single-answer questions give partial credit to some wrong answers "
+            f"(~%50%...; first on line {partials[0]}); they stay single-answer and only the "
+            "full-credit answer counts as right"
+        )
     return drafts
 
 
@@ -112,6 +125,7 @@ def _question(
     c: Collector,
     drafts: list[Draft],
     skipped: Counter[str],
+    partials: list[int],
 ) -> None:
     def line_at(pos: int) -> int:
         return base + block.count("\n", 0, pos)
@@ -126,9 +140,9 @@ def _question(
             return
         title = unescape(block[i + 2 : end]).strip()
         i = _skip_ws(block, end + 2)
-    is_html = False
+    fmt = "moodle"  # Moodle's default for GIFT text: HTML allowed, line breaks kept
     if m := _MARKER.match(block, i):
-        is_html = m.group(1).lower() == "html"
+        fmt = m.group(1).lower()
         i = m.end()
     open_ = find_unescaped(block, "{", i)
     if open_ < 0:
@@ -147,12 +161,19 @@ def _question(
         return
 
     def clean(raw: str) -> str:
-        t = unescape(raw)
-        return html_to_text(t) if is_html else t.strip()
+        # answers and feedback are in the question's format unless they name their own
+        raw = raw.strip()
+        own = fmt
+        if m := _MARKER.match(raw):
+            own, raw = m.group(1).lower(), raw[m.end() :]
+        return text_in_format(unescape(raw), own)
 
     before, after = clean(block[i:open_]), clean(block[close + 1 :])
     stem = f"{before} _____ {after}".strip() if after else before
-    parsed = _answers(block[open_ + 1 : close], clean, line_at(open_), c)
+    partial: list[str] = []
+    parsed = _answers(block[open_ + 1 : close], clean, line_at(open_), c, partial)
+    if partial:
+        partials.append(start_line)
     if parsed is None:
         return
     if isinstance(parsed, str):
@@ -171,8 +192,12 @@ def _split_feedback(body: str) -> tuple[str, str | None]:
     return body[:k], body[k + 1 :]
 
 
-def _answers(inner: str, clean: Any, line: int, c: Collector) -> dict[str, Any] | str | None:
-    """Item fields from an answer block, a skip reason, or None after a problem."""
+def _answers(
+    inner: str, clean: Any, line: int, c: Collector, partial: list[str]
+) -> dict[str, Any] | str | None:
+    """Item fields from an answer block, a skip reason, or None after a problem.
+
+    Answers given partial credit in a single-answer question are added to ``partial``."""
     general = None
     g = find_unescaped(inner, "####")
     if g >= 0:
@@ -244,10 +269,19 @@ def _answers(inner: str, clean: Any, line: int, c: Collector) -> dict[str, Any] 
         out["rationale"] = general or fb
         return out
     if len(answers) > len(CHOICE_KEYS):
-        return _bad(f"{len(answers)} answers; at most {len(CHOICE_KEYS)} are allowed", line, c)
+        return f"multiple choice with more than {len(CHOICE_KEYS)} answers"
+    # Moodle: a question with an '=' answer is single-answer, and only full-credit answers are
+    # right (a '~%50%' answer earns partial credit, it is not the answer); without '=' every
+    # answer of positive weight is one of the right ones (multiple response)
+    single = any(mark == "=" for mark, *_ in answers)
     choices = []
     for key, (mark, weight, text, fb, _) in zip(CHOICE_KEYS, answers, strict=False):
-        correct = (weight > 0) if weight is not None else mark == "="
+        if single:
+            correct = mark == "=" and (weight is None or weight >= 100)
+            if weight is not None and 0 < weight < 100 and mark == "~":
+                partial.append(text)
+        else:
+            correct = weight is not None and weight > 0
         ch = {"key": key, "text": text, "correct": correct}
         if fb:
             ch["rationale"] = fb
@@ -325,8 +359,8 @@ def write_gift(bank: Bank) -> tuple[bytes, list[str]]:
             out += [f"$CATEGORY: $course$/top{'/' + path if path else ''}", ""]
             topics = list(item.topics)
         stem = escape(item_stem(item, cases))
-        marker = "[moodle]" if stem.startswith("[") else ""
-        head = f"::{escape(item.id)}::{marker}{stem} {{"
+        # [plain]: the text is taken as written (Moodle's default would read it as HTML)
+        head = f"::{escape(item.id)}::[plain]{stem} {{"
         general = f"\t####{escape(item.rationale)}"
         if item.kind is ItemKind.CODE:
             lines = [f"\t={escape(', '.join(item.codes))}"]

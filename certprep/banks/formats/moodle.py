@@ -19,7 +19,15 @@ import defusedxml.ElementTree as DET
 
 from certprep.core.models import CHOICE_KEYS, Bank, Item, ItemKind, split_codes
 
-from ._common import Collector, Draft, Options, html_to_text, infer_choice_kind
+from ._common import (
+    Collector,
+    Draft,
+    Options,
+    html_to_text,
+    infer_choice_kind,
+    report_skipped,
+    text_in_format,
+)
 from .gift import _category_topics, item_stem
 
 _SUPPORTED = ("multichoice", "truefalse", "shortanswer")
@@ -33,12 +41,11 @@ def _text_of(el: Any) -> str:
 
 
 def _conv(el: Any, default_fmt: str = "html") -> str:
-    """The plain text of a Moodle text element (its format attribute says whether it is HTML)."""
+    """The plain text of a Moodle text element, read in the format its attribute names
+    (html, moodle_auto_format, markdown, plain_text)."""
     if el is None:
         return ""
-    raw = _text_of(el)
-    fmt = (el.get("format") or default_fmt).lower()
-    return html_to_text(raw) if fmt == "html" else raw.strip()
+    return text_in_format(_text_of(el), el.get("format") or default_fmt)
 
 
 def _fraction(el: Any, record: str, c: Collector) -> float | None:
@@ -75,6 +82,7 @@ def read_moodle(data: bytes, opts: Options, c: Collector) -> list[Draft]:
     drafts: list[Draft] = []
     skipped: Counter[str] = Counter()
     topics: list[str] = []
+    files = with_files = 0
     for n, q in enumerate(root.findall("question"), start=1):
         qtype = (q.get("type") or "").strip()
         if qtype == "category":
@@ -85,6 +93,9 @@ def read_moodle(data: bytes, opts: Options, c: Collector) -> list[Draft]:
         if qtype not in _SUPPORTED:
             skipped[qtype or "without a type"] += 1
             continue
+        if embedded := len(q.findall(".//file")):
+            files += embedded
+            with_files += 1
         qtext = q.find("questiontext")
         fmt = (qtext.get("format") if qtext is not None else None) or "html"
         stem = _conv(qtext)
@@ -138,9 +149,7 @@ def read_moodle(data: bytes, opts: Options, c: Collector) -> list[Draft]:
         else:
             single = _text_of_plain(q.find("single")).strip().casefold() not in ("false", "0")
             if len(answers) > len(CHOICE_KEYS):
-                c.problem(
-                    f"{len(answers)} answers; at most {len(CHOICE_KEYS)} are allowed", None, record
-                )
+                skipped[f"multichoice with more than {len(CHOICE_KEYS)} answers"] += 1
                 continue
             choices = []
             for key, (f, t, fb) in zip(CHOICE_KEYS, answers, strict=False):
@@ -160,9 +169,12 @@ def read_moodle(data: bytes, opts: Options, c: Collector) -> list[Draft]:
             fields["topics"] = all_topics
         id_hint = _text_of_plain(q.find("idnumber")).strip() or None
         drafts.append(Draft(fields, record=record, id_hint=id_hint, name_hint=name or None))
-    if skipped:
-        kinds = ", ".join(f"{k} ({n})" for k, n in skipped.most_common())
-        c.warn(f"skipped questions of types the app cannot ask: {kinds}")
+    report_skipped(c, skipped, drafts)
+    if files:
+        c.warn(
+            f"{with_files} questions embed {files} files (images and the like); they are not "
+            "imported: the text shows [image: file] in their place"
+        )
     return drafts
 
 
