@@ -80,9 +80,9 @@ def test_unknown_map_column_is_named_and_the_ignored_columns_hint_still_shows(
 
 
 def test_ignored_columns_hint_shows_with_row_errors(tmp_path: Path) -> None:
-    data = b"question,answer,Difficulty\nWhat?,\n"
+    data = b"question,answer,Notes\nWhat?,\n"
     msg = refused(tmp_path, "r.csv", data)
-    assert "r.csv:2: no answer" in msg and "columns ignored: Difficulty" in msg
+    assert "r.csv:2: no answer" in msg and "columns ignored: Notes" in msg
 
 
 def test_per_row_exam_section_and_topics_columns(tmp_path: Path) -> None:

@@ -129,14 +129,18 @@ def _remove_new_database(path: Path | None) -> None:
 @app.command()
 def export(
     bank: Annotated[str, typer.Argument(help="Bank name (see `certprep banks list`).")],
-    fmt: Annotated[str, typer.Option("--format", help="native|json|csv|gift|moodle")] = "native",
+    fmt: Annotated[
+        str, typer.Option("--format", help="native|json|csv|tsv|gift|moodle")
+    ] = "native",
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="File to write.")] = None,  # noqa: UP045
 ) -> None:
-    """Export a bank to a file."""
-    from certprep.services.imports import export_bank
+    """Export a bank to a file; what the format cannot carry is listed on stderr."""
+    from certprep.services.imports import export_bank_with_warnings
 
     services = state.services()
-    data = guard(lambda: export_bank(services, bank, fmt))
+    data, warnings = guard(lambda: export_bank_with_warnings(services, bank, fmt))
+    for w in warnings:
+        typer.echo(f"note: {w}", err=True)
     if output is None:
         sys.stdout.buffer.write(data)
         return

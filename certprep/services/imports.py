@@ -381,17 +381,15 @@ def bank_from_store(services: Services, name: str) -> Bank:
     return Bank.model_validate({**header, "cases": cases, "items": items})
 
 
-def export_bank(services: Services, name: str, fmt: str = "native") -> bytes:
-    """The bank in a file format: native (YAML), json, csv, gift or moodle."""
-    from certprep.banks.native import dump_bank
+def export_bank_with_warnings(
+    services: Services, name: str, fmt: str = "native"
+) -> tuple[bytes, list[Problem]]:
+    """The bank in a file format and what that format could not carry (InputError if empty)."""
+    from certprep.banks.formats import write_bank_with_warnings
 
-    bank = bank_from_store(services, name)
-    if fmt in ("native", "yaml"):
-        return dump_bank(bank).encode()
-    if fmt == "json":
-        return dump_bank(bank, as_json=True).encode()
-    try:
-        from certprep.banks.formats import write_bank  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        raise InputError(f"export to {fmt!r} is not available; use native or json") from None
-    return bytes(write_bank(bank, fmt))
+    return write_bank_with_warnings(bank_from_store(services, name), fmt)
+
+
+def export_bank(services: Services, name: str, fmt: str = "native") -> bytes:
+    """The bank in a file format: native (YAML), json, csv, tsv, gift or moodle."""
+    return export_bank_with_warnings(services, name, fmt)[0]

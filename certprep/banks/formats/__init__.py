@@ -24,9 +24,9 @@ from ._common import (
     Draft,
     Options,
     decode_text,
-    finalize,
     key_slug,
 )
+from .finalize import finalize
 
 __all__ = [
     "DEFAULT_RATIONALE",
@@ -307,10 +307,19 @@ def _read_native(
 
 
 def write_bank_with_warnings(bank: Bank, fmt: str) -> tuple[bytes, list[Problem]]:
-    """The bank in ``fmt`` and what the format could not carry (flashcards in GIFT/Moodle)."""
+    """The bank in ``fmt`` and what the format could not carry, one warning per kind of loss.
+
+    An export with no question in it is an InputError: a bank of flashcards as GIFT, say.
+    """
     fmt = _ALIASES.get(fmt.strip().lower(), fmt.strip().lower())
     from certprep.banks.native import dump_bank
 
+    from .carry import header_warnings, quiz_warnings
+
+    if fmt not in WRITABLE:
+        raise InputError(f"cannot write {fmt!r}; expected one of {', '.join(WRITABLE)}")
+    if not bank.items:
+        raise InputError(f"bank {bank.name!r} has no items to export", bank.name)
     if fmt == "native":
         return dump_bank(bank).encode(), []
     if fmt == "json":
@@ -318,27 +327,22 @@ def write_bank_with_warnings(bank: Bank, fmt: str) -> tuple[bytes, list[Problem]
     if fmt in ("csv", "tsv"):
         from .tabular import write_csv
 
-        return write_csv(bank, "," if fmt == "csv" else "\t"), []
-    if fmt in ("gift", "moodle"):
-        if fmt == "gift":
-            from .gift import write_gift
+        return write_csv(bank, "," if fmt == "csv" else "\t"), header_warnings(bank, fmt)
+    if fmt == "gift":
+        from .gift_writer import write_gift
 
-            out, skipped = write_gift(bank)
-        else:
-            from .moodle import write_moodle
+        out, skipped = write_gift(bank)
+    else:
+        from .moodle import write_moodle
 
-            out, skipped = write_moodle(bank)
-        warnings = []
-        if skipped:
-            warnings.append(
-                Problem(
-                    bank.name,
-                    f"{len(skipped)} flashcards were left out: {fmt} has no flashcard "
-                    f"question type (first: {skipped[0]})",
-                )
-            )
-        return out, warnings
-    raise InputError(f"cannot write {fmt!r}; expected one of {', '.join(WRITABLE)}")
+        out, skipped = write_moodle(bank)
+    if len(skipped) == len(bank.items):
+        raise InputError(
+            f"nothing to export: all {len(skipped)} items of bank {bank.name!r} are flashcards "
+            f"and {fmt} has no flashcards; export to csv, tsv or native instead",
+            bank.name,
+        )
+    return out, quiz_warnings(bank, fmt, skipped)
 
 
 def write_bank(bank: Bank, fmt: str) -> bytes:

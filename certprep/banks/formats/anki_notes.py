@@ -18,7 +18,8 @@ from typing import Any
 
 from certprep.core.models import derive_item_id
 
-from ._common import Collector, Draft, Options, html_to_text
+from ._common import Collector, Draft, Options
+from .text import html_to_text
 
 _CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.S)
 _SOUND = re.compile(r"\[sound:([^\]]*)\]")

@@ -26,6 +26,18 @@ CSV_COLUMNS = [
     "rationale",
     "references",
 ]
+# written only when some item of the bank uses them
+CSV_EXTRA_COLUMNS = [
+    *(f"rationale_{k}" for k in CHOICE_KEYS),
+    "alternatives",
+    "ordered",
+    "code_set_year",
+    "difficulty",
+    "pin_choices",
+    "case",
+    "case_title",
+    "case_text",
+]
 
 _ALIASES: dict[str, list[str]] = {
     "stem": ["stem", "question", "prompt", "front", "question_text", "questiontext", "q", "term"],
@@ -50,6 +62,14 @@ _ALIASES: dict[str, list[str]] = {
     "codes": ["codes", "code"],
     "references": ["references", "reference", "refs", "ref", "source", "citation", "citations"],
     "choices": ["choices", "options", "distractors_and_answer"],
+    "alternatives": ["alternatives", "alternative_codes", "also_accepted"],
+    "ordered": ["ordered", "sequence_matters"],
+    "code_set_year": ["code_set_year", "code_year"],
+    "difficulty": ["difficulty", "level"],
+    "pin_choices": ["pin_choices", "keep_order", "no_shuffle"],
+    "case": ["case", "case_id", "scenario_id"],
+    "case_title": ["case_title", "scenario_title"],
+    "case_text": ["case_text", "scenario", "case_scenario"],
 }
 for _i, _k in enumerate(CHOICE_KEYS, start=1):
     _ALIASES[f"choice_{_k}"] = [

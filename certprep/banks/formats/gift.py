@@ -1,9 +1,11 @@
-"""GIFT, Moodle's text format for questions, read and written.
+"""GIFT, Moodle's text format for questions, read (the writer is ``gift_writer``).
 
-Read: multiple choice ``{=right ~wrong#feedback}``, multiple response with weights
-``{~%50%A ~%50%B ~%-100%C}``, true/false ``{T}``/``{FALSE#wrong fb#right fb}``, short answer
+Multiple choice ``{=right ~wrong#feedback}`` (an answer given partial credit ``~%50%`` in a
+question with an ``=`` answer is still a wrong answer: the question stays single-answer),
+multiple response with weights ``{~%50%A ~%50%B ~%-100%C}``, true/false ``{T}``/``{FALSE#wrong fb#right fb}``, short answer
 ``{=E11.9 =E119}`` (a code-entry item), ``::title::`` (the item id), ``$CATEGORY: a/b``
-(topics of the questions after it), ``// comments``, ``[html]`` text, general feedback
+(topics of the questions after it), ``// comments`` (``// certprep: key = value`` ones carry
+item fields), the ``[html]``/``[moodle]``/``[markdown]``/``[plain]`` text formats, general feedback
 ``####text`` (the rationale) and the escapes ``\\: \\~ \\= \\# \\{ \\} \\n \\\\``.
 Skipped with a warning: descriptions (no answer block), essays ``{}``, numeric ``{#...}`` and
 matching ``{=a -> b}`` questions.
@@ -16,7 +18,7 @@ from collections import Counter
 from functools import lru_cache
 from typing import Any
 
-from certprep.core.models import CHOICE_KEYS, Bank, Item, ItemKind, split_codes
+from certprep.core.models import CHOICE_KEYS, split_codes
 
 from ._common import (
     Collector,
@@ -25,10 +27,10 @@ from ._common import (
     decode_text,
     infer_choice_kind,
     report_skipped,
-    text_in_format,
 )
+from .carry import apply_meta
+from .text import text_in_format
 
-_ESCAPABLE = "~=#{}:\\"
 _MARKER = re.compile(r"\[(html|moodle|plain|markdown)\]", re.IGNORECASE)
 _WEIGHT = re.compile(r"\s*%(-?\d+(?:\.\d*)?)%")
 _MARK = re.compile(r"\\.|[=~]", re.S)
@@ -63,24 +65,31 @@ def _category_topics(path: str) -> list[str]:
     return out
 
 
-def _blocks(text: str) -> list[tuple[int, str]]:
-    """Questions separated by blank lines, without comment lines, with their first line."""
-    blocks: list[tuple[int, str]] = []
+_META = re.compile(r"^\s*//\s*certprep:\s*([A-Za-z_]+)\s*=(.*)$")
+
+
+def _blocks(text: str) -> list[tuple[int, str, list[tuple[int, str, str]]]]:
+    """Questions separated by blank lines, without comment lines, with their first line and
+    the ``// certprep: key = value`` comments written before them."""
+    blocks: list[tuple[int, str, list[tuple[int, str, str]]]] = []
     current: list[str] = []
+    meta: list[tuple[int, str, str]] = []
     start = 0
     for n, line in enumerate(text.splitlines(), start=1):
         if line.lstrip().startswith("//"):
+            if m := _META.match(line):
+                meta.append((n, m.group(1), unescape(m.group(2))))
             continue
         if not line.strip():
             if current:
-                blocks.append((start, "\n".join(current)))
-                current = []
+                blocks.append((start, "\n".join(current), meta))
+                current, meta = [], []
             continue
         if not current:
             start = n
         current.append(line)
     if current:
-        blocks.append((start, "\n".join(current)))
+        blocks.append((start, "\n".join(current), meta))
     return blocks
 
 
@@ -91,7 +100,9 @@ def read_gift(data: bytes, opts: Options, c: Collector) -> list[Draft]:
     skipped: Counter[str] = Counter()
     partials: list[int] = []
     topics: list[str] = []
-    for start, block in _blocks(text):
+    pending: list[tuple[int, str, str]] = []
+    for start, block, meta in _blocks(text):
+        pending += meta
         i = len(block) - len(block.lstrip())
         if block.startswith("$CATEGORY:", i):
             end = block.find("\n", i)
@@ -100,7 +111,12 @@ def read_gift(data: bytes, opts: Options, c: Collector) -> list[Draft]:
             if not block[end:].strip():
                 continue
             i = end
+        n = len(drafts)
         _question(block, i, start, topics, c, drafts, skipped, partials)
+        if len(drafts) > n:
+            for line, key, value in pending:
+                apply_meta(drafts[-1].data, key, value, c, line, None)
+        pending = []
     report_skipped(c, skipped, drafts)
     if partials:
         c.warn(
@@ -300,96 +316,3 @@ def _bad(message: str, line: int, c: Collector) -> dict[str, Any] | str | None:
     """Report a problem; the caller returns this None to say the question is dropped."""
     c.problem(message, line)
     return None
-
-
-# ---------------------------------------------------------------------------- writer
-
-
-def escape(text: str) -> str:
-    """GIFT text: special characters escaped, line breaks as \\n (a blank line ends a question)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    out = []
-    for ch in text:
-        if ch in _ESCAPABLE:
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-def _choice(mark: str, text: str, rationale: str | None, weight: str | None = None) -> str:
-    if weight is None and text.startswith("%"):  # would read as a weight
-        weight = "100" if mark == "=" else "0"
-    w = f"%{weight}%" if weight is not None else ""
-    fb = f"#{escape(rationale)}" if rationale else ""
-    return f"\t{mark}{w}{escape(text)}{fb}"
-
-
-def _weight(n: int) -> str:
-    return f"{100 / n:.5f}".rstrip("0").rstrip(".")
-
-
-def _is_plain_true_false(item: Item) -> bool:
-    return [ch.text for ch in item.choices] == ["True", "False"]
-
-
-def item_stem(item: Item, cases: dict[str, Any]) -> str:
-    """The stem, with its case text in front when it belongs to one (GIFT and Moodle have none)."""
-    case = cases.get(item.case) if item.case else None
-    if case is None:
-        return item.stem
-    head = f"{case.title}: {case.text}" if case.title else case.text
-    return f"{head}\n\n{item.stem}"
-
-
-def write_gift(bank: Bank) -> tuple[bytes, list[str]]:
-    """GIFT text and the ids of items it cannot carry (flashcards)."""
-    out = [f"// {bank.title or bank.name}: exported by certprep from bank {bank.name!r}", ""]
-    skipped: list[str] = []
-    cases = {cs.id: cs for cs in bank.cases}
-    topics: list[str] = []
-    for item in bank.items:
-        if item.kind is ItemKind.FLASHCARD:
-            skipped.append(item.id)
-            continue
-        if item.topics != topics:
-            path = "/".join(t.replace("/", "//") for t in item.topics)
-            out += [f"$CATEGORY: $course$/top{'/' + path if path else ''}", ""]
-            topics = list(item.topics)
-        stem = escape(item_stem(item, cases))
-        # [plain]: the text is taken as written (Moodle's default would read it as HTML)
-        head = f"::{escape(item.id)}::[plain]{stem} {{"
-        general = f"\t####{escape(item.rationale)}"
-        if item.kind is ItemKind.CODE:
-            lines = [f"\t={escape(', '.join(item.codes))}"]
-            lines += [f"\t={escape(', '.join(alt))}" for alt in item.alternatives if alt]
-        elif item.kind is ItemKind.TRUE_FALSE and _is_plain_true_false(item):
-            right = next(ch for ch in item.choices if ch.correct)
-            wrong = next(ch for ch in item.choices if not ch.correct)
-            fb = ""
-            if wrong.rationale or right.rationale:
-                fb = f"#{escape(wrong.rationale or '')}"
-                if right.rationale:
-                    fb += f"#{escape(right.rationale)}"
-            lines = [f"\t{'TRUE' if right.text == 'True' else 'FALSE'}{fb}"]
-        elif item.kind is ItemKind.MULTIPLE:
-            n = len(item.correct_keys)
-            lines = [
-                _choice("~", ch.text, ch.rationale, _weight(n) if ch.correct else "-100")
-                for ch in item.choices
-            ]
-        else:
-            lines = [
-                _choice("=" if ch.correct else "~", ch.text, ch.rationale) for ch in item.choices
-            ]
-        out += [head, *lines, general, "}", ""]
-    if skipped:
-        out.insert(
-            1,
-            f"// {len(skipped)} flashcards left out (GIFT has no flashcards): "
-            + ", ".join(skipped[:50])
-            + (" ..." if len(skipped) > 50 else ""),
-        )
-    return "\n".join(out).encode("utf-8", "replace"), skipped

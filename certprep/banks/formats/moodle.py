@@ -23,14 +23,16 @@ from ._common import (
     Collector,
     Draft,
     Options,
-    html_to_text,
     infer_choice_kind,
     report_skipped,
-    text_in_format,
 )
-from .gift import _category_topics, item_stem
+from .carry import META_PREFIX, apply_meta, item_meta
+from .gift import _category_topics
+from .gift_writer import item_stem
+from .text import html_to_text, text_in_format
 
 _SUPPORTED = ("multichoice", "truefalse", "shortanswer")
+_REFS = "\n\nReferences:\n"  # the end of a general feedback written by certprep
 
 
 def _text_of(el: Any) -> str:
@@ -159,14 +161,26 @@ def read_moodle(data: bytes, opts: Options, c: Collector) -> list[Draft]:
                 choices.append(ch)
             fields["kind"] = infer_choice_kind(choices)
             fields["choices"] = choices
+            shuffle = _text_of_plain(q.find("shuffleanswers")).strip().casefold()
+            if shuffle in ("false", "0"):  # the teacher kept the written order
+                fields["pin_choices"] = True
             right = [ch for ch in choices if ch["correct"]]
             if rationale is None and len(right) == 1:
                 rationale = right[0].get("rationale")
         if rationale:
             fields["rationale"] = rationale
         tags = [_text_of(t).strip() for t in q.findall("tags/tag")]
-        if all_topics := [*topics, *(t for t in tags if t)]:
+        for tag in tags:
+            if tag.startswith(META_PREFIX) and "=" in tag:
+                meta_key, _, meta_value = tag[len(META_PREFIX) :].partition("=")
+                apply_meta(fields, meta_key, meta_value, c, None, record)
+        tags = [t for t in tags if t and not t.startswith(META_PREFIX)]
+        if all_topics := [*topics, *tags]:
             fields["topics"] = all_topics
+        if fields.get("rationale") and _REFS in fields["rationale"]:
+            rationale, _, refs = fields["rationale"].rpartition(_REFS)
+            fields["references"] = [r.strip() for r in refs.split("\n") if r.strip()]
+            fields["rationale"] = rationale.strip()
         id_hint = _text_of_plain(q.find("idnumber")).strip() or None
         drafts.append(Draft(fields, record=record, id_hint=id_hint, name_hint=name or None))
     report_skipped(c, skipped, drafts)
@@ -249,7 +263,7 @@ def _question_el(item: Item, cases: dict[str, Any]) -> ET.Element:
     q = ET.Element("question", {"type": qtype})
     _text_el(q, "name", item.id, None)
     _text_el(q, "questiontext", item_stem(item, cases))
-    _text_el(q, "generalfeedback", item.rationale)
+    _text_el(q, "generalfeedback", item.rationale + _REFS + "\n".join(item.references))
     ET.SubElement(q, "defaultgrade").text = "1"
     ET.SubElement(q, "penalty").text = "0.3333333"
     ET.SubElement(q, "hidden").text = "0"
@@ -274,8 +288,9 @@ def _question_el(item: Item, cases: dict[str, Any]) -> ET.Element:
             else:
                 frac = "100" if ch.correct else "0"
             _answer(q, frac, ch.text, ch.rationale)
-    if item.topics:
-        tags = ET.SubElement(q, "tags")
-        for t in item.topics:
-            _text_el(tags, "tag", t, None)
+    tags = ET.SubElement(q, "tags")
+    for t in item.topics:
+        _text_el(tags, "tag", t, None)
+    for key, value in item_meta(item, references=False):
+        _text_el(tags, "tag", f"{META_PREFIX}{key}={value}", None)
     return q

@@ -10,7 +10,7 @@ from typing import Any
 
 from certprep.core.models import CHOICE_KEYS, ItemKind, split_codes
 
-from ._common import Collector, Draft, infer_choice_kind, key_slug, split_list
+from ._common import Collector, Draft, infer_choice_kind, is_true, key_slug, split_list
 from .columns import _KINDS, norm_column
 
 # ---------------------------------------------------------------------------- one row → draft
@@ -166,10 +166,9 @@ def build_draft(
 
     if r := _text(cells.get("rationale")):
         data["rationale"] = r
-    if refs := _items(
-        cells.get("references"), lambda s: [p.strip() for p in re.split(r"[;\n]", s) if p.strip()]
-    ):
+    if refs := _items(cells.get("references"), _split_references):
         data["references"] = refs
+    _extras(cells, data, c, line, record)
     if topics := _items(cells.get("topics"), split_list):
         data["topics"] = topics
     if section := _text(cells.get("section")):
@@ -179,4 +178,35 @@ def build_draft(
         data["exams"] = exams
     if len(c.problems) > n_before:
         return None
-    return Draft(data, line=line, record=record, id_hint=_text(cells.get("id")) or None)
+    draft = Draft(data, line=line, record=record, id_hint=_text(cells.get("id")) or None)
+    if case := data.get("case"):
+        title, text = _text(cells.get("case_title")), _text(cells.get("case_text"))
+        draft.case = (case, title or None, text or None)
+    return draft
+
+
+def _split_references(cell: str) -> list[str]:
+    """One reference per line; a one-line cell may list several separated by ';'."""
+    sep = "\n" if "\n" in cell else ";"
+    return [p.strip() for p in cell.split(sep) if p.strip()]
+
+
+def _extras(
+    cells: dict[str, Any], data: dict[str, Any], c: Collector, line: int | None, record: str | None
+) -> None:
+    """The columns a certprep CSV export adds: alternatives, flags, numbers, case, per-choice
+    rationales (read with the choices)."""
+    if alts := _text(cells.get("alternatives")):
+        sets = [split_codes(part) for part in re.split(r"\s*[|\n]\s*", alts) if part.strip()]
+        data["alternatives"] = [s for s in sets if s]
+    for flag in ("ordered", "pin_choices"):
+        if v := _text(cells.get(flag)):
+            data[flag] = is_true(v)
+    for number in ("code_set_year", "difficulty"):
+        if v := _text(cells.get(number)):
+            try:
+                data[number] = int(v)
+            except ValueError:
+                c.problem(f"{number} {v!r} is not a whole number", line, record)
+    if case := _text(cells.get("case")):
+        data["case"] = case

@@ -13,7 +13,7 @@ import re
 from certprep.core.models import CHOICE_KEYS, Bank
 
 from ._common import Collector, Draft, Options, decode_text
-from .columns import CSV_COLUMNS, map_columns, resolve_field
+from .columns import CSV_COLUMNS, CSV_EXTRA_COLUMNS, map_columns, resolve_field
 from .rows import build_draft
 
 # ---------------------------------------------------------------------------- CSV / TSV
@@ -136,18 +136,50 @@ def _structural(message: str, name: str) -> str:
 # ---------------------------------------------------------------------------- writer
 
 
+def _used_extras(bank: Bank) -> list[str]:
+    """The optional columns some item of the bank needs."""
+    used = set()
+    for item in bank.items:
+        used |= {f"rationale_{ch.key}" for ch in item.choices if ch.rationale}
+        if item.alternatives:
+            used.add("alternatives")
+        for name in ("ordered", "pin_choices", "code_set_year", "difficulty"):
+            if getattr(item, name):
+                used.add(name)
+        if item.case:
+            used |= {"case", "case_title", "case_text"}
+    return [col for col in CSV_EXTRA_COLUMNS if col in used]
+
+
 def write_csv(bank: Bank, delimiter: str = ",") -> bytes:
     """The bank as CSV (UTF-8 with a BOM so spreadsheet programs read accents right).
 
-    Carries id, kind, exams, section, topics, stem, choices A-F, answer letters, codes, back,
-    rationale and references. Not carried: per-choice rationales, cases, alternatives, ordered,
-    code-set year, difficulty, pinned choices.
+    Carries every item field: the documented columns, then the optional ones the bank uses
+    (per-choice rationales, alternatives, ordered, code-set year, difficulty, pinned choices,
+    and each case's id, title and text on the rows of its questions).
     """
+    extras = _used_extras(bank)
+    cases = {cs.id: cs for cs in bank.cases}
     out = io.StringIO(newline="")
     w = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
-    w.writerow(CSV_COLUMNS)
+    w.writerow(CSV_COLUMNS + extras)
     for item in bank.items:
-        by_key = {ch.key: ch.text for ch in item.choices}
+        by_key = {ch.key: ch for ch in item.choices}
+        case = cases.get(item.case) if item.case else None
+        extra = {
+            **{
+                f"rationale_{k}": (by_key[k].rationale or "") if k in by_key else ""
+                for k in CHOICE_KEYS
+            },
+            "alternatives": " | ".join(", ".join(alt) for alt in item.alternatives),
+            "ordered": "true" if item.ordered else "",
+            "pin_choices": "true" if item.pin_choices else "",
+            "code_set_year": str(item.code_set_year or ""),
+            "difficulty": str(item.difficulty or ""),
+            "case": item.case or "",
+            "case_title": (case.title or "") if case else "",
+            "case_text": case.text if case else "",
+        }
         w.writerow(
             [
                 item.id,
@@ -156,12 +188,13 @@ def write_csv(bank: Bank, delimiter: str = ",") -> bytes:
                 item.section,
                 "; ".join(item.topics),
                 item.stem,
-                *(by_key.get(k, "") for k in CHOICE_KEYS),
+                *(by_key[k].text if k in by_key else "" for k in CHOICE_KEYS),
                 "; ".join(k.upper() for k in item.correct_keys),
                 "; ".join(item.codes),
                 item.back or "",
                 item.rationale,
-                "; ".join(item.references),
+                "\n".join(item.references),
+                *(extra[col] for col in extras),
             ]
         )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
