@@ -146,3 +146,20 @@ def test_unknown_exam_on_the_command_line_exits_2(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "unknown exam 'cpcc' (--exam); expected one of: ccs, cpb, cpc, own" in result.output
+
+
+def test_export_of_only_flashcards_to_gift_exits_2_and_csv_names_its_losses(
+    tmp_path: Path,
+) -> None:
+    deck = tmp_path / "quizlet.txt"
+    deck.write_text("-ectomy\tSurgical removal\n-itis\tInflammation\n")
+    db = ["--db", str(tmp_path / "c.db")]
+    assert runner.invoke(app, [*db, "import", str(deck), "--bank", "terms"]).exit_code == 0
+    result = runner.invoke(app, [*db, "export", "terms", "--format", "gift"])
+    assert result.exit_code == 2
+    assert "nothing to export: all 2 items of bank 'terms' are flashcards" in result.output
+    out = tmp_path / "terms.csv"
+    result = runner.invoke(app, [*db, "export", "terms", "--format", "csv", "-o", str(out)])
+    assert result.exit_code == 0
+    assert "note: terms: not carried by csv: the bank's title, source" in result.output
+    assert "Surgical removal" in out.read_text(encoding="utf-8-sig")

@@ -39,7 +39,8 @@ def apply_meta(
     key = key.strip().lower()
     value = value.strip()
     if key == "exams":
-        data["exams"] = [key_slug(e) or e for e in value.replace(";", ",").split(",") if e.strip()]
+        exams = [e.strip() for e in value.replace(";", ",").split(",")]
+        data["exams"] = [key_slug(e) or e for e in exams if e]
     elif key == "section":
         data["section"] = key_slug(value) or value
     elif key == "reference":
