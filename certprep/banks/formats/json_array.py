@@ -29,7 +29,7 @@ def _json_cells(
             c.problem(p.message, None, record)
         for w in sub.warnings[:1]:
             if len(cache) <= 3:  # the first few shapes are enough to show
-                c.warn(w.message, None, record)
+                c.hint(w.message, None, record)
     columns, sub = cache[keys]
     if sub.problems:
         return {}
