@@ -121,6 +121,8 @@ def _build(col: Collection, tmp: Path) -> Deck:
             "Why": "hypo- means below or deficient.",
         },
     )
+    typed = mm.by_name("Basic (type in the answer)")
+    add(typed, {"Front": "Code for essential hypertension", "Back": "I10"}, ["icd10cm"])
     del n_media, n_study
     reviews: dict[str, list[int]] = {}
 

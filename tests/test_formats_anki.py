@@ -58,13 +58,16 @@ def test_every_card_is_its_own_item_with_its_own_history(package: Path, deck: De
     assert history_of(res, forward.id) == deck.reviews["forward"]  # type: ignore[attr-defined]
     assert history_of(res, reverse.id) == deck.reviews["reverse"]  # type: ignore[attr-defined]
     # 1 basic + 2 reversed + 3 cloze + 1 multiple choice + 1 with media + 1 study-group question
-    assert len(res.bank.items) == 9
+    # + 1 type-in-the-answer card
+    assert len(res.bank.items) == 10
+    typed = items["Code for essential hypertension"]
+    assert typed.back == "I10"  # type:Back is a box on the front, the answer on the back
     assert sum(len(h.reviews) for h in res.history) == sum(len(r) for r in deck.reviews.values())
 
 
 def test_each_cloze_number_is_a_card(package: Path, deck: Deck) -> None:
     res = read(package)
-    clozes = [i for i in res.bank.items if "essential hypertension" in i.stem]
+    clozes = [i for i in res.bank.items if "is essential hypertension" in i.stem]
     assert [i.stem.split(" is ")[0] for i in clozes] == ["[...]", "I10", "I10"]
     assert "[...] type 2" in clozes[1].stem and "[asthma] unspecified" in clozes[2].stem
     assert "J45.909" not in clozes[2].stem and "J45.909" in clozes[0].stem

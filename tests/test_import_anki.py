@@ -23,7 +23,7 @@ def test_reversed_and_cloze_cards_keep_their_own_reviews(
     f = tmp_path / "terms.apkg"
     f.write_bytes(deck.new)
     [summary] = import_files(services, [f], exam="cpc", section="terminology", with_history=True)
-    assert summary.added == 9
+    assert summary.added == 10
     with services.engine.connect() as conn:
         logs = conn.execute(
             sa.select(ITEM.c.payload["stem"].as_string(), REVIEW_LOG.c.rating)

@@ -26,7 +26,7 @@ _SOUND = re.compile(r"\[sound:([^\]]*)\]")
 _IMG = re.compile(r"<img\b", re.I)
 _SECTION = re.compile(r"\{\{([#^])\s*([^}]+?)\s*\}\}(.*?)\{\{/\s*\2\s*\}\}", re.S)
 _TAG = re.compile(r"\{\{\s*([^#^/}][^}]*?)\s*\}\}")
-_ANSWER_RULE = re.compile(r"^\s*(<br\s*/?>|\s)*<hr[^>]*id\s*=\s*[\"']?answer[\"']?[^>]*>", re.I)
+_ANSWER_RULE = re.compile(r"<hr[^>]*id\s*=\s*[\"']?answer[\"']?[^>]*>", re.I)
 _SPECIAL = {"Tags", "Deck", "Subdeck", "Card", "Type", "CardFlag", "CardID"}
 
 
@@ -195,14 +195,20 @@ def render(template: str, values: dict[str, str], number: int | None, *, questio
     def tag(m: re.Match[str]) -> str:
         parts = [p.strip() for p in m.group(1).split(":")]
         name, filters = parts[-1], parts[:-1]
-        if "type" in filters or name in _SPECIAL or name == "FrontSide":
-            return ""
+        if name in _SPECIAL or name == "FrontSide" or ("type" in filters and question):
+            return ""  # a type-in box on the front; on the back Anki shows the field's value
         value = values.get(name, "")
         if "cloze" in filters:
             return _cloze(value, number, question=question)
         return value
 
     return _TAG.sub(tag, template)
+
+
+def _answer_side(html: str) -> str:
+    """What the back adds to the front: after Anki's ``<hr id=answer>`` when there is one."""
+    parts = _ANSWER_RULE.split(html, maxsplit=1)
+    return parts[1] if len(parts) == 2 else html
 
 
 def media_text(raw: str) -> str:
@@ -253,7 +259,7 @@ def card_drafts(
         else:
             continue
         q_html = render(q_fmt, by_name, number, question=True)
-        a_html = _ANSWER_RULE.sub("", render(a_fmt, by_name, number, question=False))
+        a_html = _answer_side(render(a_fmt, by_name, number, question=False))
         if _IMG.search(q_html + a_html) or _SOUND.search(q_html + a_html):
             counts.media += 1
         front, back = media_text(q_html), media_text(a_html)
