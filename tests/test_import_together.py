@@ -163,3 +163,21 @@ def test_export_of_only_flashcards_to_gift_exits_2_and_csv_names_its_losses(
     assert result.exit_code == 0
     assert "note: terms: not carried by csv: the bank's title, source" in result.output
     assert "Surgical removal" in out.read_text(encoding="utf-8-sig")
+
+
+def test_encoding_option_reads_a_windows_file_and_dry_run_leaves_no_database(
+    tmp_path: Path,
+) -> None:
+    f = tmp_path / "excel.csv"
+    f.write_bytes("question,back\nCafé au lait spots suggest?,Neurofibromatosis\n".encode("cp1252"))
+    db = tmp_path / "new.db"
+    refused = runner.invoke(app, ["--db", str(db), "import", str(f), "--dry-run"])
+    assert (
+        refused.exit_code == 2 and "excel.csv:2: byte 17 (0xe9) is not UTF-8 text" in refused.output
+    )
+    ok = runner.invoke(
+        app, ["--db", str(db), "import", str(f), "--dry-run", "--encoding", "cp1252"]
+    )
+    assert ok.exit_code == 0, ok.output
+    assert "would import 1 items" in ok.output and "dry run: nothing was written" in ok.output
+    assert not db.exists()
