@@ -52,7 +52,7 @@ def read_apkg(
     data: bytes, opts: Options, c: Collector
 ) -> tuple[list[Draft], dict[Any, list[Review]]]:
     """Drafts (one per card, keyed (note id, ord)) and the review log of each."""
-    raw, member = _collection_bytes(data, c)
+    raw, member, n_media = _collection_bytes(data, c)
     with tempfile.TemporaryDirectory(prefix="certprep-apkg-") as tmp:
         db = Path(tmp) / "collection.db"
         db.write_bytes(raw)
@@ -62,7 +62,7 @@ def read_apkg(
         except sqlite3.Error as exc:
             raise c.fail(f"cannot open the collection database ({member}): {exc}") from None
         try:
-            return _read_collection(conn, member, opts, c)
+            return _read_collection(conn, member, opts, c, n_media)
         except (sqlite3.Error, UnicodeDecodeError) as exc:  # sqlite's own message may be garbled
             raise c.fail(
                 f"the collection database ({member}) is damaged or not an Anki collection: {exc}"
@@ -73,7 +73,7 @@ def read_apkg(
             conn.close()
 
 
-def _collection_bytes(data: bytes, c: Collector) -> tuple[bytes, str]:
+def _collection_bytes(data: bytes, c: Collector) -> tuple[bytes, str, int]:
     """The SQLite bytes of the best collection in the package, after every safety check."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
@@ -105,11 +105,6 @@ def _collection_bytes(data: bytes, c: Collector) -> tuple[bytes, str]:
             )
         c.check()
         media = [n for n in names if n not in COLLECTIONS and n not in ("media", "meta")]
-        if media:
-            c.warn(
-                f"the package holds {len(media)} media files (images, sounds); they are not "
-                "imported: cards show [image: file] or [sound: file] in their place"
-            )
         member = next((m for m in COLLECTIONS if m in names), None)
         if member is None:
             raise c.fail(
@@ -127,7 +122,7 @@ def _collection_bytes(data: bytes, c: Collector) -> tuple[bytes, str]:
         raw = _unzstd(raw, member, c)
     if not raw.startswith(SQLITE_MAGIC):
         raise c.fail(f"{member} is not an SQLite database; expected an Anki collection")
-    return raw, member
+    return raw, member, len(media)
 
 
 def _unzstd(raw: bytes, member: str, c: Collector) -> bytes:
@@ -153,7 +148,7 @@ def _table_names(conn: sqlite3.Connection) -> set[str]:
 
 
 def _read_collection(
-    conn: sqlite3.Connection, member: str, opts: Options, c: Collector
+    conn: sqlite3.Connection, member: str, opts: Options, c: Collector, n_media: int
 ) -> tuple[list[Draft], dict[Any, list[Review]]]:
     steps = 0
 
@@ -223,10 +218,11 @@ def _read_collection(
         )
     if counts.empty:
         c.warn(f"{counts.empty} cards were left out: their front or back is empty")
-    if counts.media:
+    if counts.media or n_media:
         c.warn(
-            f"{counts.media} cards show images or play sounds that were not imported; "
-            "they show [image: file] or [sound: file] in their place"
+            f"{counts.media} cards show images or play sounds (the package holds {n_media} "
+            "media files); media are not imported: cards show [image: file] or [sound: file] "
+            "in their place"
         )
     if counts.choice_fallback:
         c.warn(
