@@ -38,3 +38,17 @@ def test_reversed_and_cloze_cards_keep_their_own_reviews(
     assert by_stem["-itis"] == deck.reviews["forward"]
     assert len(logs) == sum(len(r) for r in deck.reviews.values())
     assert cards == len(deck.reviews)  # every reviewed card, not only each note's first
+
+
+def test_the_same_deck_under_another_file_name_updates_its_bank(
+    services: Services, tmp_path: Path
+) -> None:
+    deck = build_deck()
+    first, renamed = tmp_path / "CPC terms.apkg", tmp_path / "terms (1).apkg"
+    first.write_bytes(deck.new)
+    renamed.write_bytes(deck.legacy)
+    [a] = import_files(services, [first], exam="cpc", section="terminology")
+    [b] = import_files(services, [renamed], exam="cpc", section="terminology")
+    assert a.bank == b.bank == "anki-cpc"  # named after the deck, not the file
+    # updated, not duplicated: only the default reference ("Imported from <file>") changed
+    assert (b.added, b.updated + b.unchanged, b.retired) == (0, 10, 0)

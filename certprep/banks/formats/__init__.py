@@ -227,6 +227,7 @@ def read_bank_bytes(
         section=_key_option(section, "section", c),
         mapping=mapping,
         encoding=encoding,
+        bank_given=bool(bank_name),
     )
     try:
         if fmt == "native":

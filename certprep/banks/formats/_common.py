@@ -40,6 +40,7 @@ class Options:
     section: str | None = None
     mapping: dict[str, str] | None = None
     encoding: str | None = None  # --encoding: read the text in this encoding, not UTF-8
+    bank_given: bool = False  # --bank: the caller named the bank (else the file or deck does)
 
 
 class Collector:

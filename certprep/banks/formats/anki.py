@@ -13,6 +13,7 @@ with a progress handler that stops runaway queries.
 from __future__ import annotations
 
 import io
+import json
 import re
 import sqlite3
 import tempfile
@@ -23,7 +24,7 @@ from typing import Any
 
 import zstandard
 
-from ._common import Collector, Draft, Options
+from ._common import Collector, Draft, Options, key_slug
 from .anki_notes import (
     Counts,
     as_int,
@@ -166,6 +167,11 @@ def _read_collection(
     if "notes" not in tables:
         raise c.fail(f"{member} has no notes table; expected an Anki collection")
     types = note_types(conn, tables, c)
+    if not opts.bank_given and (deck := _deck_name(conn, tables)):
+        # the deck, not the file, names the bank: the same deck exported under another file
+        # name is the same bank, with the same item ids, and re-importing it updates it
+        # ("anki-" keeps a deck called CPC clear of the shipped banks' names)
+        opts.bank_name = key_slug(f"anki-{deck}"[:64]) or opts.bank_name
     if opts.mapping:
         known = {norm_column(f) for nt in types.values() for f in nt.fields}
         for col in opts.mapping:
@@ -231,6 +237,35 @@ def _read_collection(
         )
     history = _history(conn, as_questions, c) if "revlog" in tables and "cards" in tables else {}
     return drafts, history
+
+
+def _deck_name(conn: sqlite3.Connection, tables: set[str]) -> str | None:
+    """The top-level deck most of the package's cards are in ("Default" only if alone)."""
+    names: dict[int, str] = {}
+    if "decks" in tables:
+        for did, name in conn.execute("SELECT id, name FROM decks"):
+            if (i := as_int(did)) is not None:
+                names[i] = as_text(name).replace("\x1f", "::")
+    elif "col" in tables:
+        row = conn.execute("SELECT decks FROM col LIMIT 1").fetchone()
+        try:
+            decks = json.loads(as_text(row[0])) if row else {}
+        except (json.JSONDecodeError, RecursionError):
+            decks = {}
+        if isinstance(decks, dict):
+            for did, deck in decks.items():
+                if (i := as_int(did)) is not None and isinstance(deck, dict):
+                    names[i] = as_text(deck.get("name"))
+    if "cards" not in tables:
+        return None
+    counts: dict[str, int] = {}
+    for did, n in conn.execute("SELECT did, count(*) FROM cards GROUP BY did"):
+        top = names.get(as_int(did) or 0, "").split("::")[0].strip()
+        if top:
+            counts[top] = counts.get(top, 0) + (as_int(n) or 0)
+    if len(counts) > 1:
+        counts.pop("Default", None)
+    return max(counts, key=lambda k: counts[k]) if counts else None
 
 
 def _history(
