@@ -121,6 +121,16 @@ def _build(col: Collection, tmp: Path) -> Deck:
             "Why": "hypo- means below or deficient.",
         },
     )
+    occlusion = mm.by_name("Image Occlusion")
+    if occlusion is not None:  # Anki 23.10 and later
+        add(
+            occlusion,
+            {
+                "Occlusion": "{{c1::image-occlusion:rect:left=.1:top=.2:width=.3:height=.2:oi=1}}",
+                "Image": f'<img src="{image}">',
+                "Header": "Label the heart",
+            },
+        )
     typed = mm.by_name("Basic (type in the answer)")
     add(typed, {"Front": "Code for essential hypertension", "Back": "I10"}, ["icd10cm"])
     del n_media, n_study

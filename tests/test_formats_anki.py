@@ -107,6 +107,14 @@ def test_media_leave_a_visible_placeholder_and_a_counted_warning(package: Path) 
     assert text.count("media files") == 1  # one warning, not one per place it was noticed
 
 
+def test_image_occlusion_cards_are_named_not_turned_into_junk(package: Path) -> None:
+    res = read(package)
+    assert not any(
+        "image-occlusion" in i.stem or "Label the heart" in i.stem for i in res.bank.items
+    )
+    assert any(w.message.startswith("1 image occlusion cards were left out") for w in res.warnings)
+
+
 def test_reimporting_the_same_deck_keeps_every_card_id(deck: Deck, tmp_path: Path) -> None:
     a, b = tmp_path / "a.apkg", tmp_path / "b.apkg"
     a.write_bytes(deck.new)

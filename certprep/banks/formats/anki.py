@@ -230,6 +230,11 @@ def _read_collection(
             "media files); media are not imported: cards show [image: file] or [sound: file] "
             "in their place"
         )
+    if counts.occlusion:
+        c.warn(
+            f"{counts.occlusion} image occlusion cards were left out: they mask parts of a "
+            "picture, which the app cannot show"
+        )
     if counts.choice_fallback:
         c.warn(
             f"{counts.choice_fallback} notes of a multiple-choice note type could not be read "

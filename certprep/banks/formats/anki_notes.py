@@ -223,6 +223,7 @@ def media_text(raw: str) -> str:
 class Counts:
     empty: int = 0
     media: int = 0
+    occlusion: int = 0
     choice_fallback: int = 0
     first_fallback: str = ""
 
@@ -244,6 +245,9 @@ def card_drafts(
     drafts = []
     if nt is None or not nt.templates:
         return _untemplated(nid, guid, values, names, topics, opts, counts, record)
+    if any("image-occlusion" in q + a for q, a in nt.templates.values()):
+        counts.occlusion += max(1, len(ords))  # masks drawn over a picture: nothing to show
+        return []
     if nt.cloze:
         numbers = sorted({int(m.group(1)) for v in values for m in _CLOZE.finditer(v)})
         ords = ords or [n - 1 for n in numbers]
