@@ -51,10 +51,10 @@ class ExamScreen(ExamClock):
     """
     BINDINGS = [
         Binding("n,right", "next", "Next"),
-        Binding("p,left", "previous", "Previous"),
+        Binding("p,left", "previous", "Prev"),
         Binding("f", "flag", "Flag"),
-        Binding("x", "strike", "Strike out"),
-        Binding("g", "navigator", "Navigator"),
+        Binding("x", "strike", "Strike"),
+        Binding("g", "navigator", "Go to"),
         Binding("z", "pause", "Pause"),
         Binding("t", "toggle_pace", "Pace"),
         Binding("up", "scroll(-1)", "Scroll up", show=False),
@@ -101,7 +101,7 @@ class ExamScreen(ExamClock):
             classes="hidden",
         )
         yield Static("", id="hint", markup=False)
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)  # fits 80 columns
 
     def on_mount(self) -> None:
         try:
