@@ -1,0 +1,183 @@
+"""The code-book index: one SQLite file (FTS5) built from the shipped tables, read by everyone.
+
+The file lives beside the learner databases (``<data dir>/codebook/codebook-<fingerprint>.sqlite``)
+and is named after the data it holds, so a release with new tables builds a new one. It is built
+once, by ``build_index`` (first use, or ``certprep codes --build``), into a temporary file that is
+renamed into place: readers never see half an index, and two builders racing both end with the
+same complete file. After that it is opened read-only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import tempfile
+from pathlib import Path
+
+from certprep.core import codebook as cb
+
+INDEX_ENV = "CERTPREP_CODEBOOK_INDEX"
+SCHEMA_VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE entry (
+    id INTEGER PRIMARY KEY, system TEXT NOT NULL, code TEXT NOT NULL, dotless TEXT NOT NULL,
+    title TEXT NOT NULL, billable INTEGER NOT NULL, kind TEXT NOT NULL
+);
+CREATE TABLE cm (
+    code TEXT PRIMARY KEY, dotless TEXT NOT NULL, kind TEXT NOT NULL, title TEXT NOT NULL,
+    parent TEXT NOT NULL, billable INTEGER NOT NULL, notes TEXT NOT NULL, ord INTEGER NOT NULL
+);
+CREATE TABLE pcs (code TEXT PRIMARY KEY, title TEXT NOT NULL);
+CREATE TABLE pcs_meaning (
+    context TEXT NOT NULL, pos INTEGER NOT NULL, value TEXT NOT NULL, label TEXT NOT NULL,
+    PRIMARY KEY (context, pos, value)
+);
+CREATE TABLE drg_level (code TEXT PRIMARY KEY, level TEXT NOT NULL, collection TEXT);
+CREATE TABLE drg_exclusion (collection TEXT NOT NULL, code TEXT NOT NULL,
+    PRIMARY KEY (collection, code)) WITHOUT ROWID;
+CREATE TABLE drg_alive (code TEXT PRIMARY KEY);
+CREATE VIRTUAL TABLE fts USING fts5(
+    title, terms, content='', tokenize='unicode61 remove_diacritics 2'
+);
+"""
+_INDEXES = """
+CREATE INDEX ix_entry_dotless ON entry(dotless);
+CREATE INDEX ix_cm_dotless ON cm(dotless);
+CREATE INDEX ix_cm_parent ON cm(parent, ord);
+"""
+
+
+def default_index_path() -> Path:
+    """$CERTPREP_CODEBOOK_INDEX, else a file named after the data under the user data dir."""
+    env = os.environ.get(INDEX_ENV)
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    base = Path(user_data_dir("certprep", appauthor=False)) / "codebook"
+    return base / f"codebook-{cb.data_fingerprint()}.sqlite"
+
+
+def is_built(path: Path) -> bool:
+    """Whether a complete index is at path (the rename happens last, so existing is enough)."""
+    return path.is_file()
+
+
+def build_index(path: Path) -> Path:
+    """Build the index into path (atomically). Returns path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".codebook-", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        con = sqlite3.connect(tmp)
+        con.execute("PRAGMA journal_mode=OFF")
+        con.execute("PRAGMA synchronous=OFF")
+        con.executescript(_SCHEMA)
+        with con:
+            _load_cm(con)
+            _load_pcs(con)
+            _load_drg(con)
+            con.executescript(_INDEXES)
+            con.execute("INSERT INTO fts(fts) VALUES ('optimize')")
+            con.executemany(
+                "INSERT INTO meta VALUES (?, ?)",
+                [
+                    ("schema", SCHEMA_VERSION),
+                    ("cm_source", cb.CM_SOURCE),
+                    ("pcs_source", cb.PCS_SOURCE),
+                    ("drg_source", cb.DRG_SOURCE),
+                ],
+            )
+        con.execute("VACUUM")
+        con.close()
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def _add_entry(
+    con: sqlite3.Connection,
+    system: str,
+    code: str,
+    title: str,
+    billable: bool,
+    kind: str,
+    extra: str,
+) -> None:
+    dotless = cb.normalise_code(code)
+    cur = con.execute(
+        "INSERT INTO entry (system, code, dotless, title, billable, kind) VALUES (?,?,?,?,?,?)",
+        (system, code, dotless, title, int(billable), kind),
+    )
+    terms = f"{code} {dotless} {extra}".strip()
+    con.execute(
+        "INSERT INTO fts (rowid, title, terms) VALUES (?, ?, ?)", (cur.lastrowid, title, terms)
+    )
+
+
+def _load_cm(con: sqlite3.Connection) -> None:
+    for ord_, line in enumerate(cb.read_data_file("codebook_cm.jsonl.gz")):
+        row = json.loads(line)
+        code, kind, title = row["c"], row["k"], row["t"]
+        notes = row.get("n", {})
+        billable = bool(row.get("b"))
+        con.execute(
+            "INSERT INTO cm VALUES (?,?,?,?,?,?,?,?)",
+            (
+                code,
+                cb.normalise_code(code),
+                kind,
+                title,
+                row["p"],
+                int(billable),
+                json.dumps(notes, ensure_ascii=False),
+                ord_,
+            ),
+        )
+        if kind == "chapter":
+            continue
+        # inclusion terms are other words for the same thing: searchable, ranked below the title
+        extra = " ".join(notes.get("inclusion", []) + notes.get("includes", []))
+        _add_entry(con, "cm", code, title, billable, kind, extra)
+
+
+def _load_pcs(con: sqlite3.Connection) -> None:
+    for line in cb.read_data_file("codebook_pcs.tsv.gz"):
+        fields = line.split("\t")
+        if fields[0] == "@":
+            _, context, pos, value, label = fields
+            con.execute(
+                "INSERT INTO pcs_meaning VALUES (?,?,?,?)", (context, int(pos), value, label)
+            )
+        else:
+            code, title = fields
+            con.execute("INSERT INTO pcs VALUES (?, ?)", (code, title))
+            _add_entry(con, "pcs", code, title, True, "code", "")
+
+
+def _load_drg(con: sqlite3.Connection) -> None:
+    for line in cb.read_data_file("msdrg_v43.tsv.gz"):
+        fields = line.split("\t")
+        if fields[0] == "L":
+            _, code, level, collection = fields
+            con.execute("INSERT INTO drg_level VALUES (?,?,?)", (code, level, collection or None))
+        elif fields[0] == "X":
+            _, collection, members = fields
+            con.executemany(
+                "INSERT OR IGNORE INTO drg_exclusion VALUES (?, ?)",
+                [(collection, m) for m in members.split()],
+            )
+        elif fields[0] == "A":
+            con.executemany("INSERT INTO drg_alive VALUES (?)", [(m,) for m in fields[1].split()])
+
+
+def open_index(path: Path) -> sqlite3.Connection:
+    """A read-only connection to a built index (usable from any thread)."""
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    con.execute("PRAGMA query_only=ON")
+    return con
