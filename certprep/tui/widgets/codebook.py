@@ -1,0 +1,351 @@
+"""The code-book panel: search ICD-10-CM and ICD-10-PCS beside a question, read a code's notes.
+
+    panel = CodeBookPanel(services, on_lookup=callback, context="exam")
+    panel.set_question(attempt_id, item_id)   # lookups are logged with the question on screen
+    panel.open("E11.22")                      # show it, focus the search box (query optional)
+    panel.close()                             # hide it (escape does this too)
+
+Keys inside the panel: type to search (a code, a prefix with or without its dot, or words);
+down/enter to pick a result; ctrl+t cycles the code system (all, cm, pcs, drg); ctrl+b browses
+the ICD-10-CM chapters or the PCS sections; escape closes. A PCS prefix lists the valid next
+characters with their meanings, so a code is built axis by axis.
+
+Each search the learner submits (enter) or a code they open is logged (services given) and
+passed to ``on_lookup(Lookup)``. Table text is shown as plain text, never as markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from certprep.core import codebook as cb
+from certprep.services.codebook import CodeBook, Lookup, SearchResult, code_book, log_lookup
+
+if TYPE_CHECKING:
+    from certprep.services import Services
+
+SYSTEMS: tuple[str | None, ...] = (None, "cm", "pcs", "drg")
+SYSTEM_NAMES = {None: "all", "cm": "ICD-10-CM", "pcs": "ICD-10-PCS", "drg": "CC/MCC"}
+FOOTER = "ICD-10-CM FY2026 · ICD-10-PCS · MS-DRG v43.  CPT is not here: use your own CPT book."
+
+
+class CodeBookPanel(Vertical):
+    """Search box, results, and the entry picked: dock it beside a question."""
+
+    DEFAULT_CSS = """
+    CodeBookPanel { width: 60; min-width: 40; border-left: solid $primary; padding: 0 1; }
+    CodeBookPanel #codebook-filter { color: $text-muted; height: 1; }
+    CodeBookPanel #codebook-results { height: 1fr; min-height: 5; }
+    CodeBookPanel #codebook-detail-scroll { height: 2fr; }
+    CodeBookPanel #codebook-footer { color: $text-muted; height: auto; }
+    """
+    BINDINGS = [
+        Binding("escape", "close", "Close the code book"),
+        Binding("ctrl+t", "cycle_system", "Code system"),
+        Binding("ctrl+b", "browse", "Browse"),
+    ]
+
+    class Looked(Message):
+        """A lookup was made (and logged)."""
+
+        def __init__(self, lookup: Lookup) -> None:
+            self.lookup = lookup
+            super().__init__()
+
+    class Closed(Message):
+        """The learner closed the panel (escape)."""
+
+    def __init__(
+        self,
+        services: Services | None = None,
+        *,
+        book: CodeBook | None = None,
+        on_lookup: Callable[[Lookup], None] | None = None,
+        context: str = "exam",
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.services = services
+        self.book = book or code_book()
+        self.on_lookup = on_lookup
+        self.context = context
+        self.attempt_id: int | None = None
+        self.item_id: str | None = None
+        self.system: str | None = None
+        self.last: SearchResult | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="Code or words, e.g. E11.22 or asthma", id="codebook-query")
+        yield Static(self._filter_text(), id="codebook-filter")
+        yield OptionList(id="codebook-results")
+        with VerticalScroll(id="codebook-detail-scroll"):
+            yield Static(Text("", no_wrap=False), id="codebook-detail")
+        yield Static(Text(FOOTER), id="codebook-footer")
+
+    def on_mount(self) -> None:
+        if not self.book.ready:
+            self._detail(Text("Preparing the code book (once, a few seconds)…"))
+            self._prepare()
+
+    @work(thread=True, exclusive=True, group="codebook-build")
+    def _prepare(self) -> None:
+        self.book.build()
+        self.app.call_from_thread(self._detail, Text(""))
+
+    # -- the API for screens ---------------------------------------------------------------
+    def set_question(self, attempt_id: int | None, item_id: str | None) -> None:
+        """The question on screen: the next lookups are logged with it."""
+        self.attempt_id, self.item_id = attempt_id, item_id
+
+    def open(self, query: str | None = None) -> None:
+        """Show the panel and put the cursor in its search box (optionally with a query)."""
+        self.display = True
+        box = self.query_one("#codebook-query", Input)
+        if query is not None:
+            box.value = query
+        box.focus()
+
+    def focus_search(self) -> None:
+        self.query_one("#codebook-query", Input).focus()
+
+    def close(self) -> None:
+        self.display = False
+        self.post_message(self.Closed())
+
+    # -- actions ---------------------------------------------------------------------------
+    def action_close(self) -> None:
+        self.close()
+
+    def action_cycle_system(self) -> None:
+        self.system = SYSTEMS[(SYSTEMS.index(self.system) + 1) % len(SYSTEMS)]
+        self.query_one("#codebook-filter", Static).update(self._filter_text())
+        self._search(self.query_one("#codebook-query", Input).value, log=False)
+
+    def action_browse(self) -> None:
+        if self.system == "pcs":
+            self._show_pcs_choices("")
+        else:
+            self._show_cm_children(None)
+
+    def _filter_text(self) -> Text:
+        return Text(f"Searching: {SYSTEM_NAMES[self.system]}  (ctrl+t to change, ctrl+b browse)")
+
+    # -- search ----------------------------------------------------------------------------
+    @on(Input.Changed, "#codebook-query")
+    def _changed(self, event: Input.Changed) -> None:
+        self._search(event.value, log=False)
+
+    @on(Input.Submitted, "#codebook-query")
+    def _submitted(self, event: Input.Submitted) -> None:
+        self._search(event.value, log=True)
+        results = self.query_one("#codebook-results", OptionList)
+        if results.option_count:
+            results.focus()
+            results.highlighted = 0
+
+    @work(thread=True, exclusive=True, group="codebook-search")
+    def _search(self, query: str, log: bool) -> None:
+        if not query.strip():
+            return
+        result = self.book.search(query, self.system, limit=40)
+        choices: list[Any] = []
+        norm = cb.normalise_code(query)
+        pcs_prefix = (
+            result.by_code and result.hits and result.hits[0].system == "pcs" and len(norm) < 7
+        )
+        if pcs_prefix:
+            choices = self.book.pcs_choices(norm)
+        self.app.call_from_thread(self._show_results, result, choices, norm)
+        if log:
+            self.app.call_from_thread(self._log, query, result, None)
+
+    def _show_results(self, result: SearchResult, pcs_choices: list[Any], prefix: str) -> None:
+        self.last = result
+        results = self.query_one("#codebook-results", OptionList)
+        results.clear_options()
+        if pcs_choices:
+            detail = self.book.pcs(prefix)
+            self._detail(_pcs_text(detail, pcs_choices))
+            results.add_options(_pcs_option(prefix, c) for c in pcs_choices)
+            return
+        if not result.hits:
+            self._detail(Text(f"No codes found for {result.query!r}."))
+            return
+        results.add_options(
+            Option(
+                _hit_text(h.code, h.title, h.billable, h.kind, h.level), id=f"{h.system}:{h.code}"
+            )
+            for h in result.hits
+        )
+        self._detail(Text(f"{len(result.hits)} results in {result.elapsed_ms:.1f} ms", style="dim"))
+
+    @on(OptionList.OptionSelected, "#codebook-results")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        key = event.option.id or ""
+        kind, _, code = key.partition(":")
+        if kind == "cm":
+            self._show_cm(code)
+        elif kind == "pcs":
+            self._show_pcs(code)
+        elif kind == "pcsnext":
+            box = self.query_one("#codebook-query", Input)
+            box.value = code  # the search runs on Changed and lists the next characters
+        elif kind == "browse":
+            self._show_cm_children(code)
+
+    def _show_cm(self, code: str) -> None:
+        detail = self.book.cm(code)
+        if detail is None:
+            return
+        if detail.entry.kind in ("chapter", "block"):
+            self._show_cm_children(detail.entry.code)
+        self._detail(_cm_text(detail))
+        self._log(code, self.last, code)
+
+    def _show_pcs(self, code: str) -> None:
+        detail = self.book.pcs(code)
+        self._detail(_pcs_text(detail, []))
+        self._log(code, self.last, code)
+
+    def _show_cm_children(self, code: str | None) -> None:
+        results = self.query_one("#codebook-results", OptionList)
+        results.clear_options()
+        for child in self.book.cm_children(code):
+            is_leafish = child.kind in ("category", "code")
+            option_id = f"cm:{child.code}" if is_leafish else f"browse:{child.code}"
+            label = f"Chapter {child.code}" if child.kind == "chapter" else child.code
+            results.add_option(
+                Option(
+                    _hit_text(label, child.title, child.billable, child.kind, None), id=option_id
+                )
+            )
+        results.focus()
+
+    def _show_pcs_choices(self, prefix: str) -> None:
+        self.query_one("#codebook-query", Input).value = prefix
+        results = self.query_one("#codebook-results", OptionList)
+        results.clear_options()
+        results.add_options(_pcs_option(prefix, c) for c in self.book.pcs_choices(prefix))
+        results.focus()
+
+    def _detail(self, text: Text) -> None:
+        self.query_one("#codebook-detail", Static).update(text)
+
+    def _log(self, query: str, result: SearchResult | None, code: str | None) -> None:
+        lookup = Lookup(
+            query=query,
+            results=len(result.hits) if result else 0,
+            elapsed_ms=result.elapsed_ms if result else 0.0,
+            system=self.system,
+            context=self.context,
+            attempt_id=self.attempt_id,
+            item_id=self.item_id,
+            code=code,
+        )
+        if self.services is not None:
+            log_lookup(self.services, lookup)
+        if self.on_lookup is not None:
+            self.on_lookup(lookup)
+        self.post_message(self.Looked(lookup))
+
+
+# -- rendering: table text is appended as plain strings ----------------------------------------
+def _hit_text(code: str, title: str, billable: bool, kind: str, level: str | None) -> Text:
+    out = Text()
+    out.append(f"{code:<9} ", style="bold")
+    out.append(title)
+    if kind in ("category", "code"):
+        out.append("  ")
+        out.append(
+            "billable" if billable else "not billable", style="green" if billable else "yellow"
+        )
+    if level:
+        out.append(f"  {level}", style="magenta")
+    return out
+
+
+def _pcs_option(prefix: str, choice: Any) -> Option:
+    text = Text()
+    text.append(f"{prefix}{choice.value}", style="bold")
+    text.append("  ")
+    text.append(choice.meaning or (choice.title or "(see the codes below)"))
+    if choice.code is None:
+        text.append(f"  ({choice.count} codes)", style="dim")
+    option_id = f"pcs:{choice.code}" if choice.code else f"pcsnext:{prefix}{choice.value}"
+    return Option(text, id=option_id)
+
+
+def _cm_text(d: Any) -> Text:
+    e = d.entry
+    out = Text()
+    out.append(f"{e.code}  ", style="bold")
+    out.append(e.title, style="bold")
+    out.append("\n")
+    if e.kind in ("category", "code"):
+        if e.billable:
+            out.append("Billable: valid for reporting as is\n", style="green")
+        else:
+            out.append("NOT billable: more characters are needed\n", style="bold yellow")
+    for a in d.ancestors:
+        out.append(f"  in {'Chapter ' + a.code if a.kind == 'chapter' else a.code}: ", style="dim")
+        out.append(a.title + "\n", style="dim")
+    if d.drg is not None:
+        out.append("MS-DRG v43: ", style="bold")
+        out.append(
+            (d.drg.level or "not a CC or MCC")
+            + ("" if not d.drg.alive_only else ", only if discharged alive")
+            + "\n"
+        )
+    for note in d.notes:
+        out.append("\n")
+        where = "" if note.source == e.code else f" (at {note.source})"
+        out.append(f"{note.heading}{where}\n", style="bold underline")
+        for line in note.lines:
+            out.append(f"  {line}\n")
+    if d.placeholder:
+        out.append("\nPlaceholder\n", style="bold underline")
+        out.append(f"  {d.placeholder}\n")
+    if d.children:
+        out.append("\nCodes below\n", style="bold underline")
+        for c in d.children[:60]:
+            out.append(f"  {c.code:<9} ", style="bold")
+            out.append(c.title)
+            out.append("\n" if c.billable or c.kind == "block" else "  (not billable)\n")
+    return out
+
+
+def _pcs_text(d: Any, choices: list[Any]) -> Text:
+    out = Text()
+    out.append(f"{d.code}  ", style="bold")
+    if d.title:
+        out.append(d.title, style="bold")
+    elif d.valid_prefix != d.code:
+        out.append(
+            f"no valid code starts with {d.code}; valid up to {d.valid_prefix or '(none)'}",
+            style="bold red",
+        )
+    out.append("\n")
+    for a in d.axes:
+        out.append(f"  {a.position}  {a.name:<20} ", style="dim")
+        out.append(f"{a.value}  ", style="bold")
+        out.append((a.meaning or "(see the description)") + "\n")
+    if choices:
+        pos = len(d.code) + 1
+        names = cb.PCS_AXES.get(d.code[:1], cb.PCS_AXES["0"]) if d.code else cb.PCS_AXES["0"]
+        out.append(
+            f"\nCharacter {pos}, {names[pos - 1]}: {len(choices)} valid values below\n",
+            style="bold",
+        )
+    return out
