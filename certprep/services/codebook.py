@@ -209,14 +209,20 @@ class CodeBook:
     )
 
     def _by_code(self, prefix: str, system: str | None, limit: int) -> list[Hit]:
+        """The code itself first, then the codes below it, shortest first, in code order."""
         sql = (
             self._SELECT
-            + "WHERE e.dotless >= ? AND e.dotless < ?"
+            + "WHERE e.depth = ? AND e.dotless >= ? AND e.dotless < ?"
             + self._filter(system)
-            # the code itself first, then its children in tabular order
-            + " ORDER BY length(e.dotless), e.dotless LIMIT ?"
+            + " ORDER BY e.dotless LIMIT ?"
         )
-        return [_hit(r) for r in self._rows(sql, (prefix, prefix + "\uffff", limit))]
+        hits: list[Hit] = []
+        for depth in range(len(prefix), 8):
+            if len(hits) >= limit:
+                break
+            rows = self._rows(sql, (depth, prefix, prefix + "\uffff", limit - len(hits)))
+            hits += [_hit(r) for r in rows]
+        return hits
 
     def _by_words(self, text: str, system: str | None, limit: int) -> list[Hit]:
         words = re.findall(r"[0-9A-Za-z]+", text.lower())
@@ -344,11 +350,28 @@ class CodeBook:
         if len(norm) >= 7:
             return []
         pos = len(norm)
-        rows = self._rows(
-            "SELECT substr(code, ?, 1) AS v, count(*), min(code), min(title) FROM pcs "
-            "WHERE code >= ? AND code < ? GROUP BY v ORDER BY v",
-            (pos + 1, norm, norm + "\uffff"),
-        )
+        # skip-scan the primary key: the first code at or after the cursor gives the next value,
+        # its range gives the count (a GROUP BY over the 78,000 codes would read every title)
+        rows: list[tuple[str, int, str, str | None]] = []
+        cursor = norm
+        while True:
+            found = self._rows(
+                "SELECT code FROM pcs WHERE code >= ? AND code < ? ORDER BY code LIMIT 1",
+                (cursor, norm + "\uffff"),
+            )
+            if not found:
+                break
+            first = str(found[0][0])
+            value = first[pos]
+            start, stop = norm + value, norm + value + "\uffff"
+            n = int(str(self._rows(
+                "SELECT count(*) FROM pcs WHERE code >= ? AND code < ?", (start, stop)
+            )[0][0]))  # fmt: skip
+            title = None
+            if n == 1:
+                title = str(self._rows("SELECT title FROM pcs WHERE code = ?", (first,))[0][0])
+            rows.append((value, n, first, title))
+            cursor = norm + chr(ord(value) + 1)
         context = cb.pcs_context(norm)
         labels = {
             str(v): str(label)
@@ -358,18 +381,16 @@ class CodeBook:
             )
         }
         out = []
-        for value, count, first, title in rows:
-            v = str(value)
+        for v, n, first, title in rows:
             meaning = labels.get(v) or (cb.PCS_SECTIONS.get(v) if pos == 0 else None)
-            n = int(str(count))
             complete = pos == 6
             out.append(
                 PcsChoice(
                     value=v,
                     meaning=str(meaning) if meaning else None,
                     count=n,
-                    code=str(first) if complete else None,
-                    title=str(title) if complete or n == 1 else None,
+                    code=first if complete else None,
+                    title=title,
                 )
             )
         return out

@@ -19,13 +19,13 @@ from pathlib import Path
 from certprep.core import codebook as cb
 
 INDEX_ENV = "CERTPREP_CODEBOOK_INDEX"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # part of the file name: a release with a new layout builds a new file
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE entry (
     id INTEGER PRIMARY KEY, system TEXT NOT NULL, code TEXT NOT NULL, dotless TEXT NOT NULL,
-    title TEXT NOT NULL, billable INTEGER NOT NULL, kind TEXT NOT NULL
+    title TEXT NOT NULL, billable INTEGER NOT NULL, kind TEXT NOT NULL, depth INTEGER NOT NULL
 );
 CREATE TABLE cm (
     code TEXT PRIMARY KEY, dotless TEXT NOT NULL, kind TEXT NOT NULL, title TEXT NOT NULL,
@@ -46,7 +46,7 @@ CREATE VIRTUAL TABLE fts USING fts5(
 CREATE VIRTUAL TABLE fts_vocab USING fts5vocab(fts, 'row');
 """
 _INDEXES = """
-CREATE INDEX ix_entry_dotless ON entry(dotless);
+CREATE INDEX ix_entry_depth_dotless ON entry(depth, dotless);
 CREATE INDEX ix_cm_dotless ON cm(dotless);
 CREATE INDEX ix_cm_parent ON cm(parent, ord);
 """
@@ -60,7 +60,7 @@ def default_index_path() -> Path:
     from platformdirs import user_data_dir
 
     base = Path(user_data_dir("certprep", appauthor=False)) / "codebook"
-    return base / f"codebook-{cb.data_fingerprint()}.sqlite"
+    return base / f"codebook-v{SCHEMA_VERSION}-{cb.data_fingerprint()}.sqlite"
 
 
 def is_built(path: Path) -> bool:
@@ -116,8 +116,8 @@ def _add_entries(con: sqlite3.Connection, entries: list[Entry]) -> None:
     for rowid, (system, code, title, billable, kind, extra) in enumerate(entries, start=1):
         dotless = cb.normalise_code(code)
         con.execute(
-            "INSERT INTO entry VALUES (?,?,?,?,?,?,?)",
-            (rowid, system, code, dotless, title, int(billable), kind),
+            "INSERT INTO entry VALUES (?,?,?,?,?,?,?,?)",
+            (rowid, system, code, dotless, title, int(billable), kind, len(dotless)),
         )
         terms = f"{code} {dotless} {extra}".strip()
         con.execute("INSERT INTO fts (rowid, title, terms) VALUES (?, ?, ?)", (rowid, title, terms))

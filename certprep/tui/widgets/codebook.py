@@ -121,6 +121,9 @@ class CodeBookPanel(Vertical):
         self.query_one("#codebook-query", Input).focus()
 
     def close(self) -> None:
+        """Hide the panel; the focus leaves it (back to the screen's next focusable widget)."""
+        if self.has_focus_within:
+            self.screen.set_focus(None)
         self.display = False
         self.post_message(self.Closed())
 
@@ -149,14 +152,10 @@ class CodeBookPanel(Vertical):
 
     @on(Input.Submitted, "#codebook-query")
     def _submitted(self, event: Input.Submitted) -> None:
-        self._search(event.value, log=True)
-        results = self.query_one("#codebook-results", OptionList)
-        if results.option_count:
-            results.focus()
-            results.highlighted = 0
+        self._search(event.value, log=True, focus=True)
 
     @work(thread=True, exclusive=True, group="codebook-search")
-    def _search(self, query: str, log: bool) -> None:
+    def _search(self, query: str, log: bool, focus: bool = False) -> None:
         if not query.strip():
             return
         result = self.book.search(query, self.system, limit=40)
@@ -167,18 +166,23 @@ class CodeBookPanel(Vertical):
         )
         if pcs_prefix:
             choices = self.book.pcs_choices(norm)
-        self.app.call_from_thread(self._show_results, result, choices, norm)
+        self.app.call_from_thread(self._show_results, result, choices, norm, focus)
         if log:
             self.app.call_from_thread(self._log, query, result, None)
 
-    def _show_results(self, result: SearchResult, pcs_choices: list[Any], prefix: str) -> None:
+    def _show_results(
+        self, result: SearchResult, pcs_choices: list[Any], prefix: str, focus: bool = False
+    ) -> None:
         self.last = result
         results = self.query_one("#codebook-results", OptionList)
         results.clear_options()
+        if focus and (pcs_choices or result.hits):  # enter: move to the first result
+            results.focus()
         if pcs_choices:
             detail = self.book.pcs(prefix)
             self._detail(_pcs_text(detail, pcs_choices))
             results.add_options(_pcs_option(prefix, c) for c in pcs_choices)
+            results.highlighted = 0
             return
         if not result.hits:
             self._detail(Text(f"No codes found for {result.query!r}."))
@@ -189,6 +193,7 @@ class CodeBookPanel(Vertical):
             )
             for h in result.hits
         )
+        results.highlighted = 0
         self._detail(Text(f"{len(result.hits)} results in {result.elapsed_ms:.1f} ms", style="dim"))
 
     @on(OptionList.OptionSelected, "#codebook-results")
