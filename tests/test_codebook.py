@@ -133,6 +133,16 @@ def test_pcs_code_decoded_axis_by_axis(book: CodeBook) -> None:
         ("Device", "No Device"),
         ("Qualifier", "No Qualifier"),
     ]
+    assert not any(a.derived for a in d.axes)
+    # sections 2-X: no axis tables shipped; meanings read from the code titles are marked
+    chest = book.pcs("BW03ZZZ")
+    assert chest.title == "Plain Radiography of Chest"
+    assert [(a.name, a.meaning, a.derived) for a in chest.axes[:4]] == [
+        ("Section", "Imaging", False),
+        ("Body System", None, False),
+        ("Type", "Plain Radiography", True),
+        ("Body Part", "Chest", True),
+    ]
     bad = book.pcs("0DTJ4ZX")
     assert bad.title is None and bad.valid_prefix == "0DTJ4Z"
 

@@ -158,6 +158,8 @@ def _print(out: dict[str, Any]) -> None:
         echo(f"{detail['code']}  {detail['title']}")
         for a in detail["axes"]:
             meaning = a["meaning"] or "(see the description)"
+            if a["derived"]:
+                meaning += "  (from the code titles)"
             echo(f"  {a['position']}  {a['name']:<20} {a['value']}  {meaning}")
         return
     hits = out["hits"]

@@ -198,17 +198,21 @@ class Axis:
     name: str
     value: str
     meaning: str | None  # None where the shipped tables do not spell it out (sections 2-X)
+    derived: bool = False  # read from the code titles, not from a CMS axis table
 
 
-def pcs_axes(code: str, meanings: dict[tuple[str, int, str], str]) -> list[Axis]:
+Meanings = dict[tuple[str, int, str], tuple[str, bool]]  # (context, pos, value) -> label, derived
+
+
+def pcs_axes(code: str, meanings: Meanings) -> list[Axis]:
     """Read a (partial) PCS code character by character with the meanings of the tables."""
     names = PCS_AXES.get(code[:1], _STANDARD_AXES)
     out = []
     for pos, value in enumerate(code[:7]):
-        meaning = meanings.get((pcs_context(code[:pos]), pos, value))
+        meaning, derived = meanings.get((pcs_context(code[:pos]), pos, value), (None, False))
         if meaning is None and pos == 0:
             meaning = PCS_SECTIONS.get(value)
-        out.append(Axis(pos + 1, names[pos], value, meaning))
+        out.append(Axis(pos + 1, names[pos], value, meaning, derived))
     return out
 
 

@@ -126,6 +126,7 @@ class PcsChoice:
     count: int  # valid codes below
     code: str | None  # the complete code when this choice ends one
     title: str | None  # its description (complete codes, or the only code below)
+    derived: bool = False  # the meaning was read from the code titles (sections 2-X)
 
 
 class CodeBook:
@@ -308,16 +309,16 @@ class CodeBook:
         return [_cm(r) for r in rows]
 
     # -- ICD-10-PCS ----------------------------------------------------------------------------
-    def _meanings(self, code: str) -> dict[tuple[str, int, str], str]:
-        out: dict[tuple[str, int, str], str] = {}
+    def _meanings(self, code: str) -> cb.Meanings:
+        out: cb.Meanings = {}
         for pos, value in enumerate(code[:7]):
             context = cb.pcs_context(code[:pos])
             rows = self._rows(
-                "SELECT label FROM pcs_meaning WHERE context = ? AND pos = ? AND value = ?",
+                "SELECT label, derived FROM pcs_meaning WHERE context = ? AND pos = ? AND value = ?",
                 (context, pos, value),
             )
             if rows:
-                out[(context, pos, value)] = str(rows[0][0])
+                out[(context, pos, value)] = (str(rows[0][0]), bool(rows[0][1]))
         return out
 
     def pcs(self, code: str) -> PcsDetail:
@@ -374,23 +375,26 @@ class CodeBook:
             cursor = norm + chr(ord(value) + 1)
         context = cb.pcs_context(norm)
         labels = {
-            str(v): str(label)
-            for v, label in self._rows(
-                "SELECT value, label FROM pcs_meaning WHERE context = ? AND pos = ?",
+            str(v): (str(label), bool(derived))
+            for v, label, derived in self._rows(
+                "SELECT value, label, derived FROM pcs_meaning WHERE context = ? AND pos = ?",
                 (context, pos),
             )
         }
         out = []
         for v, n, first, title in rows:
-            meaning = labels.get(v) or (cb.PCS_SECTIONS.get(v) if pos == 0 else None)
+            meaning, derived = labels.get(v, (None, False))
+            if meaning is None and pos == 0:
+                meaning = cb.PCS_SECTIONS.get(v)
             complete = pos == 6
             out.append(
                 PcsChoice(
                     value=v,
-                    meaning=str(meaning) if meaning else None,
+                    meaning=meaning,
                     count=n,
                     code=first if complete else None,
                     title=title,
+                    derived=derived,
                 )
             )
         return out

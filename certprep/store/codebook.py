@@ -19,7 +19,7 @@ from pathlib import Path
 from certprep.core import codebook as cb
 
 INDEX_ENV = "CERTPREP_CODEBOOK_INDEX"
-SCHEMA_VERSION = "2"  # part of the file name: a release with a new layout builds a new file
+SCHEMA_VERSION = "3"  # part of the file name: a release with a new layout builds a new file
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -34,6 +34,7 @@ CREATE TABLE cm (
 CREATE TABLE pcs (code TEXT PRIMARY KEY, title TEXT NOT NULL);
 CREATE TABLE pcs_meaning (
     context TEXT NOT NULL, pos INTEGER NOT NULL, value TEXT NOT NULL, label TEXT NOT NULL,
+    derived INTEGER NOT NULL,
     PRIMARY KEY (context, pos, value)
 );
 CREATE TABLE drg_level (code TEXT PRIMARY KEY, level TEXT NOT NULL, collection TEXT);
@@ -152,10 +153,11 @@ def _load_cm(con: sqlite3.Connection, entries: list[Entry]) -> None:
 def _load_pcs(con: sqlite3.Connection, entries: list[Entry]) -> None:
     for line in cb.read_data_file("codebook_pcs.tsv.gz"):
         fields = line.split("\t")
-        if fields[0] == "@":
-            _, context, pos, value, label = fields
+        if fields[0] in ("@", "~"):  # ~: read from the code titles (sections 2-X)
+            mark, context, pos, value, label = fields
             con.execute(
-                "INSERT INTO pcs_meaning VALUES (?,?,?,?)", (context, int(pos), value, label)
+                "INSERT INTO pcs_meaning VALUES (?,?,?,?,?)",
+                (context, int(pos), value, label, int(mark == "~")),
             )
         else:
             code, title = fields

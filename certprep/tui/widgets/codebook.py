@@ -286,6 +286,8 @@ def _pcs_option(prefix: str, choice: Any) -> Option:
     text.append(f"{prefix}{choice.value}", style="bold")
     text.append("  ")
     text.append(choice.meaning or (choice.title or "(see the codes below)"))
+    if choice.derived:
+        text.append("  (from the code titles)", style="dim")
     if choice.code is None:
         text.append(f"  ({choice.count} codes)", style="dim")
     option_id = f"pcs:{choice.code}" if choice.code else f"pcsnext:{prefix}{choice.value}"
@@ -345,7 +347,8 @@ def _pcs_text(d: Any, choices: list[Any]) -> Text:
     for a in d.axes:
         out.append(f"  {a.position}  {a.name:<20} ", style="dim")
         out.append(f"{a.value}  ", style="bold")
-        out.append((a.meaning or "(see the description)") + "\n")
+        out.append(a.meaning or "(see the description)")
+        out.append("  (from the code titles)\n" if a.derived else "\n", style="dim")
     if choices:
         pos = len(d.code) + 1
         names = cb.PCS_AXES.get(d.code[:1], cb.PCS_AXES["0"]) if d.code else cb.PCS_AXES["0"]
