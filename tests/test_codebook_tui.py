@@ -25,6 +25,7 @@ class QuestionWithBook(App[None]):
     """A minimal screen: a question on the left, the code book docked on the right."""
 
     BINDINGS = [("f4", "open_book", "Code book")]
+    CSS = "#q { width: 1fr; }"
 
     def __init__(self, book: CodeBook, services=None, attempt_id=None) -> None:  # type: ignore[no-untyped-def]
         super().__init__()
@@ -81,8 +82,10 @@ async def test_panel_opens_beside_the_question_searches_and_shows_notes(book: Co
         assert "Use additional code" in text and "N18.1-N18.6" in text
         assert "Excludes1 (at E11)" in text
         assert "Billable" in text
-        # the question is still on screen beside the panel
-        assert app.query_one("#q", Static).region.x < panel.region.x
+        # the question is still on screen, the panel beside it and inside the screen
+        question = app.query_one("#q", Static).region
+        assert question.width > 40 and question.right <= panel.region.x
+        assert panel.region.width >= 40 and panel.region.right <= 140
         # one lookup for the search (enter), one for the code opened, with the question
         assert [(x.query, x.code, x.item_id) for x in app.lookups] == [
             ("e1122", None, "gen-00001"),

@@ -45,8 +45,8 @@ class CodeBookPanel(Vertical):
     DEFAULT_CSS = """
     CodeBookPanel { width: 60; min-width: 40; border-left: solid $primary; padding: 0 1; }
     CodeBookPanel #codebook-filter { color: $text-muted; height: 1; }
-    CodeBookPanel #codebook-results { height: 1fr; min-height: 5; }
-    CodeBookPanel #codebook-detail-scroll { height: 2fr; }
+    CodeBookPanel #codebook-results { height: auto; max-height: 40%; min-height: 3; }
+    CodeBookPanel #codebook-detail-scroll { height: 1fr; }
     CodeBookPanel #codebook-footer { color: $text-muted; height: auto; }
     """
     BINDINGS = [
