@@ -239,7 +239,17 @@ def test_cli_bad_input_is_a_message_and_exit_2(cli_env: None, args: list[str]) -
     assert "Traceback" not in out.output
 
 
+def test_cli_unwritable_index_folder_is_exit_2(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("CERTPREP_CODEBOOK_INDEX", str(blocker / "codebook.sqlite"))
+    out = CliRunner().invoke(app, ["codes", "E11.22"])
+    assert out.exit_code == 2
+    assert "cannot build the code-book index" in out.output
+
+
 # -- the lookup log ----------------------------------------------------------------------------
+@pytest.mark.both_backends
 def test_lookups_are_logged_with_the_question(services, book: CodeBook) -> None:  # type: ignore[no-untyped-def]
     from certprep.banks.importer import import_bank
     from certprep.services.exams import ExamService

@@ -132,6 +132,7 @@ async def test_table_text_is_shown_literally(book: CodeBook) -> None:
         assert "No codes found" in _detail(app)
 
 
+@pytest.mark.both_backends
 async def test_lookups_from_the_panel_are_logged(book: CodeBook, services) -> None:  # type: ignore[no-untyped-def]
     from certprep.banks.importer import import_bank
     from certprep.services.exams import ExamService
@@ -170,6 +171,17 @@ async def test_code_book_screen_browses_and_closes(book: CodeBook) -> None:
         await pilot.press("escape")
         await _settle(pilot)
         assert not isinstance(app.screen, CodeBookScreen)
+
+
+async def test_an_index_that_cannot_be_built_is_a_message_not_a_crash(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    app = QuestionWithBook(CodeBook(blocker / "codebook.sqlite"))
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("f4", *"asthma")
+        await _settle(pilot)
+        assert "The code book cannot be prepared" in _detail(app)
+        assert app.query_one("#q", Static).display  # the question is still there
 
 
 def test_index_path_is_under_the_data_dir_by_default(monkeypatch: pytest.MonkeyPatch) -> None:

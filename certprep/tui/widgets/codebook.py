@@ -53,6 +53,7 @@ class CodeBookPanel(Vertical):
         Binding("escape", "close", "Close the code book"),
         Binding("ctrl+t", "cycle_system", "Code system"),
         Binding("ctrl+b", "browse", "Browse"),
+        Binding("slash", "focus_search", "Search", show=False),
     ]
 
     class Looked(Message):
@@ -101,8 +102,20 @@ class CodeBookPanel(Vertical):
 
     @work(thread=True, exclusive=True, group="codebook-build")
     def _prepare(self) -> None:
-        self.book.build()
-        self.app.call_from_thread(self._detail, Text(""))
+        try:
+            self.book.build()
+        except Exception as exc:  # an unwritable data folder, a full disk: say so, keep the exam
+            self.app.call_from_thread(
+                self._detail, Text(f"The code book cannot be prepared: {exc}")
+            )
+            return
+        self.app.call_from_thread(self._prepared)
+
+    def _prepared(self) -> None:
+        self._detail(Text(""))
+        query = self.query_one("#codebook-query", Input).value
+        if query.strip():  # typed while the index was being built
+            self._search(query, log=False)
 
     # -- the API for screens ---------------------------------------------------------------
     def set_question(self, attempt_id: int | None, item_id: str | None) -> None:
@@ -118,7 +131,11 @@ class CodeBookPanel(Vertical):
         box.focus()
 
     def focus_search(self) -> None:
+        """Put the cursor in the search box (the `/` key inside the panel does this too)."""
         self.query_one("#codebook-query", Input).focus()
+
+    def action_focus_search(self) -> None:
+        self.focus_search()
 
     def close(self) -> None:
         """Hide the panel; the focus leaves it (back to the screen's next focusable widget)."""
@@ -156,7 +173,7 @@ class CodeBookPanel(Vertical):
 
     @work(thread=True, exclusive=True, group="codebook-search")
     def _search(self, query: str, log: bool, focus: bool = False) -> None:
-        if not query.strip():
+        if not query.strip() or not self.book.ready:
             return
         result = self.book.search(query, self.system, limit=40)
         choices: list[Any] = []
