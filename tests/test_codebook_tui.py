@@ -168,6 +168,29 @@ async def test_code_book_screen_browses_and_closes(book: CodeBook) -> None:
         await _settle(pilot)
         ids = [results.get_option_at_index(i).id for i in range(results.option_count)]
         assert "browse:E08-E13" in ids
+
+        async def pick(option_id: str) -> list[str | None]:
+            ids = [results.get_option_at_index(i).id for i in range(results.option_count)]
+            results.highlighted = ids.index(option_id)
+            await pilot.press("enter")
+            await _settle(pilot)
+            return [results.get_option_at_index(i).id for i in range(results.option_count)]
+
+        assert "cm:E11" in await pick("browse:E08-E13")
+        assert "cm:E11.2" in await pick("cm:E11")
+        assert "cm:E11.22" in await pick("cm:E11.2")
+        await pick("cm:E11.22")
+        assert "Type 2 diabetes mellitus with diabetic chronic kidney disease" in str(
+            app.screen.query_one("#codebook-detail", Static).render()
+        )
+        # PCS: sections, then only the body systems that exist in section 0
+        await pilot.press("ctrl+t", "ctrl+t", "ctrl+b")  # all -> cm -> pcs, browse
+        await _settle(pilot)
+        sections = [results.get_option_at_index(i).id for i in range(results.option_count)]
+        assert sections[0] == "pcsnext:0" and "pcsnext:X" in sections
+        body_systems = await pick("pcsnext:0")
+        assert "pcsnext:0D" in body_systems and len(body_systems) == 31
+        assert "pcsnext:0A" not in body_systems and "pcsnext:0E" not in body_systems
         await pilot.press("escape")
         await _settle(pilot)
         assert not isinstance(app.screen, CodeBookScreen)

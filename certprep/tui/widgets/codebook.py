@@ -86,6 +86,7 @@ class CodeBookPanel(Vertical):
         self.item_id: str | None = None
         self.system: str | None = None
         self.last: SearchResult | None = None
+        self._browsing = False  # the results list shows a level of the hierarchy
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="Code or words, e.g. E11.22 or asthma", id="codebook-query")
@@ -191,6 +192,7 @@ class CodeBookPanel(Vertical):
         self, result: SearchResult, pcs_choices: list[Any], prefix: str, focus: bool = False
     ) -> None:
         self.last = result
+        self._browsing = False
         results = self.query_one("#codebook-results", OptionList)
         results.clear_options()
         if focus and (pcs_choices or result.hits):  # enter: move to the first result
@@ -231,8 +233,8 @@ class CodeBookPanel(Vertical):
         detail = self.book.cm(code)
         if detail is None:
             return
-        if detail.entry.kind in ("chapter", "block"):
-            self._show_cm_children(detail.entry.code)
+        if detail.entry.kind in ("chapter", "block") or (self._browsing and detail.children):
+            self._show_cm_children(detail.entry.code)  # browsing: go down a level
         self._detail(_cm_text(detail))
         self._log(code, self.last, code)
 
@@ -242,6 +244,7 @@ class CodeBookPanel(Vertical):
         self._log(code, self.last, code)
 
     def _show_cm_children(self, code: str | None) -> None:
+        self._browsing = True
         results = self.query_one("#codebook-results", OptionList)
         results.clear_options()
         for child in self.book.cm_children(code):
@@ -253,6 +256,7 @@ class CodeBookPanel(Vertical):
                     _hit_text(label, child.title, child.billable, child.kind, None), id=option_id
                 )
             )
+        results.highlighted = 0 if results.option_count else None
         results.focus()
 
     def _show_pcs_choices(self, prefix: str) -> None:
@@ -260,6 +264,7 @@ class CodeBookPanel(Vertical):
         results = self.query_one("#codebook-results", OptionList)
         results.clear_options()
         results.add_options(_pcs_option(prefix, c) for c in self.book.pcs_choices(prefix))
+        results.highlighted = 0 if results.option_count else None
         results.focus()
 
     def _detail(self, text: Text) -> None:
