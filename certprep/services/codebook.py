@@ -18,18 +18,35 @@ import re
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-import sqlalchemy as sa
 
 from certprep.core import codebook as cb
 from certprep.core.problems import InputError
+from certprep.services.codebook_log import ItemLookups, Lookup, log_lookup, lookups_by_item
+from certprep.services.codebook_types import (
+    CmDetail,
+    DrgStatus,
+    Hit,
+    PcsChoice,
+    PcsDetail,
+    SearchResult,
+)
 from certprep.store import codebook as store
 
-if TYPE_CHECKING:
-    from certprep.services.services import Services
+__all__ = [
+    "CmDetail",
+    "CodeBook",
+    "DrgStatus",
+    "Hit",
+    "ItemLookups",
+    "Lookup",
+    "PcsChoice",
+    "PcsDetail",
+    "SearchResult",
+    "code_book",
+    "log_lookup",
+    "lookups_by_item",
+]
 
 COMMON = 8000  # a word in more entries than this is ranked by entry order, not bm25
 STOPWORDS = frozenset(
@@ -53,80 +70,6 @@ STOPWORDS = frozenset(
         "without",
     ]
 )  # in nearly every title: they rank nothing and make the search slow
-
-
-@dataclass(frozen=True)
-class Hit:
-    system: str  # cm | pcs
-    code: str  # as printed (E11.22, 0DTJ4ZZ, a block E08-E13)
-    title: str
-    billable: bool
-    kind: str  # block | category | code
-    level: str | None = None  # MS-DRG v43: "MCC", "CC" or None (CM codes only)
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    query: str
-    system: str | None
-    hits: list[Hit]
-    elapsed_ms: float
-    by_code: bool  # the query was read as a code prefix
-
-
-@dataclass(frozen=True)
-class DrgStatus:
-    code: str  # as printed
-    level: str | None  # MCC | CC | None (neither)
-    collection: str | None  # the PDX exclusion collection (table 6K)
-    alive_only: bool  # CC/MCC only if the patient is discharged alive (table 6K part 2)
-    pdx: str | None = None  # the principal diagnosis asked about
-    excluded: bool | None = None  # whether that principal diagnosis excludes it as a CC/MCC
-
-    @property
-    def summary(self) -> str:
-        if self.level is None:
-            return f"{self.code}: not a CC or MCC (MS-DRG v43)"
-        text = f"{self.code}: {self.level} (MS-DRG v43)"
-        if self.alive_only:
-            text += ", only if the patient is discharged alive"
-        if self.pdx is not None:
-            article = "an" if self.level == "MCC" else "a"
-            text += (
-                f"; excluded as {article} {self.level} when {self.pdx} is the principal diagnosis"
-                if self.excluded
-                else f"; counts as {article} {self.level} with {self.pdx} as the principal diagnosis"
-            )
-        return text
-
-
-@dataclass(frozen=True)
-class CmDetail:
-    entry: cb.CmEntry
-    ancestors: list[cb.CmEntry]  # chapter first
-    children: list[cb.CmEntry]
-    notes: list[cb.NoteGroup]
-    placeholder: str | None
-    seventh_from: str | None
-    drg: DrgStatus | None
-
-
-@dataclass(frozen=True)
-class PcsDetail:
-    code: str
-    title: str | None  # None unless the code is a complete, valid code
-    axes: list[cb.Axis]
-    valid_prefix: str  # the longest leading part that starts a valid code
-
-
-@dataclass(frozen=True)
-class PcsChoice:
-    value: str
-    meaning: str | None
-    count: int  # valid codes below
-    code: str | None  # the complete code when this choice ends one
-    title: str | None  # its description (complete codes, or the only code below)
-    derived: bool = False  # the meaning was read from the code titles (sections 2-X)
 
 
 class CodeBook:
@@ -468,66 +411,3 @@ def code_book(index_path: Path | None = None) -> CodeBook:
         if path not in _BOOKS:
             _BOOKS[path] = CodeBook(path)
         return _BOOKS[path]
-
-
-# -- the lookup log ----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Lookup:
-    """One search, with where it was made: the exam attempt and question on screen."""
-
-    query: str
-    results: int
-    elapsed_ms: float
-    system: str | None = None
-    context: str = "home"  # exam | review | drill | home | cli
-    attempt_id: int | None = None
-    item_id: str | None = None
-    code: str | None = None  # the code the learner opened, if any
-
-
-@dataclass(frozen=True)
-class ItemLookups:
-    item_id: str
-    lookups: int
-    search_ms: float  # total time the searches took
-    queries: list[str]
-
-
-def log_lookup(services: Services, lookup: Lookup) -> None:
-    """Record a lookup for the services' learner."""
-    from certprep.store.codebook_log import CODEBOOK_LOOKUP
-    from certprep.store.engine import writing
-
-    with writing(services.engine) as conn:
-        conn.execute(
-            sa.insert(CODEBOOK_LOOKUP).values(
-                learner_id=services.learner_id,
-                attempt_id=lookup.attempt_id,
-                item_id=lookup.item_id,
-                context=lookup.context[:16],
-                query=lookup.query[:200],
-                system=lookup.system,
-                results=lookup.results,
-                elapsed_ms=lookup.elapsed_ms,
-                code=lookup.code[:16] if lookup.code else None,
-                created_at=services.clock(),
-            )
-        )
-
-
-def lookups_by_item(services: Services, attempt_id: int) -> list[ItemLookups]:
-    """Which questions of an exam attempt needed the book: lookups and search time per item."""
-    from certprep.store.codebook_log import CODEBOOK_LOOKUP as t
-
-    with services.engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(t.c.item_id, t.c.query, t.c.elapsed_ms)
-            .where(t.c.learner_id == services.learner_id, t.c.attempt_id == attempt_id)
-            .order_by(t.c.id)
-        ).all()
-    out: dict[str, ItemLookups] = {}
-    for item_id, query, ms in rows:
-        key = item_id or ""
-        prev = out.get(key) or ItemLookups(key, 0, 0.0, [])
-        out[key] = ItemLookups(key, prev.lookups + 1, prev.search_ms + ms, [*prev.queries, query])
-    return list(out.values())
