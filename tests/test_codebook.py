@@ -280,3 +280,15 @@ def test_lookups_are_logged_with_the_question(services, book: CodeBook) -> None:
     assert per_item["gen-00001"].queries == ["E11.22", "asthma"]
     assert per_item["gen-00001"].search_ms == pytest.approx(result.elapsed_ms + 2.5)
     assert per_item["gen-00003"].lookups == 1
+
+
+def test_a_new_index_removes_the_older_ones_beside_it(tmp_path: Path) -> None:
+    from certprep.store.codebook import remove_older_indexes
+
+    old = tmp_path / "codebook-v1-0123456789ab.sqlite"
+    other = tmp_path / "certprep.db"
+    new = tmp_path / "codebook-v3-ba9876543210.sqlite"
+    for p in (old, other, new):
+        p.write_text("x")
+    remove_older_indexes(new)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [new.name, other.name]

@@ -12,6 +12,7 @@ import importlib.resources
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 
 CM_SOURCE = "ICD-10-CM FY2026 (CMS tabular list, April 1 2026)"
 PCS_SOURCE = (
@@ -226,6 +227,7 @@ def read_data_file(name: str) -> Iterator[str]:
                 yield line.rstrip("\n")
 
 
+@cache
 def data_fingerprint() -> str:
     """Changes whenever a shipped data file does: names the index so a new release rebuilds it."""
     import hashlib

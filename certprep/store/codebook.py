@@ -9,6 +9,7 @@ same complete file. After that it is opened read-only.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -102,7 +103,18 @@ def build_index(path: Path) -> Path:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+    remove_older_indexes(path)
     return path
+
+
+def remove_older_indexes(path: Path) -> None:
+    """Indexes of earlier data or layouts beside this one (default names only): 60 MB each."""
+    if not path.name.startswith("codebook-v"):
+        return
+    for old in path.parent.glob("codebook-v*.sqlite"):
+        if old != path:
+            with contextlib.suppress(OSError):  # in use elsewhere (Windows): a later build
+                old.unlink()
 
 
 Entry = tuple[str, str, str, bool, str, str]  # system, code, title, billable, kind, extra terms
