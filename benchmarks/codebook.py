@@ -26,6 +26,7 @@ QUERIES: dict[str, list[tuple[str, str | None]]] = {
     "code without dot": [("E1122", None), ("s72001a", None), ("J9601", None), ("0DTJ4ZZ", None)],
     "code prefix": [("E11", None), ("S72", None), ("0DT", None), ("B", None), ("0", None)],
     "rare words": [("asthma", None), ("appendix", None), ("cholera", None), ("pinguecula", None)],
+    "PCS Index terms": [("appendectomy", None), ("angioplasty", None), ("colonoscopy", None)],
     "common words": [
         ("fracture", None),
         ("right", None),

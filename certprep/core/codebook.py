@@ -16,7 +16,8 @@ from functools import cache
 
 CM_SOURCE = "ICD-10-CM FY2026 (CMS tabular list, April 1 2026)"
 PCS_SOURCE = (
-    "ICD-10-PCS: sections 0-1 from the CMS FY2025 tables (every character explained); "
+    "ICD-10-PCS: sections 0-1 from the CMS FY2025 tables (every character explained) and "
+    "the FY2025 PCS Index; "
     "sections 2-X from the CMS code list as shipped in the drg package (New Technology "
     "groups up to 9, FY2024), description only"
 )

@@ -142,7 +142,7 @@ class CodeBook:
         if system == "cm":
             return " AND e.system = 'cm'"
         if system == "pcs":
-            return " AND e.system = 'pcs'"
+            return " AND e.system IN ('pcs', 'pcsindex')"
         if system == "drg":
             return " AND e.system = 'cm' AND d.level IS NOT NULL"
         return ""
@@ -286,6 +286,14 @@ class CodeBook:
             axes=cb.pcs_axes(norm, self._meanings(norm)),
             valid_prefix=valid,
         )
+
+    def pcs_index(self, term: str) -> list[str] | None:
+        """An entry of the ICD-10-PCS Index: its lines (subterms indented), or None."""
+        self._db()
+        rows = self._rows(
+            "SELECT lines FROM pcs_index WHERE term = ? COLLATE NOCASE", (" ".join(term.split()),)
+        )
+        return str(rows[0][0]).split("\n") if rows else None
 
     def pcs_choices(self, prefix: str = "") -> list[PcsChoice]:
         """The values the next character can take after ``prefix``: only valid combinations."""

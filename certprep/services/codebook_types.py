@@ -10,11 +10,11 @@ from certprep.core import codebook as cb
 
 @dataclass(frozen=True)
 class Hit:
-    system: str  # cm | pcs
-    code: str  # as printed (E11.22, 0DTJ4ZZ, a block E08-E13)
-    title: str
+    system: str  # cm | pcs | pcsindex (an entry of the ICD-10-PCS Index)
+    code: str  # as printed (E11.22, 0DTJ4ZZ, a block E08-E13); the main term of an index entry
+    title: str  # the code's title; an index entry's first lines
     billable: bool
-    kind: str  # block | category | code
+    kind: str  # block | category | code | index
     level: str | None = None  # MS-DRG v43: "MCC", "CC" or None (CM codes only)
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from certprep.core import codebook as cb
 
 INDEX_ENV = "CERTPREP_CODEBOOK_INDEX"
-SCHEMA_VERSION = "3"  # part of the file name: a release with a new layout builds a new file
+SCHEMA_VERSION = "4"  # part of the file name: a release with a new layout builds a new file
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -33,6 +33,7 @@ CREATE TABLE cm (
     parent TEXT NOT NULL, billable INTEGER NOT NULL, notes TEXT NOT NULL, ord INTEGER NOT NULL
 );
 CREATE TABLE pcs (code TEXT PRIMARY KEY, title TEXT NOT NULL);
+CREATE TABLE pcs_index (term TEXT PRIMARY KEY, lines TEXT NOT NULL);
 CREATE TABLE pcs_meaning (
     context TEXT NOT NULL, pos INTEGER NOT NULL, value TEXT NOT NULL, label TEXT NOT NULL,
     derived INTEGER NOT NULL,
@@ -100,6 +101,7 @@ def build_index(path: Path) -> Path:
             )
         con.execute("VACUUM")
         con.close()
+        tmp.chmod(0o644)  # read by every learner (mkstemp makes it private)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -125,15 +127,23 @@ def _add_entries(con: sqlite3.Connection, entries: list[Entry]) -> None:
     """Number the entries shortest title first: for a word in thousands of titles, the search
     reads the first matches in id order instead of ranking them all (bm25 favours short titles
     for a single word, so the order is nearly the same)."""
-    entries.sort(key=lambda e: (len(_WORD.findall(e[2])), e[0] != "cm", e[1]))
-    for rowid, (system, code, title, billable, kind, extra) in enumerate(entries, start=1):
-        dotless = cb.normalise_code(code)
+
+    def searched_title(e: Entry) -> str:  # an index entry is found by its term
+        return e[1] if e[0] == "pcsindex" else e[2]
+
+    entries.sort(key=lambda e: (len(_WORD.findall(searched_title(e))), e[0] != "cm", e[1]))
+    for rowid, entry in enumerate(entries, start=1):
+        system, code, title, billable, kind, extra = entry
+        dotless = "" if system == "pcsindex" else cb.normalise_code(code)
         con.execute(
             "INSERT INTO entry VALUES (?,?,?,?,?,?,?,?)",
             (rowid, system, code, dotless, title, int(billable), kind, len(dotless)),
         )
-        terms = f"{code} {dotless} {extra}".strip()
-        con.execute("INSERT INTO fts (rowid, title, terms) VALUES (?, ?, ?)", (rowid, title, terms))
+        terms = f"{code} {dotless} {extra}".strip() if dotless else extra
+        con.execute(
+            "INSERT INTO fts (rowid, title, terms) VALUES (?, ?, ?)",
+            (rowid, searched_title(entry), terms),
+        )
 
 
 def _load_cm(con: sqlite3.Connection, entries: list[Entry]) -> None:
@@ -165,7 +175,13 @@ def _load_cm(con: sqlite3.Connection, entries: list[Entry]) -> None:
 def _load_pcs(con: sqlite3.Connection, entries: list[Entry]) -> None:
     for line in cb.read_data_file("codebook_pcs.tsv.gz"):
         fields = line.split("\t")
-        if fields[0] in ("@", "~"):  # ~: read from the code titles (sections 2-X)
+        if fields[0] == "I":  # the PCS Index: a main term and its lines
+            _, term, joined = line.split("\t", 2)
+            lines = joined.split("\x1f")
+            con.execute("INSERT INTO pcs_index VALUES (?, ?)", (term, "\n".join(lines)))
+            summary = "; ".join(ln.strip() for ln in lines[:3]) + ("; …" if len(lines) > 3 else "")
+            entries.append(("pcsindex", term, summary, False, "index", ""))
+        elif fields[0] in ("@", "~"):  # ~: read from the code titles (sections 2-X)
             mark, context, pos, value, label = fields
             con.execute(
                 "INSERT INTO pcs_meaning VALUES (?,?,?,?,?)",

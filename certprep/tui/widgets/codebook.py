@@ -16,6 +16,7 @@ passed to ``on_lookup(Lookup)``. Table text is shown as plain text, never as mar
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -206,12 +207,7 @@ class CodeBookPanel(Vertical):
         if not result.hits:
             self._detail(Text(f"No codes found for {result.query!r}."))
             return
-        results.add_options(
-            Option(
-                _hit_text(h.code, h.title, h.billable, h.kind, h.level), id=f"{h.system}:{h.code}"
-            )
-            for h in result.hits
-        )
+        results.add_options(_hit_option(h) for h in result.hits)
         results.highlighted = 0
         self._detail(Text(f"{len(result.hits)} results in {result.elapsed_ms:.1f} ms", style="dim"))
 
@@ -228,6 +224,8 @@ class CodeBookPanel(Vertical):
             box.value = code  # the search runs on Changed and lists the next characters
         elif kind == "browse":
             self._show_cm_children(code)
+        elif kind == "pcsindex":
+            self._show_pcs_index(code)
 
     def _show_cm(self, code: str) -> None:
         detail = self.book.cm(code)
@@ -242,6 +240,31 @@ class CodeBookPanel(Vertical):
         detail = self.book.pcs(code)
         self._detail(_pcs_text(detail, []))
         self._log(code, self.last, code)
+
+    def _show_pcs_index(self, term: str) -> None:
+        """An index entry, and the codes it points to as choices to follow."""
+        lines = self.book.pcs_index(term) or []
+        text = Text()
+        text.append(f"ICD-10-PCS Index: {term}\n", style="bold")
+        for line in lines:
+            text.append(f"  {line}\n")
+        self._detail(text)
+        self._log(term, self.last, None)
+        results = self.query_one("#codebook-results", OptionList)
+        results.clear_options()
+        seen: set[str] = set()
+        for line in lines:
+            for ref in _PCS_REF.findall(line):
+                if ref in seen:
+                    continue
+                seen.add(ref)
+                target = f"pcs:{ref}" if len(ref) == 7 else f"pcsnext:{ref}"
+                label = Text()
+                label.append(f"{ref:<9} ", style="bold")
+                label.append(" ".join(line.split()))
+                results.add_option(Option(label, id=target))
+        if results.option_count:
+            results.highlighted = 0
 
     def _show_cm_children(self, code: str | None) -> None:
         self._browsing = True
@@ -289,6 +312,22 @@ class CodeBookPanel(Vertical):
 
 
 # -- rendering: table text is appended as plain strings ----------------------------------------
+_PCS_REF = re.compile(r"\b(?=[0-9A-HJ-NP-Z]*\d)[0-9A-HJ-NP-Z]{3,7}\b")
+
+
+def _hit_option(h: Any) -> Option:
+    if h.system == "pcsindex":
+        text = Text()
+        text.append("PCS Index ", style="bold cyan")
+        text.append(h.code, style="bold")
+        text.append(": ")
+        text.append(h.title)
+        return Option(text, id=f"pcsindex:{h.code}")
+    return Option(
+        _hit_text(h.code, h.title, h.billable, h.kind, h.level), id=f"{h.system}:{h.code}"
+    )
+
+
 def _hit_text(code: str, title: str, billable: bool, kind: str, level: str | None) -> Text:
     out = Text()
     out.append(f"{code:<9} ", style="bold")
