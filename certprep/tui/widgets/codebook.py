@@ -220,8 +220,7 @@ class CodeBookPanel(Vertical):
         elif kind == "pcs":
             self._show_pcs(code)
         elif kind == "pcsnext":
-            box = self.query_one("#codebook-query", Input)
-            box.value = code  # the search runs on Changed and lists the next characters
+            self._show_pcs_choices(code)
         elif kind == "browse":
             self._show_cm_children(code)
         elif kind == "pcsindex":
@@ -283,10 +282,16 @@ class CodeBookPanel(Vertical):
         results.focus()
 
     def _show_pcs_choices(self, prefix: str) -> None:
-        self.query_one("#codebook-query", Input).value = prefix
+        """The valid next characters after a PCS prefix (the prefix goes in the search box)."""
+        box = self.query_one("#codebook-query", Input)
+        with box.prevent(Input.Changed):  # a letter prefix (B2...) would search ICD-10-CM too
+            box.value = prefix
+        choices = self.book.pcs_choices(prefix)
+        if prefix:
+            self._detail(_pcs_text(self.book.pcs(prefix), choices))
         results = self.query_one("#codebook-results", OptionList)
         results.clear_options()
-        results.add_options(_pcs_option(prefix, c) for c in self.book.pcs_choices(prefix))
+        results.add_options(_pcs_option(prefix, c) for c in choices)
         results.highlighted = 0 if results.option_count else None
         results.focus()
 
