@@ -294,12 +294,15 @@ def test_lookups_are_logged_with_the_question(services, book: CodeBook) -> None:
             "E11.22",
         ),
     )
-    log_lookup(services, Lookup("asthma", 25, 2.5, "cm", "exam", attempt, "gen-00001"))
+    log_lookup(
+        services, Lookup("asthma", 25, 2.5, "cm", "exam", attempt, "gen-00001", spent_s=40.0)
+    )
     log_lookup(services, Lookup("0DT", 10, 1.0, "pcs", "exam", attempt, "gen-00003"))
     per_item = {x.item_id: x for x in lookups_by_item(services, attempt)}
     assert per_item["gen-00001"].lookups == 2
     assert per_item["gen-00001"].queries == ["E11.22", "asthma"]
     assert per_item["gen-00001"].search_ms == pytest.approx(result.elapsed_ms + 2.5)
+    assert per_item["gen-00001"].book_s == pytest.approx(40.0)
     assert per_item["gen-00003"].lookups == 1
 
 

@@ -29,6 +29,7 @@ class QuestionWithBook(App[None]):
 
     def __init__(self, book: CodeBook, services=None, attempt_id=None) -> None:  # type: ignore[no-untyped-def]
         super().__init__()
+        self.now = 100.0  # the panel's clock, moved by hand
         self.book = book
         self.services = services
         self.attempt_id = attempt_id
@@ -38,7 +39,11 @@ class QuestionWithBook(App[None]):
         with Horizontal():
             yield Static("Question 7: a patient with type 2 diabetes and CKD stage 3…", id="q")
             yield CodeBookPanel(
-                self.services, book=self.book, on_lookup=self.lookups.append, id="book"
+                self.services,
+                book=self.book,
+                on_lookup=self.lookups.append,
+                clock=lambda: self.now,
+                id="book",
             )
 
     def on_mount(self) -> None:
@@ -65,16 +70,19 @@ async def test_panel_opens_beside_the_question_searches_and_shows_notes(book: Co
     async with app.run_test(size=(140, 45)) as pilot:
         panel = app.query_one(CodeBookPanel)
         assert not panel.display
+        app.now = 200.0
         await pilot.press("f4")
         assert panel.display
         assert isinstance(app.focused, Input)
         await pilot.press(*"e1122")
+        app.now = 212.5  # 12.5 s to type the search
         await pilot.press("enter")
         await _settle(pilot)
         results = app.query_one("#codebook-results", OptionList)
         assert results.option_count >= 1
         assert results.get_option_at_index(0).id == "cm:E11.22"
         assert app.focused is results
+        app.now = 230.0  # 17.5 s more to pick the code
         await pilot.press("enter")
         await _settle(pilot)
         text = _detail(app)
@@ -87,9 +95,9 @@ async def test_panel_opens_beside_the_question_searches_and_shows_notes(book: Co
         assert question.width > 40 and question.right <= panel.region.x
         assert panel.region.width >= 40 and panel.region.right <= 140
         # one lookup for the search (enter), one for the code opened, with the question
-        assert [(x.query, x.code, x.item_id) for x in app.lookups] == [
-            ("e1122", None, "gen-00001"),
-            ("E11.22", "E11.22", "gen-00001"),
+        assert [(x.query, x.code, x.item_id, x.spent_s) for x in app.lookups] == [
+            ("e1122", None, "gen-00001", 12.5),
+            ("E11.22", "E11.22", "gen-00001", 17.5),
         ]
         await pilot.press("escape")
         assert not panel.display
@@ -167,8 +175,14 @@ async def test_lookups_from_the_panel_are_logged(book: CodeBook, services) -> No
     async with app.run_test(size=(140, 45)) as pilot:
         await pilot.press("f4", *"asthma", "enter")
         await _settle(pilot)
+        app.now += 8.0
+        await pilot.press("enter")  # open the first result
+        await _settle(pilot)
     logged = lookups_by_item(services, attempt)
-    assert [(x.item_id, x.queries) for x in logged] == [("gen-00001", ["asthma"])]
+    assert [(x.item_id, x.queries, x.lookups) for x in logged] == [
+        ("gen-00001", ["asthma", "J45"], 2)
+    ]
+    assert logged[0].book_s == pytest.approx(8.0)  # the clock stood still while typing
 
 
 async def test_code_book_screen_browses_and_closes(book: CodeBook) -> None:

@@ -34,7 +34,10 @@ class CodebookLookupRow(SQLModel, table=True):
     query: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
     system: str | None = Field(default=None, sa_column=sa.Column(sa.String(8), nullable=True))
     results: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
-    elapsed_ms: float = Field(sa_column=sa.Column(sa.Float, nullable=False))
+    elapsed_ms: float = Field(sa_column=sa.Column(sa.Float, nullable=False))  # the query's time
+    # the learner's time in the book for this lookup: since the panel opened, the question
+    # changed or the previous lookup (None: not measured, e.g. the CLI)
+    spent_s: float | None = Field(default=None, sa_column=sa.Column(sa.Float, nullable=True))
     code: str | None = Field(default=None, sa_column=sa.Column(sa.String(16), nullable=True))
     created_at: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
 

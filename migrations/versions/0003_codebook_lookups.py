@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("system", sa.String(length=8), nullable=True),
         sa.Column("results", sa.Integer(), nullable=False),
         sa.Column("elapsed_ms", sa.Float(), nullable=False),
+        sa.Column("spent_s", sa.Float(), nullable=True),
         sa.Column("code", sa.String(length=16), nullable=True),
         sa.Column("created_at", certprep.store.tables.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(

@@ -11,12 +11,14 @@ the ICD-10-CM chapters or the PCS sections; escape closes. A PCS prefix lists th
 characters with their meanings, so a code is built axis by axis.
 
 Each search the learner submits (enter) or a code they open is logged (services given) and
-passed to ``on_lookup(Lookup)``. Table text is shown as plain text, never as markup.
+passed to ``on_lookup(Lookup)``, with ``spent_s``: the learner's time in the book since the
+panel opened, the question changed or the previous lookup. Table text is shown as plain text, never as markup.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -74,6 +76,7 @@ class CodeBookPanel(Vertical):
         book: CodeBook | None = None,
         on_lookup: Callable[[Lookup], None] | None = None,
         context: str = "exam",
+        clock: Callable[[], float] = time.monotonic,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -88,6 +91,8 @@ class CodeBookPanel(Vertical):
         self.system: str | None = None
         self.last: SearchResult | None = None
         self._browsing = False  # the results list shows a level of the hierarchy
+        self._clock = clock
+        self._since = clock()  # the learner's time in the book is counted from here
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="Code or words, e.g. E11.22 or asthma", id="codebook-query")
@@ -121,11 +126,15 @@ class CodeBookPanel(Vertical):
 
     # -- the API for screens ---------------------------------------------------------------
     def set_question(self, attempt_id: int | None, item_id: str | None) -> None:
-        """The question on screen: the next lookups are logged with it."""
+        """The question on screen: the next lookups are logged with it (and timed from now)."""
+        if (attempt_id, item_id) != (self.attempt_id, self.item_id):
+            self._since = self._clock()
         self.attempt_id, self.item_id = attempt_id, item_id
 
     def open(self, query: str | None = None) -> None:
         """Show the panel and put the cursor in its search box (optionally with a query)."""
+        if not self.display:
+            self._since = self._clock()
         self.display = True
         box = self.query_one("#codebook-query", Input)
         if query is not None:
@@ -299,6 +308,8 @@ class CodeBookPanel(Vertical):
         self.query_one("#codebook-detail", Static).update(text)
 
     def _log(self, query: str, result: SearchResult | None, code: str | None) -> None:
+        now = self._clock()
+        spent, self._since = max(0.0, now - self._since), now
         lookup = Lookup(
             query=query,
             results=len(result.hits) if result else 0,
@@ -308,6 +319,7 @@ class CodeBookPanel(Vertical):
             attempt_id=self.attempt_id,
             item_id=self.item_id,
             code=code,
+            spent_s=round(spent, 3),
         )
         if self.services is not None:
             log_lookup(self.services, lookup)
