@@ -17,7 +17,6 @@ panel opened, the question changed or the previous lookup. Table text is shown a
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -33,6 +32,14 @@ from textual.widgets.option_list import Option
 
 from certprep.core import codebook as cb
 from certprep.services.codebook import CodeBook, Lookup, SearchResult, code_book, log_lookup
+from certprep.tui.widgets.codebook_text import (
+    PCS_REF,
+    cm_text,
+    hit_option,
+    hit_text,
+    pcs_option,
+    pcs_text,
+)
 
 if TYPE_CHECKING:
     from certprep.services import Services
@@ -209,14 +216,14 @@ class CodeBookPanel(Vertical):
             results.focus()
         if pcs_choices:
             detail = self.book.pcs(prefix)
-            self._detail(_pcs_text(detail, pcs_choices))
-            results.add_options(_pcs_option(prefix, c) for c in pcs_choices)
+            self._detail(pcs_text(detail, pcs_choices))
+            results.add_options(pcs_option(prefix, c) for c in pcs_choices)
             results.highlighted = 0
             return
         if not result.hits:
             self._detail(Text(f"No codes found for {result.query!r}."))
             return
-        results.add_options(_hit_option(h) for h in result.hits)
+        results.add_options(hit_option(h) for h in result.hits)
         results.highlighted = 0
         self._detail(Text(f"{len(result.hits)} results in {result.elapsed_ms:.1f} ms", style="dim"))
 
@@ -241,12 +248,12 @@ class CodeBookPanel(Vertical):
             return
         if detail.entry.kind in ("chapter", "block") or (self._browsing and detail.children):
             self._show_cm_children(detail.entry.code)  # browsing: go down a level
-        self._detail(_cm_text(detail))
+        self._detail(cm_text(detail))
         self._log(code, self.last, code)
 
     def _show_pcs(self, code: str) -> None:
         detail = self.book.pcs(code)
-        self._detail(_pcs_text(detail, []))
+        self._detail(pcs_text(detail, []))
         self._log(code, self.last, code)
 
     def _show_pcs_index(self, term: str) -> None:
@@ -262,7 +269,7 @@ class CodeBookPanel(Vertical):
         results.clear_options()
         seen: set[str] = set()
         for line in lines:
-            for ref in _PCS_REF.findall(line):
+            for ref in PCS_REF.findall(line):
                 if ref in seen:
                     continue
                 seen.add(ref)
@@ -283,9 +290,7 @@ class CodeBookPanel(Vertical):
             option_id = f"cm:{child.code}" if is_leafish else f"browse:{child.code}"
             label = f"Chapter {child.code}" if child.kind == "chapter" else child.code
             results.add_option(
-                Option(
-                    _hit_text(label, child.title, child.billable, child.kind, None), id=option_id
-                )
+                Option(hit_text(label, child.title, child.billable, child.kind, None), id=option_id)
             )
         results.highlighted = 0 if results.option_count else None
         results.focus()
@@ -297,10 +302,10 @@ class CodeBookPanel(Vertical):
             box.value = prefix
         choices = self.book.pcs_choices(prefix)
         if prefix:
-            self._detail(_pcs_text(self.book.pcs(prefix), choices))
+            self._detail(pcs_text(self.book.pcs(prefix), choices))
         results = self.query_one("#codebook-results", OptionList)
         results.clear_options()
-        results.add_options(_pcs_option(prefix, c) for c in choices)
+        results.add_options(pcs_option(prefix, c) for c in choices)
         results.highlighted = 0 if results.option_count else None
         results.focus()
 
@@ -326,112 +331,3 @@ class CodeBookPanel(Vertical):
         if self.on_lookup is not None:
             self.on_lookup(lookup)
         self.post_message(self.Looked(lookup))
-
-
-# -- rendering: table text is appended as plain strings ----------------------------------------
-_PCS_REF = re.compile(r"\b(?=[0-9A-HJ-NP-Z]*\d)[0-9A-HJ-NP-Z]{3,7}\b")
-
-
-def _hit_option(h: Any) -> Option:
-    if h.system == "pcsindex":
-        text = Text()
-        text.append("PCS Index ", style="bold cyan")
-        text.append(h.code, style="bold")
-        text.append(": ")
-        text.append(h.title)
-        return Option(text, id=f"pcsindex:{h.code}")
-    return Option(
-        _hit_text(h.code, h.title, h.billable, h.kind, h.level), id=f"{h.system}:{h.code}"
-    )
-
-
-def _hit_text(code: str, title: str, billable: bool, kind: str, level: str | None) -> Text:
-    out = Text()
-    out.append(f"{code:<9} ", style="bold")
-    out.append(title)
-    if kind in ("category", "code"):
-        out.append("  ")
-        out.append(
-            "billable" if billable else "not billable", style="green" if billable else "yellow"
-        )
-    if level:
-        out.append(f"  {level}", style="magenta")
-    return out
-
-
-def _pcs_option(prefix: str, choice: Any) -> Option:
-    text = Text()
-    text.append(f"{prefix}{choice.value}", style="bold")
-    text.append("  ")
-    text.append(choice.meaning or (choice.title or "(see the codes below)"))
-    if choice.derived:
-        text.append("  (from the code titles)", style="dim")
-    if choice.code is None:
-        text.append(f"  ({choice.count} codes)", style="dim")
-    option_id = f"pcs:{choice.code}" if choice.code else f"pcsnext:{prefix}{choice.value}"
-    return Option(text, id=option_id)
-
-
-def _cm_text(d: Any) -> Text:
-    e = d.entry
-    out = Text()
-    out.append(f"{e.code}  ", style="bold")
-    out.append(e.title, style="bold")
-    out.append("\n")
-    if e.kind in ("category", "code"):
-        if e.billable:
-            out.append("Billable: valid for reporting as is\n", style="green")
-        else:
-            out.append("NOT billable: more characters are needed\n", style="bold yellow")
-    for a in d.ancestors:
-        out.append(f"  in {'Chapter ' + a.code if a.kind == 'chapter' else a.code}: ", style="dim")
-        out.append(a.title + "\n", style="dim")
-    if d.drg is not None:
-        out.append("MS-DRG v43: ", style="bold")
-        out.append(
-            (d.drg.level or "not a CC or MCC")
-            + ("" if not d.drg.alive_only else ", only if discharged alive")
-            + "\n"
-        )
-    for note in d.notes:
-        out.append("\n")
-        where = "" if note.source == e.code else f" (at {note.source})"
-        out.append(f"{note.heading}{where}\n", style="bold underline")
-        for line in note.lines:
-            out.append(f"  {line}\n")
-    if d.placeholder:
-        out.append("\nPlaceholder\n", style="bold underline")
-        out.append(f"  {d.placeholder}\n")
-    if d.children:
-        out.append("\nCodes below\n", style="bold underline")
-        for c in d.children[:60]:
-            out.append(f"  {c.code:<9} ", style="bold")
-            out.append(c.title)
-            out.append("\n" if c.billable or c.kind == "block" else "  (not billable)\n")
-    return out
-
-
-def _pcs_text(d: Any, choices: list[Any]) -> Text:
-    out = Text()
-    out.append(f"{d.code}  ", style="bold")
-    if d.title:
-        out.append(d.title, style="bold")
-    elif d.valid_prefix != d.code:
-        out.append(
-            f"no valid code starts with {d.code}; valid up to {d.valid_prefix or '(none)'}",
-            style="bold red",
-        )
-    out.append("\n")
-    for a in d.axes:
-        out.append(f"  {a.position}  {a.name:<20} ", style="dim")
-        out.append(f"{a.value}  ", style="bold")
-        out.append(a.meaning or "(see the description)")
-        out.append("  (from the code titles)\n" if a.derived else "\n", style="dim")
-    if choices:
-        pos = len(d.code) + 1
-        names = cb.PCS_AXES.get(d.code[:1], cb.PCS_AXES["0"]) if d.code else cb.PCS_AXES["0"]
-        out.append(
-            f"\nCharacter {pos}, {names[pos - 1]}: {len(choices)} valid values below\n",
-            style="bold",
-        )
-    return out
