@@ -7,12 +7,18 @@
 
 Keys inside the panel: type to search (a code, a prefix with or without its dot, or words);
 down/enter to pick a result; ctrl+t cycles the code system (all, cm, pcs, drg); ctrl+b browses
-the ICD-10-CM chapters or the PCS sections; escape closes. A PCS prefix lists the valid next
+the ICD-10-CM chapters or the PCS sections; / goes back to the search box; escape closes. A PCS prefix lists the valid next
 characters with their meanings, so a code is built axis by axis.
+
+Mounting it: put it in a Horizontal after the question, give the question `width: 1fr`, start
+it hidden (`panel.display = False`), bind a screen key to ``panel.open()`` (not ctrl+k: the
+search box uses it to delete to the end of the line) and call ``set_question`` as the learner
+moves. ``CodeBookPanel.Closed`` is posted on escape; ``CodeBookPanel.Looked`` on each lookup.
 
 Each search the learner submits (enter) or a code they open is logged (services given) and
 passed to ``on_lookup(Lookup)``, with ``spent_s``: the learner's time in the book since the
-panel opened, the question changed or the previous lookup. Table text is shown as plain text, never as markup.
+panel opened, the question changed or the previous lookup. Table text is shown as plain text,
+never as markup.
 """
 
 from __future__ import annotations
