@@ -445,8 +445,9 @@ async def test_starting_an_exam_offers_the_unfinished_one(exam_services: Service
 
 
 async def test_pace_marker_and_pacing_in_results(exam_services: Services, clock: FakeClock) -> None:
-    """40 minutes for 5 questions is 8 minutes each: 20 minutes on the first answer is 12
-    behind; the results say where that pace leads and which question cost most."""
+    """40 minutes for 5 questions is 8 minutes each: 20 minutes for one answer, with the next
+    question on screen (16 minutes of budget), is 4 behind; the results say where that pace
+    leads and which question cost most."""
     exams = ExamService(exam_services)
     aid = exams.start(small_blueprint(minutes=40), seed=51)
     app = make_app(exam_services)
@@ -456,12 +457,12 @@ async def test_pace_marker_and_pacing_in_results(exam_services: Services, clock:
         screen.refresh_clock()
         await pilot.press("a")
         await pilot.pause()
-        assert "behind 12:00" in _text(app, "#status")
+        assert "behind 4:00" in _text(app, "#status")
         await pilot.press("t")  # hidden, and remembered
         assert "behind" not in _text(app, "#status")
         assert exam_services.settings["show_pace"] is False
         await pilot.press("t")
-        assert "behind 12:00" in _text(app, "#status")
+        assert "behind 4:00" in _text(app, "#status")
         await pilot.press("ctrl+s")
         await pilot.pause()
         await pilot.press("y")
