@@ -471,3 +471,37 @@ async def test_pace_marker_and_pacing_in_results(exam_services: Services, clock:
         assert "Pacing" in result
         assert "you reach question 2 of 5 when time runs out" in result
         assert "costliest: question 1 (0:20:00)" in result
+
+
+async def test_the_code_book_opens_beside_the_question_in_a_timed_exam(
+    exam_services: Services,
+) -> None:
+    """Open-book: k opens the code book beside the question; a lookup is logged with the
+    question; escape closes it and the letters answer again."""
+    from certprep.services.codebook import lookups_by_item
+    from certprep.tui.widgets.codebook import CodeBookPanel
+
+    exams = ExamService(exam_services)
+    aid = exams.start(small_blueprint(), seed=61)
+    app = make_app(exam_services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await _open_exam(app, pilot, aid)
+        panel = screen.query_one("#book", CodeBookPanel)
+        assert not panel.display
+        await pilot.press("k")
+        await pilot.pause()
+        assert panel.display and panel.has_focus_within
+        body = screen.query_one("#body")
+        assert body.region.width > 0 and panel.region.x >= body.region.right  # beside it
+        await pilot.press(*"E11.22", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        logged = lookups_by_item(exam_services, aid)
+        assert [x.item_id for x in logged] == [screen.question.item.id]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not panel.display and app.screen is screen
+        right = screen.question.item.correct_keys[0]
+        await pilot.press(_letter_of(screen, right))
+        await pilot.pause()
+        assert exams.load(aid).questions[0].response == [right]

@@ -47,6 +47,10 @@ class ExamRender(Screen[None]):
 
     def show_question(self) -> None:
         assert self.view is not None
+        from certprep.tui.widgets.codebook import CodeBookPanel
+
+        for panel in self.query(CodeBookPanel):  # lookups are logged with the question on screen
+            panel.set_question(self.attempt_id, self.question.item.id)
         if not self.unsaved:
             self._notice("")  # a notice is about the question it was given on
         self.strike_mode = False
