@@ -106,8 +106,11 @@ def export(
 @banks_app.command("list")
 def banks_list() -> None:
     """The banks in the database, with their item counts."""
+    from certprep.core.text import terminal_safe
+
     for b in guard(lambda: state.services().banks()):
-        typer.echo(f"{b['name']:<32} v{b['version']:<8} {b['items']:>6} items  ({b['origin']})")
+        line = f"{b['name']:<32} v{b['version']:<8} {b['items']:>6} items  ({b['origin']})"
+        typer.echo(terminal_safe(line))
 
 
 @banks_app.command("check")

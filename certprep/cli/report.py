@@ -26,6 +26,7 @@ def report(
     ] = False,
 ) -> None:
     """Weak topics, readiness and history, as text, Markdown, HTML, JSON or CSV."""
+    from certprep.core.text import terminal_safe
     from certprep.services.report import build_report, exams_with_items
     from certprep.services.report_format import RENDERERS
 
@@ -42,7 +43,7 @@ def report(
             return "\n".join(render_class(class_report(services, e), fmt) for e in exams)
         return RENDERERS[fmt]([build_report(services, e) for e in exams], services.profile)
 
-    text = guard(build)
+    text = terminal_safe(guard(build))  # user text never reaches a terminal as controls
     if output is None:
         typer.echo(text, nl=False)
         return
