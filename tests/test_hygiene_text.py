@@ -214,6 +214,7 @@ def test_profile_name_is_cleaned_where_it_is_created(cli_env: Path) -> None:
     assert names == [visible(PROFILE)] and _raw_controls(names[0]) == []
 
 
+@pytest.mark.both_backends
 async def test_tui_shows_escape_sequences_literally(db_path, clock, blueprints_only) -> None:
     """Item text stored raw (by an older certprep) reaches the screen made visible."""
     from certprep.banks.importer import import_bank
@@ -224,13 +225,18 @@ async def test_tui_shows_escape_sequences_literally(db_path, clock, blueprints_o
 
     services = open_services(str(db_path), PROFILE, clock=clock, banks_dir=blueprints_only)
     import_bank(services.engine, nasty_bank(), checksum="n")
-    con = sqlite3.connect(db_path)
-    payload = json.loads(con.execute("SELECT payload FROM item WHERE id = 'n1'").fetchone()[0])
-    payload["stem"] = f"Raw stem {OSC8} {CSI} {OSC52}"
-    payload["choices"][0]["text"] = f"Raw choice {BARE}"
-    con.execute("UPDATE item SET payload = ? WHERE id = 'n1'", (json.dumps(payload),))
-    con.commit()
-    con.close()
+    import sqlalchemy as sa
+
+    from certprep.store.tables import ITEM
+
+    with services.engine.begin() as conn:  # written raw, past the models, as an old version did
+        payload = dict(
+            conn.execute(sa.select(ITEM.c.payload).where(ITEM.c.id == "n1")).scalar_one()
+        )
+        payload["stem"] = f"Raw stem {OSC8} {CSI} {OSC52}"
+        payload["choices"] = [dict(c) for c in payload["choices"]]
+        payload["choices"][0]["text"] = f"Raw choice {BARE}"
+        conn.execute(sa.update(ITEM).where(ITEM.c.id == "n1").values(payload=payload))
     app_ = make_app(services)
     async with app_.run_test(size=(120, 36)) as pilot:
         await _settle(app_, pilot)
@@ -241,3 +247,10 @@ async def test_tui_shows_escape_sequences_literally(db_path, clock, blueprints_o
         assert "Raw stem ␛]8;;http://evil.example/␛\\click me" in text
         assert "Raw choice before␛after" in text
         assert _raw_controls(text) == []
+
+
+def test_error_messages_quoting_a_name_show_no_controls(cli_env: Path, tmp_path: Path) -> None:
+    missing = tmp_path / f"bank{OSC52}{CSI}.csv"
+    result = runner.invoke(app, ["--db", str(cli_env), "import", str(missing)])
+    assert result.exit_code == 2
+    assert "bank␛]52;c;" in result.output and _raw_controls(result.output) == []

@@ -16,6 +16,7 @@ from certprep.cli.common import (
     banks_app,
     fail,
     guard,
+    say,
     state,
 )
 
@@ -69,12 +70,12 @@ def import_cmd(
         )
     )
     for s in summaries:
-        typer.echo(s.line())
+        say(s.line())
         for exam_name, sections in sorted(s.by_exam.items()):
             parts = ", ".join(f"{k} {v}" for k, v in sorted(sections.items()))
-            typer.echo(f"  {exam_name}: {parts}")
+            say(f"  {exam_name}: {parts}")
         for w in s.warnings:
-            typer.echo(f"  note: {w}")
+            say(f"  note: {w}")
     if dry_run:
         typer.echo("dry run: nothing was written")
 
@@ -106,11 +107,8 @@ def export(
 @banks_app.command("list")
 def banks_list() -> None:
     """The banks in the database, with their item counts."""
-    from certprep.core.text import terminal_safe
-
     for b in guard(lambda: state.services().banks()):
-        line = f"{b['name']:<32} v{b['version']:<8} {b['items']:>6} items  ({b['origin']})"
-        typer.echo(terminal_safe(line))
+        say(f"{b['name']:<32} v{b['version']:<8} {b['items']:>6} items  ({b['origin']})")
 
 
 @banks_app.command("check")
@@ -125,7 +123,7 @@ def banks_check(
     targets = paths or [bundled_banks_dir()]
     problems = guard(lambda: lint_paths(targets))
     for p in problems:
-        typer.echo(str(p))
+        say(str(p))
     if problems:
         fail(f"{len(problems)} problems found")
     typer.echo("no problems found")

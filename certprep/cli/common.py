@@ -54,8 +54,15 @@ class State:
 state = State()
 
 
+def say(text: str, *, err: bool = False) -> None:
+    """Print a line that may hold user text (bank text, file contents, names): never controls."""
+    from certprep.core.text import terminal_safe
+
+    typer.echo(terminal_safe(text), err=err)
+
+
 def err(message: str) -> None:
-    typer.echo(message, err=True)
+    say(message, err=True)  # messages quote files and names: no terminal controls in them
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
