@@ -178,7 +178,7 @@ def test_class_report_shows_profile_names_without_controls(cli_env: Path, tmp_pa
     con = sqlite3.connect(cli_env)
     con.execute(
         "INSERT INTO learner (name, created_at, settings) VALUES (?, '2026-01-01 00:00:00', '{}')",
-        (f"mallory{CSI}{OSC8}",),
+        (f"mallory{CSI}{OSC8}<script>x()</script>",),
     )
     con.commit()
     con.close()
@@ -188,7 +188,9 @@ def test_class_report_shows_profile_names_without_controls(cli_env: Path, tmp_pa
         )
         assert result.exit_code == 0, result.output
         assert _raw_controls(result.output) == [], fmt
-        assert "mallory␛[2J" in result.output or fmt == "json", fmt
+        assert "mallory␛[2J" in result.output.replace("\\[", "[") or fmt == "json", fmt
+        if fmt == "md":
+            assert "<script>" not in result.output and "&lt;script&gt;" in result.output
 
 
 def test_banks_list_shows_stored_names_without_controls(cli_env: Path, tmp_path: Path) -> None:

@@ -134,6 +134,9 @@ def _md_cell(text: str) -> str:
     return visible(text).translate(_MD_ESCAPES)
 
 
+md_cell = _md_cell  # for the class report's tables
+
+
 def _md_code(text: str) -> str:
     """A code span in a table cell that user text inside cannot close early: the fence outruns
     any run of backticks in it, and a pipe cannot end the cell."""
