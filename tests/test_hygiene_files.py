@@ -232,3 +232,10 @@ def test_reading_commands_work_while_another_process_holds_the_write_lock(good_d
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+
+
+def test_db_path_never_shows_a_password() -> None:
+    url = "postgresql+psycopg://student:s3cr3t-pw@db.example:5432/certprep"
+    result = runner.invoke(app, ["--db", url, "db", "path"])
+    assert result.exit_code == 0
+    assert "s3cr3t" not in result.output and "student:***@db.example" in result.output

@@ -256,3 +256,130 @@ def test_error_messages_quoting_a_name_show_no_controls(cli_env: Path, tmp_path:
     result = runner.invoke(app, ["--db", str(cli_env), "import", str(missing)])
     assert result.exit_code == 2
     assert "bank␛]52;c;" in result.output and _raw_controls(result.output) == []
+
+
+def _paths(data, prefix=()):
+    """Every string leaf of a JSON-like document, as a path of keys and indexes."""
+    if isinstance(data, str):
+        yield prefix
+    elif isinstance(data, dict):
+        for k, v in data.items():
+            yield from _paths(v, (*prefix, k))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _paths(v, (*prefix, i))
+
+
+def _controls_in(data) -> list:
+    """The string leaves of a dumped model that hold a control character."""
+    out = []
+    for path in _paths(data):
+        node = data
+        for step in path:
+            node = node[step]
+        if has_controls(node):
+            out.append(path)
+    return out
+
+
+def _with(data, path, value):
+    import copy
+
+    out = copy.deepcopy(data)
+    node = out
+    for step in path[:-1]:
+        node = node[step]
+    node[path[-1]] = node[path[-1]] + value
+    return out
+
+
+BANK_DOC = {
+    "name": "every",
+    "title": "t",
+    "description": "d",
+    "license": "l",
+    "source": "s",
+    "version": "1",
+    "exams": ["cpc"],
+    "cases": [{"id": "c1", "title": "case", "text": "A patient is seen."}],
+    "items": [
+        {
+            "id": "s1",
+            "section": "icd10cm",
+            "topics": ["a"],
+            "stem": "q",
+            "case": "c1",
+            "choices": [
+                {"key": "a", "text": "x", "correct": True, "rationale": "r"},
+                {"key": "b", "text": "y"},
+            ],
+            "rationale": "r",
+            "references": ["ref"],
+        },
+        {
+            "id": "k1",
+            "kind": "code",
+            "section": "icd10cm",
+            "stem": "q",
+            "codes": ["I10"],
+            "alternatives": [["I11"]],
+            "rationale": "r",
+            "references": ["ref"],
+        },
+        {
+            "id": "f1",
+            "kind": "flashcard",
+            "section": "icd10cm",
+            "stem": "q",
+            "back": "b",
+            "rationale": "r",
+            "references": ["ref"],
+        },
+    ],
+}
+
+
+@pytest.mark.parametrize("payload", [OSC52, CSI, BARE, C1])
+def test_no_text_field_of_a_bank_lets_a_control_through(payload: str) -> None:
+    """Each string anywhere in a bank document, with a payload added, is either refused (ids,
+    keys and other patterned fields) or stored with the payload made visible."""
+    from pydantic import ValidationError
+
+    from certprep.core.models import Bank
+
+    Bank.model_validate(BANK_DOC)  # the base document is valid
+    cleaned = 0
+    for path in _paths(BANK_DOC):
+        try:
+            bank = Bank.model_validate(_with(BANK_DOC, path, payload))
+        except ValidationError:
+            continue  # a patterned field (id, key, section, exam) refuses it outright
+        assert _controls_in(bank.model_dump()) == [], path
+        cleaned += 1
+    assert cleaned >= 20
+
+
+def test_no_text_field_of_a_blueprint_lets_a_control_through() -> None:
+    from pydantic import ValidationError
+
+    from certprep.core.models import Blueprint
+
+    doc = {
+        "key": "bp",
+        "name": "n",
+        "body": "b",
+        "questions": 2,
+        "time_limit_minutes": 10,
+        "pass_mark": 0.7,
+        "pass_note": "p",
+        "open_book": "o",
+        "sections": [{"key": "s", "title": "t", "questions": 2, "note": "n"}],
+        "source": "s",
+        "notes": "n",
+    }
+    for path in _paths(doc):
+        try:
+            bp = Blueprint.model_validate(_with(doc, path, OSC52))
+        except ValidationError:
+            continue
+        assert _controls_in(bp.model_dump(mode="json")) == [], path

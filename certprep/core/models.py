@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from certprep.core.text import visible
+from certprep.core.text import has_controls, visible, visible_or_none
 
 BANK_FORMAT = "certprep-bank/1"
 BLUEPRINT_FORMAT = "certprep-blueprint/1"
@@ -34,16 +34,19 @@ CHOICE_KEYS = "abcdef"
 ItemId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
 # Every free-text field goes through ``visible``: control characters (escape sequences) in bank
-# text become visible stand-ins where they enter, so no terminal ever acts on them.
+# text become visible stand-ins where they enter, so no terminal ever acts on them. Items (and
+# their choices), validated a hundred thousand at a time, do it in one pass in Item's validator
+# (``_clean_item_text``); the other models per field, with these types.
 Text = Annotated[str, AfterValidator(visible)]
 NonEmpty = Annotated[
     str, StringConstraints(min_length=1, max_length=20_000), AfterValidator(visible)
 ]
-
-Topic = Annotated[str, StringConstraints(min_length=1, max_length=80), AfterValidator(visible)]
-CodeText = Annotated[str, StringConstraints(min_length=1, max_length=16), AfterValidator(visible)]
-Reference = Annotated[str, StringConstraints(min_length=1, max_length=300), AfterValidator(visible)]
 Version = Annotated[str, StringConstraints(min_length=1, max_length=40), AfterValidator(visible)]
+# the same checks, cleaned by Item's validator
+LongText = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+Topic = Annotated[str, StringConstraints(min_length=1, max_length=80)]
+CodeText = Annotated[str, StringConstraints(min_length=1, max_length=16)]
+Reference = Annotated[str, StringConstraints(min_length=1, max_length=300)]
 
 
 class ItemKind(StrEnum):
@@ -64,9 +67,9 @@ class Choice(_Strict):
     """One answer option. ``key`` is its letter; the display order may be shuffled per attempt."""
 
     key: Annotated[str, StringConstraints(pattern=r"^[a-f]$")]
-    text: NonEmpty
+    text: LongText  # cleaned by Item's validator
     correct: bool = False
-    rationale: Text | None = None
+    rationale: str | None = None
 
 
 class Case(_Strict):
@@ -85,14 +88,14 @@ class Item(_Strict):
     exams: list[Key] = Field(default_factory=list)
     section: Key
     topics: list[Topic] = Field(default_factory=list)
-    stem: NonEmpty
+    stem: LongText
     choices: list[Choice] = Field(default_factory=list)
     # code entry: the codes that make a right answer; alternatives are other accepted sets
     codes: list[CodeText] = Field(default_factory=list)
-    alternatives: list[list[Text]] = Field(default_factory=list)
+    alternatives: list[list[str]] = Field(default_factory=list)
     ordered: bool = False  # code entry: sequencing matters
-    back: Text | None = None  # flashcard answer side
-    rationale: NonEmpty
+    back: str | None = None  # flashcard answer side
+    rationale: LongText
     references: list[Reference] = Field(min_length=1)
     code_set_year: int | None = Field(default=None, ge=2015, le=2100)
     case: ItemId | None = None  # id of a Case in the same bank; items of a case stay in order
@@ -102,6 +105,7 @@ class Item(_Strict):
     @model_validator(mode="after")
     def _check_kind(self) -> Item:
         # one validator, not several: bulk imports validate a hundred thousand of these
+        self._clean_item_text()
         if len(self.exams) > 1:
             self.exams = list(dict.fromkeys(self.exams))
         if len(self.topics) > 1:
@@ -145,6 +149,30 @@ class Item(_Strict):
             if not self.back:
                 raise ValueError("a flashcard needs a 'back'")
         return self
+
+    def _clean_item_text(self) -> None:
+        """Make control characters visible in every text field of the item and its choices
+        (one search over all of them; the fields are rewritten only when it finds one)."""
+        texts = [self.stem, self.rationale, self.back or "", *self.topics, *self.references]
+        texts += self.codes
+        for alt in self.alternatives:
+            texts += alt
+        for c in self.choices:
+            texts.append(c.text)
+            if c.rationale:
+                texts.append(c.rationale)
+        if not has_controls("\n".join(texts)):
+            return
+        self.stem = visible(self.stem)
+        self.rationale = visible(self.rationale)
+        self.back = visible_or_none(self.back)
+        self.topics = [visible(t) for t in self.topics]
+        self.references = [visible(r) for r in self.references]
+        self.codes = [visible(c) for c in self.codes]
+        self.alternatives = [[visible(c) for c in alt] for alt in self.alternatives]
+        for c in self.choices:
+            c.text = visible(c.text)
+            c.rationale = visible_or_none(c.rationale)
 
     @property
     def correct_keys(self) -> list[str]:
