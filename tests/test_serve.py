@@ -163,7 +163,7 @@ def test_serve_starts_the_app_for_its_own_pages_only(db_path, blueprints_only) -
     for cmd in cmdlines.values():
         assert db not in cmd and "--db" not in cmd, cmd
     assert any(f"CERTPREP_DB={db}" in e for e in environs)
-    assert "refused a WebSocket" in served.err
+    assert "refused a request from origin" in served.err
     secret = None
     if "://" in db:  # a server URL (the PostgreSQL pass): its password appears nowhere
         from sqlalchemy.engine import make_url

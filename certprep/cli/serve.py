@@ -80,69 +80,6 @@ def allowed_origins(host: str, port: int, public_url: str, *, tls: bool) -> set[
     return out
 
 
-def make_server(
-    command: str,
-    *,
-    host: str,
-    port: int,
-    public_url: str,
-    ssl_context: Any = None,
-) -> Any:
-    """A textual-serve Server that checks the Origin of every WebSocket and can speak TLS."""
-    import asyncio
-    import logging
-    import signal
-
-    from aiohttp import web
-    from textual_serve.server import Server
-
-    log = logging.getLogger("textual-serve")
-    tls = ssl_context is not None
-
-    class CertprepServer(Server):
-        origins = allowed_origins(host, port, public_url, tls=tls)
-
-        def initialize_logging(self) -> None:
-            # textual-serve logs tracebacks with local variables, which would print the
-            # children's environment (and the database URL in it): plain messages instead
-            logging.basicConfig(
-                level="DEBUG" if self.debug else "INFO",
-                format="%(levelname)s %(name)s: %(message)s",
-            )
-
-        async def handle_websocket(self, request: web.Request) -> Any:
-            origin = request.headers.get("Origin")
-            # a browser always sends Origin on a WebSocket; a page from elsewhere is refused
-            if origin is not None and _origin(origin) not in self.origins:
-                log.warning("refused a WebSocket from origin %r (not this server's)", origin)
-                raise web.HTTPForbidden(text="certprep: this page is not from this server\n")
-            return await super().handle_websocket(request)
-
-        def serve(self, debug: bool = False) -> None:
-            self.debug = debug
-            self.initialize_logging()
-            loop = asyncio.new_event_loop()
-            asyncio.set_event_loop(loop)
-            try:
-                loop.add_signal_handler(signal.SIGINT, self.request_exit)
-                loop.add_signal_handler(signal.SIGTERM, self.request_exit)
-            except NotImplementedError:
-                pass
-            web.run_app(
-                self._make_app(),
-                host=self.host,
-                port=self.port,
-                handle_signals=False,
-                loop=loop,
-                ssl_context=ssl_context,
-                print=lambda *args: None,
-            )
-
-    return CertprepServer(
-        command, host=host, port=port, title="certprep", public_url=public_url.rstrip("/")
-    )
-
-
 def _ssl_context(certfile: Path, keyfile: Path | None) -> Any:
     import ssl
 
@@ -182,6 +119,17 @@ def serve(
     keyfile: Annotated[
         Path | None, typer.Option("--keyfile", help="TLS private key (PEM), if not in certfile.")
     ] = None,
+    login: Annotated[
+        bool,
+        typer.Option("--login", help="Learners sign in (accounts: `certprep accounts add NAME`)."),
+    ] = False,
+    accounts_file: Annotated[
+        Path | None,
+        typer.Option("--accounts", help="The accounts file for --login (implies --login)."),
+    ] = None,
+    session_hours: Annotated[
+        float, typer.Option(min=0.01, max=24 * 30, help="Sign-ins last this long.")
+    ] = 12.0,
 ) -> None:
     """Serve certprep in a web browser (textual-serve): one app per browser tab."""
     try:
@@ -193,11 +141,24 @@ def serve(
     remote = not is_loopback(host)
     if remote and not allow_remote:
         fail(
-            f"certprep serve: {host} can be reached from other machines, and certprep serve has "
-            "no login: anyone who reaches it uses this database as this profile. Pass "
-            "--allow-remote to do it anyway (with --certfile/--keyfile or behind an HTTPS "
-            "reverse proxy), or keep the default 127.0.0.1."
+            f"certprep serve: {host} can be reached from other machines. Pass --allow-remote to "
+            "do it (with --login, and --certfile/--keyfile or behind an HTTPS reverse proxy); "
+            "without --login there is no login: anyone who reaches it uses this database as "
+            "this profile. Or keep the default 127.0.0.1."
         )
+    accounts = None
+    if login or accounts_file is not None:
+        from certprep.cli.serve_login import Accounts, AccountsError
+
+        accounts = Accounts(accounts_file or default_accounts_file())
+        try:
+            if not accounts.load():
+                fail(
+                    f"certprep serve --login: no accounts in {accounts.path}; add one with "
+                    "`certprep accounts add NAME`"
+                )
+        except AccountsError as exc:
+            fail(f"certprep: {exc}")
     if public_url is not None and urlsplit(public_url).scheme not in ("http", "https"):
         fail(f"--public-url must start with http:// or https://, not {public_url!r}")
     if public_url is None and is_wildcard(host):
@@ -214,18 +175,101 @@ def serve(
     os.environ.update(child_environment(state.db))
     if remote:
         err(
-            f"WARNING: certprep serve listens on {host}: other machines can reach it, and there "
-            "is no login (every tab is profile " + repr(state.profile) + ")."
+            f"WARNING: certprep serve listens on {host}: other machines can reach it"
+            + (
+                "."
+                if accounts
+                else ", and there is no login (every tab is profile " + repr(state.profile) + ")."
+            )
         )
         if ssl_context is None and not url.startswith("https://"):
             err(
                 "WARNING: without --certfile/--keyfile or an HTTPS proxy, traffic is not encrypted."
             )
     err(f"certprep in the browser: {url}/  (ctrl+c stops)")
-    make_server(
+    from certprep.cli.serve_login import Sessions
+    from certprep.cli.serve_web import CertprepServer
+
+    CertprepServer(
         child_command(state.profile),
         host=host,
         port=port,
-        public_url=url,
+        public_url=url.rstrip("/"),
+        origins=allowed_origins(host, port, url, tls=ssl_context is not None),
+        origin_of=_origin,
         ssl_context=ssl_context,
+        accounts=accounts,
+        sessions=Sessions(session_hours * 3600) if accounts else None,
+        command_for=child_command,
     ).serve()
+
+
+def default_accounts_file() -> Path:
+    from certprep.services.settings import data_dir
+
+    return data_dir() / "accounts.json"
+
+
+accounts_app = typer.Typer(
+    help="Sign-in accounts for `certprep serve --login`.", no_args_is_help=True
+)
+app.add_typer(accounts_app, name="accounts")
+AccountsOption = Annotated[
+    Path | None, typer.Option("--accounts", help="The accounts file (default: in the data dir).")
+]
+
+
+def _accounts(path: Path | None) -> Any:
+    from certprep.cli.serve_login import Accounts
+
+    return Accounts(path or default_accounts_file())
+
+
+@accounts_app.command("add")
+def accounts_add(
+    name: Annotated[str, typer.Argument(help="The learner's name (their profile).")],
+    accounts_file: AccountsOption = None,
+) -> None:
+    """Add a learner (or set a new password); the password is asked for, never an argument."""
+    from certprep.cli.serve_login import AccountsError
+    from certprep.core.text import visible
+
+    name = name.strip()
+    if not name or len(name) > 64 or visible(name) != name:
+        fail("a name is 1 to 64 characters, without control characters")
+    password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 8:
+        fail("a password has at least 8 characters")
+    accounts = _accounts(accounts_file)
+    try:
+        accounts.set_password(name, password)
+    except AccountsError as exc:
+        fail(f"certprep: {exc}")
+    typer.echo(f"{name} can sign in (accounts in {accounts.path})")
+
+
+@accounts_app.command("remove")
+def accounts_remove(name: str, accounts_file: AccountsOption = None) -> None:
+    """Remove a learner's account (their progress stays in the database)."""
+    from certprep.cli.serve_login import AccountsError
+
+    try:
+        removed = _accounts(accounts_file).remove(name)
+    except AccountsError as exc:
+        fail(f"certprep: {exc}")
+    if not removed:
+        fail(f"no account {name!r}")
+    typer.echo(f"removed the account {name}")
+
+
+@accounts_app.command("list")
+def accounts_list(accounts_file: AccountsOption = None) -> None:
+    """The names that can sign in."""
+    from certprep.cli.serve_login import AccountsError
+
+    try:
+        names = sorted(_accounts(accounts_file).load())
+    except AccountsError as exc:
+        fail(f"certprep: {exc}")
+    for n in names:
+        typer.echo(n)
