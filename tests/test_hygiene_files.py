@@ -239,3 +239,23 @@ def test_db_path_never_shows_a_password() -> None:
     result = runner.invoke(app, ["--db", url, "db", "path"])
     assert result.exit_code == 0
     assert "s3cr3t" not in result.output and "student:***@db.example" in result.output
+
+
+def test_reading_an_unknown_profile_creates_nothing_and_takes_no_lock(good_db: Path) -> None:
+    writer = sqlite3.connect(good_db, isolation_level=None, timeout=0)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        for args in (["stats"], ["report", "--exam", "cpc"], ["report", "--format", "json"]):
+            result = runner.invoke(app, ["--db", str(good_db), "--profile", "newcomer", *args])
+            assert result.exit_code == 0, (args, result.output)
+        assert (
+            "0 reviews, 0 exam attempts"
+            in runner.invoke(app, ["--db", str(good_db), "--profile", "newcomer", "stats"]).output
+        )
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    con = sqlite3.connect(good_db)
+    names = [r[0] for r in con.execute("SELECT name FROM learner")]
+    con.close()
+    assert "newcomer" not in names  # a read made no learner

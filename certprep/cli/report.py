@@ -34,6 +34,7 @@ def report(
         allowed = "text, md, json, csv" if whole_class else ", ".join(RENDERERS)
         fail(f"--format must be one of {allowed}, not {fmt!r}")
     services = state.services()
+    services.creates_learner = False  # a report only reads: it never waits for the write lock
 
     def build() -> str:
         exams = [exam_key] if exam_key else exams_with_items(services)
@@ -77,7 +78,9 @@ def stats(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
 ) -> None:
     """Counts of items, cards, reviews and attempts."""
-    data = guard(lambda: state.services().stats())
+    services = state.services()
+    services.creates_learner = False  # only reads: it never waits for the write lock
+    data = guard(services.stats)
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False))
         return

@@ -103,6 +103,8 @@ class Services:
         env_dir = os.environ.get("CERTPREP_BANKS_DIR")
         self.banks_dir = banks_dir or (Path(env_dir) if env_dir else bundled_banks_dir())
         self._learner_id: int | None = None
+        # False for commands that only read: an unknown profile reads as empty, never created
+        self.creates_learner = True
         self._settings: dict[str, Any] | None = None
         self._blueprints: dict[str, Blueprint] | None = None
 
@@ -119,6 +121,8 @@ class Services:
             )
             with self.engine.connect() as conn:
                 row = conn.execute(query).first()
+            if row is None and not self.creates_learner:
+                return 0  # no learner has id 0: every per-learner query finds nothing
             if row is None:
                 with writing(self.engine) as conn:
                     row = conn.execute(query).first()  # another process may have made it
