@@ -119,10 +119,25 @@ def ensure_schema(engine: Engine, *, on_backup: Callable[[Path], None] | None = 
         raise
 
 
+def _refuse_foreign_server_database(engine: Engine) -> None:
+    """A server database (PostgreSQL) with tables but no certprep schema belongs to someone
+    else: certprep does not add its tables beside theirs."""
+    with engine.connect() as conn:
+        tables = sorted(sa.inspect(conn).get_table_names())
+    if tables:
+        shown = ", ".join(tables[:5]) + (", …" if len(tables) > 5 else "")
+        raise SchemaError(
+            f"this database holds another application's tables ({shown}) and no certprep "
+            "schema; certprep leaves it alone. Give --db an empty database of its own."
+        )
+
+
 def _ensure_schema(
     engine: Engine, state: FileState | None, on_backup: Callable[[Path], None] | None
 ) -> str:
     rev = current_revision(engine)
+    if rev is None and state is None:
+        _refuse_foreign_server_database(engine)
     if rev == HEAD:
         if state is FileState.OURS_UNMARKED:
             _mark(engine)
