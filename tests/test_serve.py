@@ -73,13 +73,15 @@ async def _get_page(session, url: str, **kw) -> tuple[int, str]:
     raise AssertionError("certprep serve never answered")
 
 
-async def _screen(session, ws_url: str, origin: str | None, **kw) -> bytes:
-    """What the app sends over the websocket until the home screen shows."""
+async def _screen(
+    session, ws_url: str, origin: str | None, until: bytes = b"Your exams", **kw
+) -> bytes:
+    """What the app sends over the websocket until ``until`` shows (the home screen)."""
     seen = b""
     headers = {"Origin": origin} if origin else {}
     async with session.ws_connect(ws_url, headers=headers, **kw) as ws:
         end = time.monotonic() + 40
-        while time.monotonic() < end and b"Your exams" not in seen:
+        while time.monotonic() < end and until not in seen:
             try:
                 msg = await ws.receive(timeout=2)
             except TimeoutError:

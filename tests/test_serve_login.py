@@ -14,7 +14,16 @@ from typer.testing import CliRunner
 from certprep.cli import app
 from certprep.cli.serve_login import Accounts, Sessions, hash_password, verify_password
 
-from .test_serve import Served, _cmdline, _descendants, _env, _free_port, _get_page, _screen
+from .test_serve import (
+    Served,
+    _cmdline,
+    _descendants,
+    _env,
+    _environ,
+    _free_port,
+    _get_page,
+    _screen,
+)
 
 aiohttp = pytest.importorskip("aiohttp", reason="textual-serve (the web extra) is not installed")
 runner = CliRunner()
@@ -80,7 +89,8 @@ def test_serve_login_needs_accounts(tmp_path: Path) -> None:
 def test_each_signed_in_session_is_its_own_learner(tmp_path: Path, blueprints_only) -> None:
     accounts = tmp_path / "accounts.json"
     store = Accounts(accounts)
-    store.set_password("amy", "amy-password-1")
+    amy_db = tmp_path / "amy-own.db"  # stands for amy's own PostgreSQL role URL
+    store.set_password("amy", "amy-password-1", db=str(amy_db))
     store.set_password("bob", "bob-password-2")
     db = tmp_path / "class.db"
     port = _free_port()
@@ -126,13 +136,12 @@ def test_each_signed_in_session_is_its_own_learner(tmp_path: Path, blueprints_on
                 out[f"{name}_cookie"] = (cookie["httponly"], cookie["samesite"])
                 async with session.get(base + "/") as resp:
                     out[f"{name}_index"] = resp.status
-                seen = await _screen(session, ws_url, base)
-                out[f"{name}_screen"] = b"Your exams" in seen
-                out[f"{name}_cmdlines"] = [
-                    _cmdline(p)
-                    for p in _descendants(served.proc.pid)
-                    if Path(f"/proc/{p}").exists()
-                ]
+                # the home screen's counts are drawn: the learner has been looked up (made)
+                seen = await _screen(session, ws_url, base, until=b"No questions yet")
+                out[f"{name}_screen"] = b"No questions yet" in seen
+                kids = [p for p in _descendants(served.proc.pid) if Path(f"/proc/{p}").exists()]
+                out[f"{name}_cmdlines"] = [_cmdline(p) for p in kids]
+                out[f"{name}_environs"] = [_environ(p) for p in kids]
                 async with session.post(base + "/logout", allow_redirects=False) as resp:
                     out[f"{name}_logout"] = resp.status
                 token = cookie.value
@@ -159,8 +168,17 @@ def test_each_signed_in_session_is_its_own_learner(tmp_path: Path, blueprints_on
         assert out[f"{name}_logout"] == 303 and out[f"{name}_after_logout"] == 403
     # bob's session ran as bob, though the server was started with --profile amy
     assert not any("--profile amy" in c for c in out["bob_cmdlines"])
-    con = sqlite3.connect(db)
-    learners = {r[0] for r in con.execute("SELECT name FROM learner")}
-    con.close()
-    assert {"amy", "bob"} <= learners
+    # amy's apps connected with her own database URL, given in their environment only
+    assert any(f"CERTPREP_DB={amy_db}\n" in e for e in out["amy_environs"])
+    assert not any(str(amy_db) in c for c in out["amy_cmdlines"] + out["bob_cmdlines"])
+    assert not any(str(amy_db) in e for e in out["bob_environs"])
+
+    def learners(path: Path) -> set[str]:
+        con = sqlite3.connect(path)
+        try:
+            return {r[0] for r in con.execute("SELECT name FROM learner")}
+        finally:
+            con.close()
+
+    assert "amy" in learners(amy_db) and "bob" in learners(db) and "bob" not in learners(amy_db)
     assert "amy-password-1" not in served.out + served.err

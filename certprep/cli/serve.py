@@ -229,6 +229,14 @@ def _accounts(path: Path | None) -> Any:
 def accounts_add(
     name: Annotated[str, typer.Argument(help="The learner's name (their profile).")],
     accounts_file: AccountsOption = None,
+    own_db: Annotated[
+        bool,
+        typer.Option(
+            "--own-db",
+            help="Also ask for this learner's own database URL (their PostgreSQL role); "
+            "their browser sessions connect with it.",
+        ),
+    ] = False,
 ) -> None:
     """Add a learner (or set a new password); the password is asked for, never an argument."""
     from certprep.cli.serve_login import AccountsError
@@ -240,9 +248,14 @@ def accounts_add(
     password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     if len(password) < 8:
         fail("a password has at least 8 characters")
+    db = None
+    if own_db:  # a URL with a password: typed at a hidden prompt, kept in the 0600 file only
+        db = typer.prompt("Database URL", hide_input=True).strip()
+        if "://" not in db:
+            fail("the database URL looks like postgresql://NAME:PASSWORD@HOST/DATABASE")
     accounts = _accounts(accounts_file)
     try:
-        accounts.set_password(name, password)
+        accounts.set_password(name, password, db=db)
     except AccountsError as exc:
         fail(f"certprep: {exc}")
     typer.echo(f"{name} can sign in (accounts in {accounts.path})")

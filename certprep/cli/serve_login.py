@@ -73,13 +73,20 @@ def verify_password(password: str, stored: str) -> bool:
 _DUMMY = hash_password("certprep", salt=b"\0" * 16)
 
 
+@dataclass
+class Account:
+    password: str  # the scrypt hash
+    db: str | None = None  # this learner's own database URL (their PostgreSQL role), if any
+
+
 class Accounts:
-    """The accounts file: name -> password hash. Written atomically, owner-only."""
+    """The accounts file: name -> password hash (and the learner's own database URL, for a
+    per-student PostgreSQL role). Written atomically, owner-only."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def load(self) -> dict[str, str]:
+    def load(self) -> dict[str, Account]:
         if not self.path.exists():
             return {}
         try:
@@ -88,21 +95,35 @@ class Accounts:
             raise AccountsError(f"cannot read the accounts file {self.path}: {exc}") from None
         if not isinstance(data, dict) or data.get("format") != ACCOUNTS_FORMAT:
             raise AccountsError(f"{self.path} is not a certprep accounts file")
-        accounts = data.get("accounts", {})
-        return {str(k): str(v) for k, v in accounts.items()}
+        out: dict[str, Account] = {}
+        for name, entry in data.get("accounts", {}).items():
+            if isinstance(entry, str):
+                out[str(name)] = Account(entry)
+            elif isinstance(entry, dict) and isinstance(entry.get("password"), str):
+                db = entry.get("db")
+                out[str(name)] = Account(entry["password"], str(db) if db else None)
+            else:
+                raise AccountsError(f"{self.path}: the account {name!r} is not readable")
+        return out
 
-    def save(self, accounts: dict[str, str]) -> None:
+    def save(self, accounts: dict[str, Account]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(self.path.name + ".part")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump({"format": ACCOUNTS_FORMAT, "accounts": accounts}, fh, indent=2)
+            entries = {
+                name: {"password": a.password, **({"db": a.db} if a.db else {})}
+                for name, a in accounts.items()
+            }
+            json.dump({"format": ACCOUNTS_FORMAT, "accounts": entries}, fh, indent=2)
         os.chmod(tmp, 0o600)
         tmp.replace(self.path)
 
-    def set_password(self, name: str, password: str) -> None:
+    def set_password(self, name: str, password: str, *, db: str | None = None) -> None:
+        """Add or update an account; ``db`` (if given) replaces the learner's database URL."""
         accounts = self.load()
-        accounts[name] = hash_password(password)
+        old = accounts.get(name)
+        accounts[name] = Account(hash_password(password), db or (old.db if old else None))
         self.save(accounts)
 
     def remove(self, name: str) -> bool:
@@ -113,16 +134,18 @@ class Accounts:
         self.save(accounts)
         return True
 
-    def check(self, name: str, password: str) -> bool:
-        stored = self.load().get(name)
-        ok = verify_password(password, stored or _DUMMY)
-        return ok and stored is not None
+    def check(self, name: str, password: str) -> Account | None:
+        """The account, if the password is right (as slow for unknown names as for known)."""
+        account = self.load().get(name)
+        ok = verify_password(password, account.password if account else _DUMMY)
+        return account if ok and account is not None else None
 
 
 @dataclass
 class Session:
     name: str
     expires: float
+    db: str | None = None  # the learner's own database URL, for their apps' environment
     sockets: list[Any] = field(default_factory=list)
 
 
@@ -133,9 +156,9 @@ class Sessions:
         self.lifetime = lifetime
         self._by_token: dict[str, Session] = {}
 
-    def start(self, name: str) -> str:
+    def start(self, name: str, db: str | None = None) -> str:
         token = secrets.token_urlsafe(32)
-        self._by_token[token] = Session(name, time.monotonic() + self.lifetime)
+        self._by_token[token] = Session(name, time.monotonic() + self.lifetime, db)
         return token
 
     def get(self, token: str | None) -> Session | None:

@@ -90,14 +90,14 @@ class CertprepServer(Server):
         name = str(form.get("name", "")).strip()
         password = str(form.get("password", ""))
         loop = asyncio.get_running_loop()
-        ok = await loop.run_in_executor(None, self.accounts.check, name, password)
-        if not ok:
+        account = await loop.run_in_executor(None, self.accounts.check, name, password)
+        if account is None:
             log.warning("a failed sign-in")
             await asyncio.sleep(1)  # slows guessing on top of scrypt's own cost
             return web.Response(
                 text=login_page("Wrong name or password."), content_type="text/html", status=401
             )
-        token = self.sessions.start(name)
+        token = self.sessions.start(name, account.db)
         response = web.HTTPSeeOther("/")
         response.set_cookie(
             COOKIE,
@@ -140,7 +140,10 @@ class CertprepServer(Server):
             await websocket.prepare(request)
             if session is not None:
                 session.sockets.append(websocket)
-            app_service = AppService(
+            service_class = AppService
+            if session is not None and session.db:
+                service_class = _with_database(session.db)
+            app_service = service_class(
                 command,
                 write_bytes=websocket.send_bytes,
                 write_str=websocket.send_str,
@@ -183,3 +186,16 @@ class CertprepServer(Server):
             ssl_context=self.ssl_context,
             print=lambda *args: None,
         )
+
+
+def _with_database(db: str) -> type[AppService]:
+    """An AppService whose app process connects with this learner's own database URL (their
+    PostgreSQL role), passed in its environment like every database URL, never its arguments."""
+
+    class LearnerAppService(AppService):
+        def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
+            env: dict[str, str] = super()._build_environment(width=width, height=height)
+            env["CERTPREP_DB"] = db
+            return env
+
+    return LearnerAppService
