@@ -78,6 +78,24 @@ def test_sessions_expire_and_end(monkeypatch: pytest.MonkeyPatch) -> None:
     assert sessions.end(other).name == "bob" and sessions.get(other) is None  # logged out
 
 
+def test_repeated_wrong_passwords_pause_sign_ins(monkeypatch: pytest.MonkeyPatch) -> None:
+    import certprep.cli.serve_login as login
+
+    now = [0.0]
+    monkeypatch.setattr(login.time, "monotonic", lambda: now[0])
+    throttle = login.Throttle(limit=5, pause=300)
+    for _ in range(4):
+        throttle.failed("amy")
+    assert not throttle.blocked("amy")
+    throttle.failed("amy")
+    assert throttle.blocked("amy") and not throttle.blocked("bob")
+    now[0] += 301
+    assert not throttle.blocked("amy")  # the pause is over
+    throttle.failed("amy")
+    throttle.succeeded("amy")
+    assert not throttle.blocked("amy")
+
+
 def test_serve_login_needs_accounts(tmp_path: Path) -> None:
     result = runner.invoke(
         app, ["--db", str(tmp_path / "x.db"), "serve", "--accounts", str(tmp_path / "none.json")]

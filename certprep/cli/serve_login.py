@@ -176,6 +176,30 @@ class Sessions:
         return self._by_token.pop(token or "", None)
 
 
+class Throttle:
+    """After ``limit`` wrong passwords for a name, sign-ins for it wait ``pause`` seconds."""
+
+    def __init__(self, limit: int = 5, pause: float = 300.0) -> None:
+        self.limit = limit
+        self.pause = pause
+        self._failures: dict[str, tuple[int, float]] = {}
+
+    def blocked(self, name: str) -> bool:
+        count, until = self._failures.get(name, (0, 0.0))
+        if count >= self.limit and time.monotonic() < until:
+            return True
+        if count >= self.limit:
+            del self._failures[name]  # the pause is over: a fresh start
+        return False
+
+    def failed(self, name: str) -> None:
+        count, _ = self._failures.get(name, (0, 0.0))
+        self._failures[name] = (count + 1, time.monotonic() + self.pause)
+
+    def succeeded(self, name: str) -> None:
+        self._failures.pop(name, None)
+
+
 def login_page(message: str = "") -> str:
     note = f"<p class='err'>{html.escape(message)}</p>" if message else ""
     return (

@@ -13,7 +13,7 @@ from aiohttp import web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
-from certprep.cli.serve_login import COOKIE, Accounts, Sessions, login_page
+from certprep.cli.serve_login import COOKIE, Accounts, Sessions, Throttle, login_page
 
 log = logging.getLogger("textual-serve")
 
@@ -43,6 +43,7 @@ class CertprepServer(Server):
         self.sessions = sessions
         self.command_for = command_for
         self.secure_cookie = public_url.startswith("https://")
+        self.throttle = Throttle()
 
     # -- logging: no tracebacks with local variables (they would show the environment) ------
     def initialize_logging(self) -> None:
@@ -89,14 +90,23 @@ class CertprepServer(Server):
         form = await request.post()
         name = str(form.get("name", "")).strip()
         password = str(form.get("password", ""))
+        if self.throttle.blocked(name):
+            log.warning("a sign-in refused: too many wrong passwords for one name")
+            return web.Response(
+                text=login_page("Too many wrong passwords: try again in a few minutes."),
+                content_type="text/html",
+                status=429,
+            )
         loop = asyncio.get_running_loop()
         account = await loop.run_in_executor(None, self.accounts.check, name, password)
         if account is None:
+            self.throttle.failed(name)
             log.warning("a failed sign-in")
             await asyncio.sleep(1)  # slows guessing on top of scrypt's own cost
             return web.Response(
                 text=login_page("Wrong name or password."), content_type="text/html", status=401
             )
+        self.throttle.succeeded(name)
         token = self.sessions.start(name, account.db)
         response = web.HTTPSeeOther("/")
         response.set_cookie(
