@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -86,6 +87,10 @@ def inspect_sqlite_file(path: Path) -> FileState:
         return FileState.MISSING
     if path.is_dir():
         raise DatabaseFileError(f"{path} is a folder, not a database file; pass --db FILE")
+    for _ in range(10):  # another certprep may have just created it and be writing its header
+        if path.stat().st_size:
+            break
+        time.sleep(0.05)
     problem = _header_problem(path)
     if problem:
         raise DatabaseFileError(f"the database file {path} {problem}. {restore_hint(path)}")
