@@ -259,3 +259,38 @@ def test_reading_an_unknown_profile_creates_nothing_and_takes_no_lock(good_db: P
     names = [r[0] for r in con.execute("SELECT name FROM learner")]
     con.close()
     assert "newcomer" not in names  # a read made no learner
+
+
+def test_processes_opening_a_new_database_at_once_all_succeed(tmp_path: Path) -> None:
+    """The empty-file refusal does not trip over another certprep creating the same file."""
+    import subprocess
+    import sys
+
+    db, go = tmp_path / "fresh.db", tmp_path / "go"
+    code = (
+        "import os, sys, time\n"
+        "from pathlib import Path\n"
+        "while not Path(sys.argv[2]).exists(): time.sleep(0.001)\n"
+        "from certprep.services import open_services\n"
+        "s = open_services(sys.argv[1], 'p' + sys.argv[3], banks_dir=Path(sys.argv[4]))\n"
+        "print(s.learner_id)\n"
+    )
+    from .conftest import REPO
+
+    banks = REPO / "question_banks"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(db), str(go), str(i), str(banks / "blueprints")],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(4)
+    ]
+    import time
+
+    time.sleep(1.0)  # let them all import and wait at the line
+    go.touch()
+    results = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], [r[1][-500:] for r in results]
+    assert _app_id(db) == APPLICATION_ID

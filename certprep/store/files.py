@@ -87,7 +87,7 @@ def inspect_sqlite_file(path: Path) -> FileState:
         return FileState.MISSING
     if path.is_dir():
         raise DatabaseFileError(f"{path} is a folder, not a database file; pass --db FILE")
-    for _ in range(10):  # another certprep may have just created it and be writing its header
+    for _ in range(40):  # another certprep may have just created it and be writing its header
         if path.stat().st_size:
             break
         time.sleep(0.05)
