@@ -208,8 +208,13 @@ def test_banks_list_shows_stored_names_without_controls(cli_env: Path, tmp_path:
 
 
 def test_profile_name_is_cleaned_where_it_is_created(cli_env: Path) -> None:
+    from certprep.services import open_services
+
     db = str(cli_env)
-    assert runner.invoke(app, ["--db", db, "--profile", PROFILE, "stats"]).exit_code == 0
+    assert open_services(db, PROFILE).learner_id > 0  # as `certprep --profile … review` does
+    shown = runner.invoke(app, ["--db", db, "--profile", PROFILE, "stats"])
+    assert shown.exit_code == 0 and "eve␛]52;c;" in shown.output
+    assert _raw_controls(shown.output) == []
     con = sqlite3.connect(cli_env)
     names = [r[0] for r in con.execute("SELECT name FROM learner")]
     con.close()
