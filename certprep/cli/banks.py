@@ -16,6 +16,7 @@ from certprep.cli.common import (
     banks_app,
     fail,
     guard,
+    say,
     state,
 )
 
@@ -90,12 +91,12 @@ def import_cmd(
         _remove_new_database(new_file)
         raise
     for s in summaries:
-        typer.echo(s.line())
+        say(s.line())
         for exam_name, sections in sorted(s.by_exam.items()):
             parts = ", ".join(f"{k} {v}" for k, v in sorted(sections.items()))
-            typer.echo(f"  {exam_name}: {parts}")
+            say(f"  {exam_name}: {parts}")
         for w in s.warnings:
-            typer.echo(f"  note: {w}")
+            say(f"  note: {w}")
     if dry_run:
         _remove_new_database(new_file)
         typer.echo("dry run: nothing was written")
@@ -158,7 +159,7 @@ def export(
 def banks_list() -> None:
     """The banks in the database, with their item counts."""
     for b in guard(lambda: state.services().banks()):
-        typer.echo(f"{b['name']:<32} v{b['version']:<8} {b['items']:>6} items  ({b['origin']})")
+        say(f"{b['name']:<32} v{b['version']:<8} {b['items']:>6} items  ({b['origin']})")
 
 
 @banks_app.command("check")
@@ -176,7 +177,7 @@ def banks_check(
         typer.echo(note)
     problems = result.problems
     for p in problems:
-        typer.echo(str(p))
+        say(str(p))
     if problems:
         fail(f"{len(problems)} problems found")
     typer.echo("no problems found")
