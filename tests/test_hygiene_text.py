@@ -232,6 +232,7 @@ async def test_tui_shows_escape_sequences_literally(db_path, clock, blueprints_o
 
     services = open_services(str(db_path), PROFILE, clock=clock, banks_dir=blueprints_only)
     import_bank(services.engine, nasty_bank(), checksum="n")
+    services.update_settings(my_exams=["cpc"])  # past the first-start question
     import sqlalchemy as sa
 
     from certprep.store.tables import ITEM
