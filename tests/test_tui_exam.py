@@ -505,3 +505,25 @@ async def test_the_code_book_opens_beside_the_question_in_a_timed_exam(
         await pilot.press(_letter_of(screen, right))
         await pilot.pause()
         assert exams.load(aid).questions[0].response == [right]
+
+
+@pytest.mark.sqlite_only
+async def test_a_database_damaged_mid_exam_is_a_notice_not_a_traceback(
+    exam_services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    exams = ExamService(exam_services)
+    aid = exams.start(small_blueprint(), seed=71)
+    app = make_app(exam_services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await _open_exam(app, pilot, aid)
+
+        def damaged(*args: object, **kw: object) -> None:
+            raise sqlite3.DatabaseError("database disk image is malformed")
+
+        monkeypatch.setattr(screen.exams, "answer", damaged)
+        await pilot.press("a")
+        await pilot.pause()
+        assert app.screen is screen
+        assert "damaged" in _text(app, "#notice")
