@@ -10,6 +10,7 @@ import re
 import shlex
 from typing import Any
 
+from certprep.core.pacing import mmss
 from certprep.core.report import Group
 from certprep.core.text import visible
 from certprep.services.report import ExamReport
@@ -71,7 +72,9 @@ def report_dict(rep: ExamReport) -> dict[str, Any]:
             "need": r.need,
             "scored_questions": r.total,
             "lapse_ratio": _r(r.lapse_ratio),
+            "pace_warning": rep.pace_warning,
         },
+        "pacing": _pacing_dict(rep),
         "sections": [
             group_dict(rep.exam, g, topic=False, title=rep.section_titles.get(g.key))
             for g in rep.sections
@@ -131,6 +134,34 @@ def readiness_line(rep: ExamReport, bold: str = "") -> str:
     )
 
 
+def _pacing_dict(rep: ExamReport) -> dict[str, Any] | None:
+    p = rep.pacing
+    if p is None:
+        return None
+    return {
+        "budget_s": _r(p.budget_s),
+        "per_question_s": _r(p.per_question_s),
+        "reaches": p.reaches,
+        "questions": p.total,
+        "sections": [
+            {"key": sp.key, "title": sp.title, "per_question_s": _r(sp.per_question_s)}
+            for sp in p.sections
+        ],
+    }
+
+
+def pacing_lines(rep: ExamReport) -> list[str]:
+    """Pacing of the last timed mock: the verdict, then each section's time per question."""
+    p = rep.pacing
+    if p is None:
+        return ["no timed mock yet: pacing shows after one"]
+    lines = [p.verdict()]
+    for sp in sorted(p.sections, key=lambda x: -x.per_question_s):
+        over = " (over budget)" if p.budget_s and sp.per_question_s > p.budget_s else ""
+        lines.append(f"{mmss(sp.per_question_s)} per question: {sp.title}{over}")
+    return lines
+
+
 def _studied(g: Group) -> str:
     return f"{g.studied}/{g.cards}" if g.cards else "—"
 
@@ -181,6 +212,10 @@ def to_markdown(reports: list[ExamReport], profile: str) -> str:
     out = [f"# certprep report — {_md_cell(profile)}", ""]
     for rep in reports:
         out += [f"## {_md_cell(rep.name)}", "", readiness_line(rep, "**") + ".", ""]
+        if rep.pace_warning:
+            out += [f"**{rep.pace_warning}**", ""]
+        out += ["### Pacing (last timed mock)", ""]
+        out += [f"- {_md_cell(x)}" for x in pacing_lines(rep)] + [""]
         if rep.pass_note:
             out += [f"> {_md_cell(rep.pass_note)}", ""]
         out += [
@@ -229,7 +264,10 @@ def to_markdown(reports: list[ExamReport], profile: str) -> str:
 def to_text(reports: list[ExamReport], profile: str) -> str:
     lines = [f"certprep report — {profile}", ""]
     for rep in reports:
-        lines += [rep.name, "=" * len(rep.name), readiness_line(rep), ""]
+        lines += [rep.name, "=" * len(rep.name), readiness_line(rep)]
+        if rep.pace_warning:
+            lines.append(rep.pace_warning)
+        lines += ["", "Pacing (last timed mock):"] + [f"  {x}" for x in pacing_lines(rep)] + [""]
         lines.append("Weak topics (expected points lost on exam day):")
         for i, g in enumerate(rep.weak, 1):
             lines.append(
@@ -302,6 +340,41 @@ def to_csv(reports: list[ExamReport], profile: str) -> str:
     return buf.getvalue()
 
 
+def _score_svg(rep: ExamReport) -> str:
+    """Score per attempt as an inline SVG line with the pass mark (no scripts, no fetches)."""
+    if not rep.attempts:
+        return "<p class='note'>No submitted attempts yet: the score chart shows after one.</p>"
+    w, h, left, top = 600, 160, 40, 10
+    n = len(rep.attempts)
+    xs = [left + (w - left - 10) * (i / max(1, n - 1)) for i in range(n)]
+
+    def y(v: float) -> float:
+        return top + (h - top - 20) * (1 - v)
+
+    pts = " ".join(f"{x:.1f},{y(a.score or 0):.1f}" for x, a in zip(xs, rep.attempts, strict=True))
+    out = [
+        f"<h3>Score per attempt</h3><svg width='100%' viewBox='0 0 {w} {h}' role='img' "
+        "aria-label='score per attempt with the pass mark'>",
+        f"<line x1='{left}' y1='{y(0):.1f}' x2='{w - 10}' y2='{y(0):.1f}' stroke='#999'/>",
+        f"<line x1='{left}' y1='{y(0):.1f}' x2='{left}' y2='{y(1):.1f}' stroke='#999'/>",
+    ]
+    for v in (0, 0.5, 1):
+        out.append(f"<text x='0' y='{y(v) + 4:.1f}' font-size='10'>{v:.0%}</text>")
+    pm = y(rep.pass_mark)
+    out.append(
+        f"<line x1='{left}' y1='{pm:.1f}' x2='{w - 10}' y2='{pm:.1f}' stroke='#c0392b' "
+        "stroke-dasharray='4 3'/>"
+        f"<text x='{w - 90}' y='{pm - 3:.1f}' font-size='10' fill='#c0392b'>pass "
+        f"{rep.pass_mark:.0%}</text>"
+    )
+    out.append(f"<polyline points='{pts}' fill='none' stroke='#3b7ddd' stroke-width='2'/>")
+    for i, (x, a) in enumerate(zip(xs, rep.attempts, strict=True), 1):
+        out.append(f"<circle cx='{x:.1f}' cy='{y(a.score or 0):.1f}' r='3' fill='#3b7ddd'/>")
+        out.append(f"<text x='{x - 3:.1f}' y='{h - 4}' font-size='10'>{i}</text>")
+    out.append("</svg>")
+    return "".join(out)
+
+
 def to_html(reports: list[ExamReport], profile: str) -> str:
     """One self-contained page: inline CSS, inline SVG bars, no scripts, no network fetches."""
     e = html.escape
@@ -317,6 +390,12 @@ def to_html(reports: list[ExamReport], profile: str) -> str:
     for rep in reports:
         parts.append(f"<h2>{e(rep.name)}</h2>")
         parts.append(f"<p>{e(readiness_line(rep))}.</p>")
+        if rep.pace_warning:
+            parts.append(f"<p><strong>{e(rep.pace_warning)}</strong></p>")
+        parts.append("<h3>Pacing (last timed mock)</h3><ul>")
+        parts += [f"<li>{e(x)}</li>" for x in pacing_lines(rep)]
+        parts.append("</ul>")
+        parts.append(_score_svg(rep))
         if rep.pass_note:
             parts.append(f"<p class='note'>{e(rep.pass_note)}</p>")
         parts.append(
