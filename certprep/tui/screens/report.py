@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from certprep.services.report import ExamReport, build_report, exams_with_items
-from certprep.services.report_format import prob
+from certprep.services.report_format import pacing_lines, prob
 from certprep.services.services import Services
 from certprep.tui.widgets.charts import Chart
 
@@ -111,8 +111,12 @@ class ReportScreen(Screen[None]):
             prob(r.pass_probability),  # never rounds to certainty: >99%, <1%
             style="bold green" if r.pass_probability >= 0.8 else "bold red",
         )
+        if rep.pace_warning:
+            t.append(f"\n{rep.pace_warning}", style="bold red")
         if rep.pass_note:
             t.append(f"\n{rep.pass_note}", style="italic")
+        t.append("\nPacing (last timed mock): ", style="bold")
+        t.append("\n  ".join(pacing_lines(rep)))
         ready.update(t)
         weak = self.query_one("#weak", DataTable)
         weak.clear()
