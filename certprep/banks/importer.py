@@ -87,7 +87,7 @@ def import_bank(
     total = len(items)
     tbl_item = ITEM
 
-    with writing(engine) as conn:
+    with writing(engine, importing=True) as conn:
         bank_row = conn.execute(sa.select(BANK).where(BANK.c.name == bank.name)).first()
         existing: dict[str, tuple[int, str, bool]] = {}
         for part in _chunks(ids):
@@ -315,7 +315,7 @@ def _write_cases(conn: Connection, bank: Bank, bank_id: int) -> None:
 
 def remove_bank(engine: Engine, name: str) -> int:
     """Delete a bank, its items and every card and log on them. Returns the items removed."""
-    with writing(engine) as conn:
+    with writing(engine, importing=True) as conn:
         row = conn.execute(sa.select(BANK.c.id).where(BANK.c.name == name)).first()
         if row is None:
             raise InputError(f"no bank named {name!r}; `certprep banks list` shows the banks")

@@ -1,16 +1,42 @@
-"""The instructor's view: every learner on one database, per student and per section."""
+"""The instructor's view: every learner on one database, per student and per section.
+
+Built from a handful of set queries for the whole class (learners, review counts, the exam's pool
+and topics, every card on it, every submitted attempt and its answers), then each learner's
+figures from the same core functions as their own report, so the two always agree.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from dataclasses import dataclass, field
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from certprep.store.tables import LEARNER, REVIEW_LOG
+from certprep.core.report import (
+    AnswerFact,
+    CardFact,
+    Group,
+    build_groups,
+    readiness,
+    weak_topics,
+)
+from certprep.core.scheduling import CardState, SchedulerSettings, retrievability
+from certprep.core.studyday import local_zone
+from certprep.store.tables import (
+    CARD,
+    EXAM_ANSWER,
+    EXAM_ATTEMPT,
+    ITEM,
+    ITEM_EXAM,
+    ITEM_TOPIC,
+    LEARNER,
+    REVIEW_LOG,
+)
 
 if TYPE_CHECKING:
     from certprep.services.services import Services
@@ -38,42 +64,172 @@ class ClassReport:
 
 
 def class_report(services: Services, exam: str) -> ClassReport:
-    """Per-student figures for one exam, built from each learner's own report."""
-    from certprep.services import Services as Svc
-    from certprep.services.report import build_report
+    """Per-student figures for one exam (the instructor's login only, on a classroom)."""
+    from certprep.services.classroom import require_instructor
+    from certprep.services.services import DEFAULT_SETTINGS
 
+    require_instructor(services.engine)
     bp = services.blueprint(exam)
+    now = services.clock()
+    key = bp.key
+    in_pool = sa.select(ITEM_EXAM.c.item_id).where(ITEM_EXAM.c.exam == key)
+    submitted = sa.and_(EXAM_ATTEMPT.c.blueprint_key == key, EXAM_ATTEMPT.c.status == "submitted")
+    answered = (
+        sa.select(EXAM_ANSWER.c.item_id)
+        .join(EXAM_ATTEMPT, EXAM_ATTEMPT.c.id == EXAM_ANSWER.c.attempt_id)
+        .where(submitted)
+    )
     with services.engine.connect() as conn:
-        learners = [
-            r.name for r in conn.execute(sa.select(LEARNER.c.name).order_by(LEARNER.c.name))
-        ]
-        reviews: dict[str, int] = dict(
-            conn.execute(
-                sa.select(LEARNER.c.name, sa.func.count(REVIEW_LOG.c.id))
-                .select_from(LEARNER.outerjoin(REVIEW_LOG, REVIEW_LOG.c.learner_id == LEARNER.c.id))
-                .group_by(LEARNER.c.name)
-            ).all()
-        )
+        learners = conn.execute(
+            sa.select(LEARNER.c.id, LEARNER.c.name, LEARNER.c.settings).order_by(LEARNER.c.name)
+        ).all()
+        reviews: dict[int, int] = {
+            int(r[0]): int(r[1])
+            for r in conn.execute(
+                sa.select(REVIEW_LOG.c.learner_id, sa.func.count()).group_by(
+                    REVIEW_LOG.c.learner_id
+                )
+            )
+        }
+        pool = conn.execute(
+            sa.select(ITEM_EXAM.c.item_id, ITEM_EXAM.c.section)
+            .join(ITEM, ITEM.c.id == ITEM_EXAM.c.item_id)
+            .where(ITEM_EXAM.c.exam == key, ITEM.c.retired.is_(False))
+        ).all()
+        topic_lists: dict[str, list[str]] = defaultdict(list)
+        for r in conn.execute(
+            sa.select(ITEM_TOPIC.c.item_id, ITEM_TOPIC.c.topic).where(
+                sa.or_(ITEM_TOPIC.c.item_id.in_(in_pool), ITEM_TOPIC.c.item_id.in_(answered))
+            )
+        ):
+            topic_lists[r.item_id].append(r.topic)
+        cards = conn.execute(
+            sa.select(
+                CARD.c.learner_id,
+                CARD.c.item_id,
+                CARD.c.stability,
+                CARD.c.last_review,
+                CARD.c.due,
+                CARD.c.state,
+                CARD.c.suspended,
+            )
+            .join(
+                ITEM_EXAM, sa.and_(ITEM_EXAM.c.item_id == CARD.c.item_id, ITEM_EXAM.c.exam == key)
+            )
+            .join(ITEM, ITEM.c.id == CARD.c.item_id)
+            .where(ITEM.c.retired.is_(False))
+        ).all()
+        attempts = conn.execute(
+            sa.select(
+                EXAM_ATTEMPT.c.id,
+                EXAM_ATTEMPT.c.learner_id,
+                EXAM_ATTEMPT.c.started_at,
+            )
+            .where(submitted)
+            .order_by(EXAM_ATTEMPT.c.started_at, EXAM_ATTEMPT.c.id)
+        ).all()
+        answer_rows = conn.execute(
+            sa.select(
+                EXAM_ANSWER.c.attempt_id,
+                EXAM_ANSWER.c.item_id,
+                EXAM_ANSWER.c.section,
+                EXAM_ANSWER.c.correct,
+                EXAM_ANSWER.c.answered_at,
+                EXAM_ANSWER.c.pretest,
+            )
+            .join(EXAM_ATTEMPT, EXAM_ATTEMPT.c.id == EXAM_ANSWER.c.attempt_id)
+            .where(submitted)
+        ).all()
+    topics = {k: tuple(sorted(v)) for k, v in topic_lists.items()}
+    index = {r.item_id: i for i, r in enumerate(pool)}
+    base = [CardFact(r.item_id, r.section, topics.get(r.item_id, ()), None) for r in pool]
+    cards_of: dict[int, list[Any]] = defaultdict(list)
+    for card in cards:
+        cards_of[card.learner_id].append(card)
+    attempts_of: dict[int, list[Any]] = defaultdict(list)
+    for a in attempts:
+        attempts_of[a.learner_id].append(a)
+    answers_of: dict[int, list[Any]] = defaultdict(list)
+    for ans in answer_rows:
+        answers_of[ans.attempt_id].append(ans)
+    section_questions = {s.key: s.questions for s in bp.sections}
+    default_parameters = SchedulerSettings().parameters
     students = []
-    for name in learners:
-        learner = Svc(services.engine, name, clock=services.clock, banks_dir=services.banks_dir)
-        rep = build_report(learner, bp.key)
-        scores = [a.score for a in rep.attempts if a.score is not None]
-        weak = rep.weak[0].key if rep.weak else None
+    for learner in learners:
+        settings = {**DEFAULT_SETTINGS, **(learner.settings or {})}
+        at, basis = _forecast(settings, key, now)
+        params = settings.get("fsrs_parameters")
+        sched = SchedulerSettings(parameters=default_parameters)
+        if params:
+            sched = replace(sched, parameters=tuple(params))
+        facts = list(base)
+        for c in cards_of.get(learner.id, []):
+            rr = None
+            if c.stability is not None and c.last_review is not None and c.state:
+                rr = retrievability(
+                    CardState(state=c.state, stability=c.stability, last_review=c.last_review),
+                    at,
+                    sched,
+                )
+            old = facts[index[c.item_id]]
+            facts[index[c.item_id]] = CardFact(
+                c.item_id, old.section, old.topics, rr, c.due, bool(c.suspended)
+            )
+        mine = attempts_of.get(learner.id, [])
+        started = {a.id: a.started_at for a in mine}
+        answers = [
+            AnswerFact(
+                r.attempt_id,
+                r.item_id,
+                r.section,
+                topics.get(r.item_id, ()),
+                bool(r.correct),
+                r.answered_at or started[r.attempt_id],
+            )
+            for a in mine
+            for r in answers_of.get(a.id, [])
+            if not r.pretest
+        ]
+        scores = []
+        for a in mine:
+            scored = [r for r in answers_of.get(a.id, []) if not r.pretest]
+            if scored:
+                scores.append(sum(bool(r.correct) for r in scored) / len(scored))
+        sections = build_groups(answers, facts, section_questions, now, by="section")
+        known = {g.key for g in sections}
+        sections += [
+            Group(s.key, s.key, weight=s.questions) for s in bp.sections if s.key not in known
+        ]
+        by_key = {g.key: g for g in sections}
+        ordered = [by_key[s.key] for s in bp.sections]
+        for g in ordered:
+            g.weight = section_questions[g.key]
+        weak = weak_topics(build_groups(answers, facts, section_questions, now, by="topic"))
+        ready = readiness(ordered, section_questions, bp.pass_mark, basis)
         students.append(
             StudentLine(
-                profile=name,
-                reviews=int(reviews.get(name, 0)),
-                attempts=len(rep.attempts),
+                profile=learner.name,
+                reviews=reviews.get(learner.id, 0),
+                attempts=len(mine),
                 last_score=scores[-1] if scores else None,
                 best_score=max(scores) if scores else None,
-                readiness=rep.readiness.expected,
-                pass_probability=rep.readiness.pass_probability,
-                sections={g.key: g.accuracy for g in rep.sections},
-                weakest=weak,
+                readiness=ready.expected,
+                pass_probability=ready.pass_probability,
+                sections={g.key: g.accuracy for g in ordered},
+                weakest=weak[0].key if weak else None,
             )
         )
     return ClassReport(bp.key, bp.name, [s.key for s in bp.sections], students)
+
+
+def _forecast(settings: dict[str, Any], exam: str, now: datetime) -> tuple[datetime, str]:
+    """When memory is forecast for, as in the learner's own report: the exam date, or now."""
+    raw = settings.get("exam_dates", {}).get(exam)
+    if raw:
+        day = datetime.combine(date.fromisoformat(raw), time(9), local_zone()).astimezone(UTC)
+        if day > now:
+            return day, f"exam date {raw}"
+    return now, "today"
 
 
 def _pct(x: float | None) -> str:

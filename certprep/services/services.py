@@ -176,6 +176,10 @@ class Services:
 
     def pending_bundled_banks(self) -> list[Path]:
         """Shipped bank files not yet in the database, or changed since they were loaded."""
+        from certprep.services.classroom import can_change_banks
+
+        if not can_change_banks(self.engine):
+            return []  # a classroom student: the instructor loads the banks
         with self.engine.connect() as conn:
             known = {r.checksum for r in conn.execute(sa.select(_banks.c.checksum))}
         return [p for p in self.bundled_bank_files() if checksum_bytes(p.read_bytes()) not in known]

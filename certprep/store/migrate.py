@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from certprep.store.engine import sqlite_path, writing
 
 # Every revision in migrations/versions, oldest first. A test checks this against Alembic.
-REVISIONS = ("0001", "0002")
+REVISIONS = ("0001", "0002", "0003")
 HEAD = REVISIONS[-1]
 
 
