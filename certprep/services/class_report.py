@@ -17,16 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from certprep.core.report import (
-    AnswerFact,
-    CardFact,
-    Group,
-    build_groups,
-    readiness,
-    weak_topics,
-)
+from certprep.core.report import AnswerFact, CardFact, Group, readiness, weak_topics
 from certprep.core.scheduling import CardState, SchedulerSettings, retrievability
 from certprep.core.studyday import local_zone
+from certprep.services.class_groups import PoolGroups
 from certprep.store.tables import (
     CARD,
     EXAM_ANSWER,
@@ -141,8 +135,11 @@ def class_report(services: Services, exam: str) -> ClassReport:
             .where(submitted)
         ).all()
     topics = {k: tuple(sorted(v)) for k, v in topic_lists.items()}
-    index = {r.item_id: i for i, r in enumerate(pool)}
-    base = [CardFact(r.item_id, r.section, topics.get(r.item_id, ()), None) for r in pool]
+    facts_of = {
+        r.item_id: CardFact(r.item_id, r.section, topics.get(r.item_id, ()), None) for r in pool
+    }
+    pool_sections = PoolGroups(list(facts_of.values()), "section")
+    pool_topics = PoolGroups(list(facts_of.values()), "topic")
     cards_of: dict[int, list[Any]] = defaultdict(list)
     for card in cards:
         cards_of[card.learner_id].append(card)
@@ -162,7 +159,7 @@ def class_report(services: Services, exam: str) -> ClassReport:
         sched = SchedulerSettings(parameters=default_parameters)
         if params:
             sched = replace(sched, parameters=tuple(params))
-        facts = list(base)
+        studied = []
         for c in cards_of.get(learner.id, []):
             rr = None
             if c.stability is not None and c.last_review is not None and c.state:
@@ -171,9 +168,9 @@ def class_report(services: Services, exam: str) -> ClassReport:
                     at,
                     sched,
                 )
-            old = facts[index[c.item_id]]
-            facts[index[c.item_id]] = CardFact(
-                c.item_id, old.section, old.topics, rr, c.due, bool(c.suspended)
+            fact = facts_of[c.item_id]
+            studied.append(
+                CardFact(c.item_id, fact.section, fact.topics, rr, c.due, bool(c.suspended))
             )
         mine = attempts_of.get(learner.id, [])
         started = {a.id: a.started_at for a in mine}
@@ -195,7 +192,7 @@ def class_report(services: Services, exam: str) -> ClassReport:
             scored = [r for r in answers_of.get(a.id, []) if not r.pretest]
             if scored:
                 scores.append(sum(bool(r.correct) for r in scored) / len(scored))
-        sections = build_groups(answers, facts, section_questions, now, by="section")
+        sections = pool_sections.groups(answers, studied, section_questions, now)
         known = {g.key for g in sections}
         sections += [
             Group(s.key, s.key, weight=s.questions) for s in bp.sections if s.key not in known
@@ -204,7 +201,7 @@ def class_report(services: Services, exam: str) -> ClassReport:
         ordered = [by_key[s.key] for s in bp.sections]
         for g in ordered:
             g.weight = section_questions[g.key]
-        weak = weak_topics(build_groups(answers, facts, section_questions, now, by="topic"))
+        weak = weak_topics(pool_topics.groups(answers, studied, section_questions, now))
         ready = readiness(ordered, section_questions, bp.pass_mark, basis)
         students.append(
             StudentLine(

@@ -1,0 +1,76 @@
+"""Section and topic figures for a whole class over one exam's pool, learner by learner."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from certprep.core.report import GUESS, AnswerFact, CardFact, Group, predicted_correctness
+
+
+class PoolGroups:
+    """``core.report.build_groups`` for one exam's pool and many learners, at the cost of each
+    learner's own cards: the pool's counts per group are taken once, and a card with no row
+    (never studied: retrievability None, no due date) adds only to those counts. The figures are
+    the same as ``build_groups`` gives (a test compares every learner's own report)."""
+
+    def __init__(self, pool: list[CardFact], by: str) -> None:
+        self.by = by
+        self.size: dict[tuple[str, str], int] = defaultdict(int)
+        self.section_size: dict[str, int] = defaultdict(int)
+        for c in pool:
+            self.section_size[c.section] += 1
+            for key in self.keys(c.section, c.topics):
+                self.size[key] += 1
+
+    def keys(self, section: str, topics: tuple[str, ...]) -> list[tuple[str, str]]:
+        if self.by == "section":
+            return [(section, section)]
+        return [(t, section) for t in (topics or ("(untagged)",))]
+
+    def groups(
+        self,
+        answers: list[AnswerFact],
+        studied: list[CardFact],
+        section_questions: dict[str, int],
+        now: datetime,
+        recent_attempts: int = 5,
+    ) -> list[Group]:
+        groups: dict[tuple[str, str], Group] = {}
+        per_attempt: dict[tuple[str, str], dict[int, list[bool]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
+        for a in answers:
+            for key in self.keys(a.section, a.topics):
+                g = groups.setdefault(key, Group(key[0], key[1]))
+                g.answered += 1
+                g.right += int(a.correct)
+                per_attempt[key][a.attempt_id].append(a.correct)
+        r_sum: dict[tuple[str, str], float] = defaultdict(float)
+        r_n: dict[tuple[str, str], int] = defaultdict(int)
+        due: dict[tuple[str, str], int] = defaultdict(int)
+        overdue: dict[tuple[str, str], int] = defaultdict(int)
+        for c in studied:
+            for key in self.keys(c.section, c.topics):
+                if c.retrievability is not None:
+                    r_sum[key] += c.retrievability
+                    r_n[key] += 1
+                if c.due is not None and not c.suspended:
+                    due[key] += c.due <= now
+                    overdue[key] += (now - c.due).days >= 1
+        for key, n in self.size.items():
+            g = groups.setdefault(key, Group(key[0], key[1]))
+            g.cards = n
+            g.studied = r_n.get(key, 0)
+            g.mean_r = (r_sum.get(key, 0.0) + GUESS * (n - g.studied)) / n
+            g.due = due.get(key, 0)
+            g.overdue = overdue.get(key, 0)
+        for key, g in groups.items():
+            attempts = sorted(per_attempt.get(key, {}).items())[-recent_attempts:]
+            g.trend = [sum(v) / len(v) for _, v in attempts]
+            size = self.section_size.get(g.section)
+            share = (g.cards / size) if size else 1.0
+            g.weight = section_questions.get(g.section, 0) * (share if self.by == "topic" else 1.0)
+            g.predicted = predicted_correctness(g.right, g.answered, g.mean_r)
+            g.score = g.weight * (1 - g.predicted)
+        return list(groups.values())
