@@ -417,3 +417,22 @@ def test_classroom_on_sqlite_is_refused_with_a_message(db_path: Path) -> None:
     res = runner.invoke(app, ["--db", str(db_path), "classroom", "init"])
     assert res.exit_code == 2
     assert "PostgreSQL" in res.output and "Traceback" not in res.output
+
+
+def test_init_loads_the_shipped_banks_for_the_students(
+    classroom: Classroom, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Students may not write banks, so the instructor's `init` loads the shipped ones."""
+    import shutil
+
+    from tests.conftest import DATA
+
+    shipped = tmp_path / "shipped"
+    shutil.copytree(classroom.banks, shipped)
+    shutil.copy(DATA / "sample_bank.yaml", shipped / "sample_bank.yaml")
+    monkeypatch.setenv("CERTPREP_BANKS_DIR", str(shipped))
+    res = classroom.cli(classroom.owner_url, "classroom", "init")
+    assert res.exit_code == 0, res.output
+    res = classroom.cli(classroom.a_url, "banks", "list")
+    assert res.exit_code == 0, res.output
+    assert "sample" in res.stdout and "gen" in res.stdout

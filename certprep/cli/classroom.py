@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from certprep.cli.common import app, fail, guard, state
+from certprep.cli.common import app, fail, guard, load_banks_with_progress, state
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -36,7 +36,8 @@ def classroom_init() -> None:
 
     engine = _engine()
     groups = guard(lambda: init(engine))
-    state.services()  # load the shipped banks now: students cannot
+    services = state.services(load_banks=False)
+    guard(lambda: load_banks_with_progress(services))  # the shipped banks now: students cannot
     typer.echo(f"classroom ready: students are members of {groups.student!r}")
     typer.echo("add each student with `certprep classroom add-student NAME`")
 
