@@ -97,7 +97,7 @@ def classroom(
     res = runner.invoke(app, ["--db", url, "classroom", "init"])
     assert res.exit_code == 0, res.output
     n = next(_names)
-    a, b = f"cls_a_{os.getpid()}_{n}", f"cls_b_{os.getpid()}_{n}"
+    a, b = f"certprep_test_{os.getpid()}_{n}_a", f"certprep_test_{os.getpid()}_{n}_b"
     urls = []
     for name in (a, b):
         res = runner.invoke(app, ["--db", url, "classroom", "add-student", name])
@@ -310,7 +310,7 @@ def test_the_class_report_is_for_the_instructor_only(classroom: Classroom) -> No
     assert res.exit_code == 0, res.output
     assert classroom.a in res.stdout and classroom.b in res.stdout
     # an instructor's own login (not the owner) reads every student too, but changes no one
-    name = f"cls_i_{os.getpid()}_{next(_names)}"
+    name = f"certprep_test_{os.getpid()}_{next(_names)}_i"
     res = classroom.cli(classroom.owner_url, "classroom", "add-instructor", name)
     assert res.exit_code == 0, res.output
     inst = _url_from(res.stdout)
@@ -350,7 +350,7 @@ def test_list_and_remove_student(classroom: Classroom) -> None:
 
 
 def test_add_student_prints_a_working_pgpass_line(classroom: Classroom) -> None:
-    name = f"cls_p_{os.getpid()}_{next(_names)}"
+    name = f"certprep_test_{os.getpid()}_{next(_names)}_p"
     res = classroom.cli(classroom.owner_url, "classroom", "add-student", name, "--pgpass")
     assert res.exit_code == 0, res.output
     _host, _port, _db, user, password = res.stdout.strip().split(":")
