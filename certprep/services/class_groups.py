@@ -18,15 +18,21 @@ class PoolGroups:
         self.by = by
         self.size: dict[tuple[str, str], int] = defaultdict(int)
         self.section_size: dict[str, int] = defaultdict(int)
+        self._keys: dict[tuple[str, tuple[str, ...]], list[tuple[str, str]]] = {}
         for c in pool:
             self.section_size[c.section] += 1
             for key in self.keys(c.section, c.topics):
                 self.size[key] += 1
 
     def keys(self, section: str, topics: tuple[str, ...]) -> list[tuple[str, str]]:
-        if self.by == "section":
-            return [(section, section)]
-        return [(t, section) for t in (topics or ("(untagged)",))]
+        known = self._keys.get((section, topics))
+        if known is None:
+            if self.by == "section":
+                known = [(section, section)]
+            else:
+                known = [(t, section) for t in (topics or ("(untagged)",))]
+            self._keys[(section, topics)] = known
+        return known
 
     def groups(
         self,
@@ -42,7 +48,9 @@ class PoolGroups:
         )
         for a in answers:
             for key in self.keys(a.section, a.topics):
-                g = groups.setdefault(key, Group(key[0], key[1]))
+                g = groups.get(key)
+                if g is None:
+                    g = groups[key] = Group(key[0], key[1])
                 g.answered += 1
                 g.right += int(a.correct)
                 per_attempt[key][a.attempt_id].append(a.correct)

@@ -97,21 +97,20 @@ def class_report(services: Services, exam: str) -> ClassReport:
             )
         ):
             topic_lists[r.item_id].append(r.topic)
+        # the class's cards on this exam (retired items drop out below, off the pool); times
+        # come as the naive UTC the store keeps: hundreds of thousands of rows, no conversions
         cards = conn.execute(
             sa.select(
                 CARD.c.learner_id,
                 CARD.c.item_id,
                 CARD.c.stability,
-                CARD.c.last_review,
-                CARD.c.due,
+                sa.type_coerce(CARD.c.last_review, sa.DateTime()).label("last_review"),
+                sa.type_coerce(CARD.c.due, sa.DateTime()).label("due"),
                 CARD.c.state,
                 CARD.c.suspended,
-            )
-            .join(
+            ).join(
                 ITEM_EXAM, sa.and_(ITEM_EXAM.c.item_id == CARD.c.item_id, ITEM_EXAM.c.exam == key)
             )
-            .join(ITEM, ITEM.c.id == CARD.c.item_id)
-            .where(ITEM.c.retired.is_(False))
         ).all()
         attempts = conn.execute(
             sa.select(
@@ -128,7 +127,6 @@ def class_report(services: Services, exam: str) -> ClassReport:
                 EXAM_ANSWER.c.item_id,
                 EXAM_ANSWER.c.section,
                 EXAM_ANSWER.c.correct,
-                EXAM_ANSWER.c.answered_at,
                 EXAM_ANSWER.c.pretest,
             )
             .join(EXAM_ATTEMPT, EXAM_ATTEMPT.c.id == EXAM_ANSWER.c.attempt_id)
@@ -151,10 +149,12 @@ def class_report(services: Services, exam: str) -> ClassReport:
         answers_of[ans.attempt_id].append(ans)
     section_questions = {s.key: s.questions for s in bp.sections}
     default_parameters = SchedulerSettings().parameters
+    now_naive = now.astimezone(UTC).replace(tzinfo=None)  # as the cards' times are read
     students = []
     for learner in learners:
         settings = {**DEFAULT_SETTINGS, **(learner.settings or {})}
         at, basis = _forecast(settings, key, now)
+        at_naive = at.astimezone(UTC).replace(tzinfo=None)
         params = settings.get("fsrs_parameters")
         sched = SchedulerSettings(parameters=default_parameters)
         if params:
@@ -165,10 +165,12 @@ def class_report(services: Services, exam: str) -> ClassReport:
             if c.stability is not None and c.last_review is not None and c.state:
                 rr = retrievability(
                     CardState(state=c.state, stability=c.stability, last_review=c.last_review),
-                    at,
+                    at_naive,
                     sched,
                 )
-            fact = facts_of[c.item_id]
+            fact = facts_of.get(c.item_id)
+            if fact is None:
+                continue  # a retired item: not in the pool
             studied.append(
                 CardFact(c.item_id, fact.section, fact.topics, rr, c.due, bool(c.suspended))
             )
@@ -181,7 +183,7 @@ def class_report(services: Services, exam: str) -> ClassReport:
                 r.section,
                 topics.get(r.item_id, ()),
                 bool(r.correct),
-                r.answered_at or started[r.attempt_id],
+                started[r.attempt_id],  # when it was answered plays no part in the figures
             )
             for a in mine
             for r in answers_of.get(a.id, [])
@@ -192,7 +194,7 @@ def class_report(services: Services, exam: str) -> ClassReport:
             scored = [r for r in answers_of.get(a.id, []) if not r.pretest]
             if scored:
                 scores.append(sum(bool(r.correct) for r in scored) / len(scored))
-        sections = pool_sections.groups(answers, studied, section_questions, now)
+        sections = pool_sections.groups(answers, studied, section_questions, now_naive)
         known = {g.key for g in sections}
         sections += [
             Group(s.key, s.key, weight=s.questions) for s in bp.sections if s.key not in known
@@ -201,7 +203,7 @@ def class_report(services: Services, exam: str) -> ClassReport:
         ordered = [by_key[s.key] for s in bp.sections]
         for g in ordered:
             g.weight = section_questions[g.key]
-        weak = weak_topics(pool_topics.groups(answers, studied, section_questions, now))
+        weak = weak_topics(pool_topics.groups(answers, studied, section_questions, now_naive))
         ready = readiness(ordered, section_questions, bp.pass_mark, basis)
         students.append(
             StudentLine(
