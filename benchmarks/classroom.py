@@ -7,7 +7,7 @@ report over many learners. Measured here, never asserted in tests.
 ADMIN needs CREATEDB and CREATEROLE. A database ``cls_bench_<pid>`` is made for the run (the
 classroom set up as the README says: `classroom init`, one login per student) and dropped after.
 
-1. Students (threads, each on their own login) review cards with a short pause between answers
+1. Students (processes, each on their own login) review cards with a short pause between answers
    while the instructor imports an N-item bank in another process (`certprep import`). The
    figure is each answer's time (rate the card, fetch the next) while the import runs: p50, p95,
    max, and failed answers. ``--compare`` runs the same import once more with the old behaviour
@@ -20,15 +20,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import random
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -61,23 +62,22 @@ def cli(*args: str) -> str:
     return res.stdout
 
 
-def student_loop(url: str, stop: threading.Event, out: list[tuple[float, float, str]]) -> None:
-    """Answer cards until told to stop; (start time, milliseconds, error or '') per answer."""
+def student_loop(url: str, stop: Any, path: str) -> None:
+    """One student (its own process): answer cards until told to stop, then write
+    (start time, milliseconds, error or '') per answer to ``path``."""
     from certprep.core.scheduling import Rating
     from certprep.services import open_services
     from certprep.services.review import ReviewSession
 
-    try:
-        svc = open_services(url)
-        svc.update_settings(new_per_day=100_000, reviews_per_day=100_000)
-    except Exception as exc:
-        print(f"a student could not start: {exc}", file=sys.stderr)
-        raise
+    out: list[tuple[float, float, str]] = []
+    svc = open_services(url)
+    svc.update_settings(new_per_day=100_000, reviews_per_day=100_000)
     session = ReviewSession(svc)
     card = session.next_card()
     rng = random.Random(url)
+    Path(path + ".ready").touch()
     while not stop.is_set() and card is not None:
-        t0 = time.perf_counter()
+        t0 = time.time()
         error = ""
         try:
             session.rate(card, Rating.GOOD if rng.random() < 0.8 else Rating.AGAIN)
@@ -86,50 +86,59 @@ def student_loop(url: str, stop: threading.Event, out: list[tuple[float, float, 
             error = type(exc).__name__ + ": " + str(getattr(exc, "orig", exc)).splitlines()[0]
             session = ReviewSession(svc)
             card = session.next_card()
-        out.append((t0, (time.perf_counter() - t0) * 1000, error))
-        time.sleep(rng.uniform(0.05, 0.25))  # reading the next question
+        out.append((t0, (time.time() - t0) * 1000, error))
+        time.sleep(rng.uniform(0.1, 0.4))  # reading the next question
     svc.engine.dispose()
+    Path(path).write_text(json.dumps(out))
 
 
 def answers_during_import(
     owner_url: str, student_urls: list[str], bank_file: Path, old_lock: bool
 ) -> dict[str, object]:
-    stop = threading.Event()
-    results: list[list[tuple[float, float, str]]] = [[] for _ in student_urls]
-    threads = [
-        threading.Thread(target=student_loop, args=(u, stop, r), daemon=True)
-        for u, r in zip(student_urls, results, strict=True)
+    ctx = multiprocessing.get_context("spawn")
+    stop = ctx.Event()
+    tmp = Path(tempfile.mkdtemp(prefix="cls_bench_"))
+    paths = [str(tmp / f"student{i}.json") for i in range(len(student_urls))]
+    procs = [
+        ctx.Process(target=student_loop, args=(u, stop, p))
+        for u, p in zip(student_urls, paths, strict=True)
     ]
-    for t in threads:
-        t.start()
-    deadline = time.monotonic() + 120
-    while not all(results) and time.monotonic() < deadline:  # everyone is answering
+    for proc in procs:
+        proc.start()
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:  # everyone is answering
+        if all(Path(p + ".ready").exists() for p in paths):
+            break
         time.sleep(0.2)
-    if not all(results):
+    else:
         stop.set()
         raise SystemExit("the students did not start answering")
-    time.sleep(2)
+    time.sleep(3)
     code = OLD_LOCK if old_lock else NEW_LOCK
-    t_start = time.perf_counter()
-    proc = subprocess.run(
+    load_before = os.getloadavg()[0]
+    t_start = time.time()
+    done = subprocess.run(
         [sys.executable, "-c", code, "--db", owner_url, "import", str(bank_file)],
         capture_output=True,
         text=True,
     )
-    t_end = time.perf_counter()
+    t_end = time.time()
+    load_during = os.getloadavg()[0]
     time.sleep(2)
     stop.set()
-    for t in threads:
-        t.join(60)
+    for proc in procs:
+        proc.join(120)
+    results = [json.loads(Path(p).read_text()) for p in paths if Path(p).exists()]
     during = [(ms, err) for r in results for (t0, ms, err) in r if t_start <= t0 <= t_end]
     before = [ms for r in results for (t0, ms, err) in r if t0 < t_start and not err]
     ok = [ms for ms, err in during if not err]
     errors = sorted({err for _, err in during if err})
     return {
         "import_s": round(t_end - t_start, 1),
-        "import_ok": proc.returncode == 0,
-        "import_output": (proc.stdout + proc.stderr).strip().splitlines()[-1:],
+        "import_ok": done.returncode == 0,
+        "load_average_before_and_end": [round(load_before, 1), round(load_during, 1)],
         "answers_before_import": len(before),
+        "answer_ms_p50_before_import": round(pct(before, 0.5), 1) if before else None,
         "answer_ms_p95_before_import": round(pct(before, 0.95), 1) if before else None,
         "answers_during_import": len(during),
         "failed_answers_during_import": len(during) - len(ok),
@@ -235,17 +244,32 @@ def fill_learners(owner_url: str, n: int, seed: int = 7) -> None:
     engine.dispose()
 
 
-def class_report_seconds(instructor_url: str) -> tuple[float, int]:
+def class_report_seconds(instructor_url: str) -> tuple[float, float, int]:
     from certprep.services import open_services
     from certprep.services.class_report import class_report, render_class
 
     svc = open_services(instructor_url)
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     report = class_report(svc, "cpc")
     render_class(report, "text")
-    elapsed = time.perf_counter() - t
+    elapsed, cpu = time.perf_counter() - t, time.process_time() - cpu
     svc.engine.dispose()
-    return elapsed, len(report.students)
+    return elapsed, cpu, len(report.students)
+
+
+def pool_size(url: str) -> int:
+    import sqlalchemy as sa
+
+    from certprep.store.engine import make_engine
+    from certprep.store.tables import ITEM_EXAM
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        n = conn.execute(
+            sa.select(sa.func.count()).select_from(ITEM_EXAM).where(ITEM_EXAM.c.exam == "cpc")
+        ).scalar_one()
+    engine.dispose()
+    return int(n)
 
 
 def main() -> None:
@@ -290,9 +314,12 @@ def main() -> None:
                     owner_url, urls, again, old_lock=True
                 )
         fill_learners(owner_url, args.learners)
-        seconds, n = class_report_seconds(inst.strip())
+        seconds, cpu, n = class_report_seconds(inst.strip())
         out["class_report_learners"] = n
         out["class_report_s"] = round(seconds, 2)
+        out["class_report_client_cpu_s"] = round(cpu, 2)
+        out["cpc_pool_items"] = pool_size(owner_url)
+        out["load_average_after"] = round(os.getloadavg()[0], 1)
     finally:
         if owner is not None:
             close(owner.engine)
