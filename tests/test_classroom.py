@@ -436,3 +436,28 @@ def test_init_loads_the_shipped_banks_for_the_students(
     res = classroom.cli(classroom.a_url, "banks", "list")
     assert res.exit_code == 0, res.output
     assert "sample" in res.stdout and "gen" in res.stdout
+
+
+def test_an_instructor_login_manages_banks(classroom: Classroom, tmp_path: Path) -> None:
+    """Not only the owner: an instructor's login imports and removes banks (removal takes the
+    students' cards on it along, as on a single-user database)."""
+    from certprep.banks.native import dump_bank
+
+    _work(classroom.services(classroom.a_url))
+    name = f"certprep_test_{os.getpid()}_{next(_names)}_m"
+    res = classroom.cli(classroom.owner_url, "classroom", "add-instructor", name)
+    assert res.exit_code == 0, res.output
+    inst = _url_from(res.stdout)
+    path = tmp_path / "extra.yaml"
+    path.write_text(dump_bank(make_bank(5, name="extra")))
+    res = classroom.cli(inst, "import", str(path))
+    assert res.exit_code == 0, res.output
+    res = classroom.cli(inst, "banks", "remove", "gen", "--yes")
+    assert res.exit_code == 0, res.output
+    a_id = _learner_id(classroom.owner, classroom.a)
+    with classroom.owner.connect() as conn:
+        banks = {r[0] for r in conn.execute(sa.select(BANK.c.name))}
+        cards = conn.execute(
+            sa.select(sa.func.count()).select_from(CARD).where(CARD.c.learner_id == a_id)
+        ).scalar_one()
+    assert banks == {"extra"} and cards == 0

@@ -65,6 +65,29 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def scram_verifier(password: str, *, iterations: int = 4096) -> str:
+    """The SCRAM-SHA-256 verifier PostgreSQL stores for ``password`` (RFC 5802/7677).
+
+    CREATE ROLE is given this, never the password itself, so the password reaches no server
+    log or statistics view (as psql's \\password does it).
+    """
+    import base64
+    import hashlib
+    import hmac
+    import os
+
+    salt = os.urandom(16)
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
+    client_key = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
+    stored_key = hashlib.sha256(client_key).digest()
+    server_key = hmac.new(salted, b"Server Key", hashlib.sha256).digest()
+
+    def b64(b: bytes) -> str:
+        return base64.b64encode(b).decode()
+
+    return f"SCRAM-SHA-256${iterations}:{b64(salt)}${b64(stored_key)}:{b64(server_key)}"
+
+
 def check_name(name: str) -> str:
     if not ROLE_NAME.fullmatch(name):
         raise InputError(
@@ -208,7 +231,7 @@ def add_member(engine: Engine, name: str, password: str, *, instructor: bool = F
                 )
             group = g.instructor if instructor else g.student
             conn.exec_driver_sql(
-                f"CREATE ROLE {_q(conn, name)} LOGIN PASSWORD {_literal(password)}"
+                f"CREATE ROLE {_q(conn, name)} LOGIN PASSWORD {_literal(scram_verifier(password))}"
                 f" IN ROLE {_q(conn, group)}"
             )
     except sa.exc.DBAPIError as exc:
