@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from certprep.banks.importer import import_bank
+from certprep.core.models import Bank
 from certprep.core.scheduling import Rating
 from certprep.services import Services, open_services
 from certprep.services.class_report import class_report
@@ -63,6 +64,12 @@ def test_the_class_report_agrees_with_every_learners_own_report(
 ) -> None:
     teacher = _learner(db_path, "teacher", clock, blueprints_only)
     import_bank(teacher.engine, make_bank(40, sections=SECTIONS), checksum="gen")
+    untagged = make_bank(9, name="untagged", sections=SECTIONS).model_dump(
+        mode="json", exclude_none=True
+    )
+    for item in untagged["items"]:
+        item["topics"] = []
+    import_bank(teacher.engine, Bank.model_validate(untagged), checksum="untagged")
     teacher, learners = _class(db_path, clock, blueprints_only, 7)
     clock.advance(days=2)
     report = class_report(teacher, "cpc")

@@ -7,22 +7,23 @@ from datetime import datetime
 
 from certprep.core.report import GUESS, AnswerFact, CardFact, Group, predicted_correctness
 
+UNTAGGED = "(untagged)"  # the topic of an item with none, as core.report.build_groups names it
+
 
 class PoolGroups:
     """``core.report.build_groups`` for one exam's pool and many learners, at the cost of each
-    learner's own cards: the pool's counts per group are taken once, and a card with no row
-    (never studied: retrievability None, no due date) adds only to those counts. The figures are
+    learner's own cards: the pool's counts per group are counted once (by the server), and a
+    card with no row (never studied: retrievability None, no due date) adds only to those. The figures are
     the same as ``build_groups`` gives (a test compares every learner's own report)."""
 
-    def __init__(self, pool: list[CardFact], by: str) -> None:
+    def __init__(
+        self, by: str, size: dict[tuple[str, str], int], section_size: dict[str, int]
+    ) -> None:
+        """``size``: the pool's items per group key; ``section_size``: per section."""
         self.by = by
-        self.size: dict[tuple[str, str], int] = defaultdict(int)
-        self.section_size: dict[str, int] = defaultdict(int)
+        self.size = size
+        self.section_size = section_size
         self._keys: dict[tuple[str, tuple[str, ...]], list[tuple[str, str]]] = {}
-        for c in pool:
-            self.section_size[c.section] += 1
-            for key in self.keys(c.section, c.topics):
-                self.size[key] += 1
 
     def keys(self, section: str, topics: tuple[str, ...]) -> list[tuple[str, str]]:
         known = self._keys.get((section, topics))
@@ -30,7 +31,7 @@ class PoolGroups:
             if self.by == "section":
                 known = [(section, section)]
             else:
-                known = [(t, section) for t in (topics or ("(untagged)",))]
+                known = [(t, section) for t in (topics or (UNTAGGED,))]
             self._keys[(section, topics)] = known
         return known
 

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from certprep.core.report import AnswerFact, CardFact, Group, readiness, weak_topics
 from certprep.core.scheduling import CardState, SchedulerSettings, retrievability
 from certprep.core.studyday import local_zone
-from certprep.services.class_groups import PoolGroups
+from certprep.services.class_groups import UNTAGGED, PoolGroups
 from certprep.store.tables import (
     CARD,
     EXAM_ANSWER,
@@ -66,7 +66,6 @@ def class_report(services: Services, exam: str) -> ClassReport:
     bp = services.blueprint(exam)
     now = services.clock()
     key = bp.key
-    in_pool = sa.select(ITEM_EXAM.c.item_id).where(ITEM_EXAM.c.exam == key)
     submitted = sa.and_(EXAM_ATTEMPT.c.blueprint_key == key, EXAM_ATTEMPT.c.status == "submitted")
     answered = (
         sa.select(EXAM_ANSWER.c.item_id)
@@ -85,33 +84,57 @@ def class_report(services: Services, exam: str) -> ClassReport:
                 )
             )
         }
-        pool = conn.execute(
-            sa.select(ITEM_EXAM.c.item_id, ITEM_EXAM.c.section)
-            .join(ITEM, ITEM.c.id == ITEM_EXAM.c.item_id)
-            .where(ITEM_EXAM.c.exam == key, ITEM.c.retired.is_(False))
-        ).all()
-        topic_lists: dict[str, list[str]] = defaultdict(list)
-        for r in conn.execute(
-            sa.select(ITEM_TOPIC.c.item_id, ITEM_TOPIC.c.topic).where(
-                sa.or_(ITEM_TOPIC.c.item_id.in_(in_pool), ITEM_TOPIC.c.item_id.in_(answered))
+        # the exam's pool as counts per section and per topic, counted by the server
+        live = ITEM_EXAM.join(ITEM, ITEM.c.id == ITEM_EXAM.c.item_id)
+        in_pool = (ITEM_EXAM.c.exam == key, ITEM.c.retired.is_(False))
+        section_size = {
+            r[0]: int(r[1])
+            for r in conn.execute(
+                sa.select(ITEM_EXAM.c.section, sa.func.count())
+                .select_from(live)
+                .where(*in_pool)
+                .group_by(ITEM_EXAM.c.section)
             )
-        ):
-            topic_lists[r.item_id].append(r.topic)
-        # the class's cards on this exam (retired items drop out below, off the pool); times
-        # come as the naive UTC the store keeps: hundreds of thousands of rows, no conversions
+        }
+        topic = sa.func.coalesce(ITEM_TOPIC.c.topic, sa.literal_column(f"'{UNTAGGED}'"))
+        topic_size = {
+            (r[1], r[0]): int(r[2])
+            for r in conn.execute(
+                sa.select(ITEM_EXAM.c.section, topic, sa.func.count())
+                .select_from(live.outerjoin(ITEM_TOPIC, ITEM_TOPIC.c.item_id == ITEM.c.id))
+                .where(*in_pool)
+                .group_by(ITEM_EXAM.c.section, topic)
+            )
+        }
+        # the class's cards on the pool; times come as the naive UTC the store keeps (hundreds
+        # of thousands of rows: no per-value conversions)
         cards = conn.execute(
             sa.select(
                 CARD.c.learner_id,
                 CARD.c.item_id,
+                ITEM_EXAM.c.section,
                 CARD.c.stability,
                 sa.type_coerce(CARD.c.last_review, sa.DateTime()).label("last_review"),
                 sa.type_coerce(CARD.c.due, sa.DateTime()).label("due"),
                 CARD.c.state,
                 CARD.c.suspended,
-            ).join(
-                ITEM_EXAM, sa.and_(ITEM_EXAM.c.item_id == CARD.c.item_id, ITEM_EXAM.c.exam == key)
             )
+            .select_from(CARD.join(ITEM_EXAM, ITEM_EXAM.c.item_id == CARD.c.item_id).join(ITEM))
+            .where(*in_pool)
         ).all()
+        # topics of the items someone studied or answered
+        studied_items = (
+            sa.select(CARD.c.item_id)
+            .join(ITEM_EXAM, ITEM_EXAM.c.item_id == CARD.c.item_id)
+            .where(ITEM_EXAM.c.exam == key)
+        )
+        topic_lists: dict[str, list[str]] = defaultdict(list)
+        for r in conn.execute(
+            sa.select(ITEM_TOPIC.c.item_id, ITEM_TOPIC.c.topic).where(
+                sa.or_(ITEM_TOPIC.c.item_id.in_(studied_items), ITEM_TOPIC.c.item_id.in_(answered))
+            )
+        ):
+            topic_lists[r.item_id].append(r.topic)
         attempts = conn.execute(
             sa.select(
                 EXAM_ATTEMPT.c.id,
@@ -133,11 +156,10 @@ def class_report(services: Services, exam: str) -> ClassReport:
             .where(submitted)
         ).all()
     topics = {k: tuple(sorted(v)) for k, v in topic_lists.items()}
-    facts_of = {
-        r.item_id: CardFact(r.item_id, r.section, topics.get(r.item_id, ()), None) for r in pool
-    }
-    pool_sections = PoolGroups(list(facts_of.values()), "section")
-    pool_topics = PoolGroups(list(facts_of.values()), "topic")
+    pool_sections = PoolGroups(
+        "section", {(k, k): n for k, n in section_size.items()}, section_size
+    )
+    pool_topics = PoolGroups("topic", topic_size, section_size)
     cards_of: dict[int, list[Any]] = defaultdict(list)
     for card in cards:
         cards_of[card.learner_id].append(card)
@@ -168,11 +190,10 @@ def class_report(services: Services, exam: str) -> ClassReport:
                     at_naive,
                     sched,
                 )
-            fact = facts_of.get(c.item_id)
-            if fact is None:
-                continue  # a retired item: not in the pool
             studied.append(
-                CardFact(c.item_id, fact.section, fact.topics, rr, c.due, bool(c.suspended))
+                CardFact(
+                    c.item_id, c.section, topics.get(c.item_id, ()), rr, c.due, bool(c.suspended)
+                )
             )
         mine = attempts_of.get(learner.id, [])
         started = {a.id: a.started_at for a in mine}
