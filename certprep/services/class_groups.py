@@ -13,8 +13,9 @@ UNTAGGED = "(untagged)"  # the topic of an item with none, as core.report.build_
 class PoolGroups:
     """``core.report.build_groups`` for one exam's pool and many learners, at the cost of each
     learner's own cards: the pool's counts per group are counted once (by the server), and a
-    card with no row (never studied: retrievability None, no due date) adds only to those. The figures are
-    the same as ``build_groups`` gives (a test compares every learner's own report)."""
+    card with no row (never studied: retrievability None, no due date) adds only to those.
+    The figures are the same as ``build_groups`` gives (a test compares every learner's own
+    report)."""
 
     def __init__(
         self, by: str, size: dict[tuple[str, str], int], section_size: dict[str, int]
