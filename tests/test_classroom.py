@@ -461,3 +461,25 @@ def test_an_instructor_login_manages_banks(classroom: Classroom, tmp_path: Path)
             sa.select(sa.func.count()).select_from(CARD).where(CARD.c.learner_id == a_id)
         ).scalar_one()
     assert banks == {"extra"} and cards == 0
+
+
+def test_a_certprep_without_manners_still_cannot_reach_a_classmate(classroom: Classroom) -> None:
+    """The walls are the database's: a student's certprep that believed it were B (its learner id
+    set to B's) finds none of B's exams and can write nothing in B's name."""
+    b_aid = _work(classroom.services(classroom.b_url))
+    b_id = _learner_id(classroom.owner, classroom.b)
+    before = _counts(classroom.owner, b_id)
+    rogue = classroom.services(classroom.a_url)
+    _ = rogue.learner_id  # A's row exists ...
+    rogue._learner_id = b_id  # ... and the client now claims to be B
+    exams = ExamService(rogue)
+    with pytest.raises(InputError, match="no exam attempt"):
+        exams.load(b_aid)
+    with pytest.raises(InputError, match="no exam attempt"):
+        exams.submit(b_aid)
+    session = ReviewSession(rogue)
+    card = session.next_card()
+    assert card is not None
+    with pytest.raises(sa.exc.DBAPIError, match="row-level security"):
+        session.rate(card, Rating.AGAIN)
+    assert _counts(classroom.owner, b_id) == before
