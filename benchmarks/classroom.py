@@ -23,6 +23,7 @@ import json
 import multiprocessing
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -129,6 +130,7 @@ def answers_during_import(
     for proc in procs:
         proc.join(120)
     results = [json.loads(Path(p).read_text()) for p in paths if Path(p).exists()]
+    shutil.rmtree(tmp, ignore_errors=True)
     during = [(ms, err) for r in results for (t0, ms, err) in r if t_start <= t0 <= t_end]
     before = [ms for r in results for (t0, ms, err) in r if t0 < t_start and not err]
     ok = [ms for ms, err in during if not err]
