@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
@@ -90,8 +90,6 @@ REVIEW_SAMPLE = 5000  # the newest scheduled reviews that calibrate forgetting
 def _review_evidence(conn: sa.Connection, lid: int, settings: SchedulerSettings) -> ReviewEvidence:
     """The learner's newest scheduled reviews of cards in review state (any exam): how many,
     how many recalled, and how many FSRS expected recalled."""
-    reviews = recalled = 0
-    expected = 0.0
     rows = conn.execute(
         sa.select(REVIEW_LOG.c.rating, REVIEW_LOG.c.reviewed_at, REVIEW_LOG.c.card_before)
         .where(
@@ -102,6 +100,14 @@ def _review_evidence(conn: sa.Connection, lid: int, settings: SchedulerSettings)
         .order_by(REVIEW_LOG.c.reviewed_at.desc())
         .limit(REVIEW_SAMPLE)
     )
+    return review_evidence(rows, settings)
+
+
+def review_evidence(rows: Iterable[Any], settings: SchedulerSettings) -> ReviewEvidence:
+    """Forgetting evidence from review-log rows (rating, reviewed_at, card_before), newest
+    first: the learner's own report and the class report read the same rows this way."""
+    reviews = recalled = 0
+    expected = 0.0
     for r in rows:
         if not r.card_before:
             continue
@@ -117,7 +123,7 @@ def _review_evidence(conn: sa.Connection, lid: int, settings: SchedulerSettings)
     return ReviewEvidence(reviews, recalled, expected)
 
 
-def _memory_at(
+def memory_at(
     pool_rows: Sequence[Any], at: datetime, settings: SchedulerSettings
 ) -> dict[str, tuple[int, float | None]]:
     """Per section: items studied before ``at`` and their mean retrievability then.
@@ -265,7 +271,7 @@ def build_report(services: Services, exam: str) -> ExamReport:
     for g in sections:
         g.weight = scored[g.key]
     topic_groups = build_groups(answers, cards, scored, now, by="topic")
-    attempt_memory = {a.id: _memory_at(pool_rows, a.started_at, settings) for a in attempts}
+    attempt_memory = {a.id: memory_at(pool_rows, a.started_at, settings) for a in attempts}
     evidence = section_evidence(sections, scored, answers, attempt_memory)
     ready, fc = readiness(evidence, reviews, bp.pass_mark, basis)
     apply_forecast(sections, topic_groups, fc)
