@@ -77,9 +77,23 @@ class ReviewScreen(Screen[None]):
         Binding("escape", "end", "End"),
     ]
     ON_A_CARD = ("suspend", "bury", "flag", "mark", "history")
+    TYPED = (
+        "reveal",
+        "undo",
+        "suspend",
+        "bury",
+        "flag",
+        "mark",
+        "history",
+        "code_book",
+        "study_more",
+    )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The footer shows only what acts in the current state."""
+        """The footer shows only what acts in the current state; while a box takes typing (the
+        code answer, the code book's search) letter keys type, so their actions are not shown."""
+        if isinstance(self.focused, Input) and action in self.TYPED:
+            return False
         if action == "reveal":
             return self.phase == "question"
         if action == "accept":
@@ -443,6 +457,10 @@ class ReviewScreen(Screen[None]):
             self.start(extra_new=s.extra_new + 10, extra_reviews=s.extra_reviews + 50)
 
     def action_end(self) -> None:
+        if isinstance(self.focused, Input) and self.focused.id == "code":
+            self.query_one("#body").focus()  # out of the code box: the card's keys act again
+            self.refresh_bindings()
+            return
         if self.current is not None and self.session is not None:
             self.session.put_back(self.current)
         self.dismiss(None)
