@@ -28,7 +28,8 @@ LONGEST_ANSWER_FLOOR = 0.15
 #: fewer counted items than this in an exam: the rates are reported but not judged (too noisy)
 LONGEST_ANSWER_MIN_ITEMS = 10
 
-_WORD_RE = re.compile(r"[A-Za-z]{2,}")
+#: a word: 2+ letters standing alone with a lower-case letter (not 0DTN4ZZ, RT, CRNA QX)
+_WORD_RE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]*[a-z][A-Za-z]*(?![A-Za-z0-9])")
 
 
 def is_prose_item(item: Item) -> bool:
@@ -39,7 +40,7 @@ def is_prose_item(item: Item) -> bool:
     """
     if item.kind is not ItemKind.SINGLE or len(item.choices) < 3:
         return False
-    return all(len(_WORD_RE.findall(c.text)) >= 2 for c in item.choices)
+    return all(sum(len(w) >= 2 for w in _WORD_RE.findall(c.text)) >= 2 for c in item.choices)
 
 
 def _lengths(item: Item) -> tuple[list[int], list[int]]:
