@@ -28,6 +28,7 @@ from certprep.banks.codesets import (
     shuffled,
     single,
 )
+from certprep.banks.codesets.pcs_rules import falsify
 from certprep.core import codes
 from certprep.core.problems import InputError
 
@@ -309,8 +310,11 @@ class PcsFamilies:
                 guide_subjects += [("example", g.idx, str(i)) for i in range(len(examples))]
             if _SUBITEM.search(g.content):
                 continue  # numbered or lettered lists do not split into sentences cleanly
-            for i in range(len(_rule_sentences(rule))):
-                guide_subjects += [("tf", g.idx, str(i), "t"), ("tf", g.idx, str(i), "f")]
+            for i, sentence in enumerate(_rule_sentences(rule)):
+                # a rule that can be stated wrongly gives a true and a false item (half of the
+                # answers True); one that cannot is left to the "which guideline" items
+                if falsify(sentence, item_rng(seed, "probe"), CONFUSABLE) is not None:
+                    guide_subjects += [("tf", g.idx, str(i), "t"), ("tf", g.idx, str(i), "f")]
         return [
             Family(
                 "rootop",
@@ -582,37 +586,23 @@ class PcsFamilies:
         else:
             i, truth = int(subject[2]), subject[3]
             sentences = _rule_sentences(rule)
+            written = sentences[i]
             if truth == "t":
-                sentence = sentences[i]
+                sentence = written
+                quote = f'True: {GUIDE} {g.label} reads: "{g.content}"'
             else:
                 rng = item_rng(self.seed, f"pcs-guideline-tf-{idx}-{i}")
-                sources = [
-                    o for o in self.d.guidelines if o.idx != idx and not _SUBITEM.search(o.content)
-                ]
-                others = [
-                    (o, s)
-                    for o in sources
-                    if o.section == g.section
-                    for s in _rule_sentences(rule_and_examples(o.content)[0])
-                ] or [
-                    (o, s)
-                    for o in sources
-                    for s in _rule_sentences(rule_and_examples(o.content)[0])
-                ]
-                others = [
-                    (o, s) for o, s in others if _words(s, 8) not in _words(g.content, 10_000)
-                ]
-                if not others:
+                changed = falsify(written, rng, CONFUSABLE)
+                if changed is None:
                     return None
-                src, sentence = others[rng.randrange(len(others))]
+                sentence, old, new = changed
                 quote = (
-                    f"That sentence is from {GUIDE} {src.label}, not {g.idx}. "
-                    f'{GUIDE} {g.label} reads: "{g.content}"'
+                    f'False: the rule says "{old}", not "{new}". {GUIDE} {g.label} reads: '
+                    f'"{g.content}"'
                 )
-                refs = [f"{GUIDE} {g.idx}", f"{GUIDE} {src.idx}"]
             item_id = f"pcs-guideline-tf-{idx}-{i + 1}{truth}"
             choices = fixed_choices([("True", truth == "t"), ("False", truth == "f")])
-            stem = f'True or false: ICD-10-PCS Official Guideline {g.label} states: "{sentence}"'
+            stem = f'True or false, under the ICD-10-PCS Official Guidelines: "{sentence}"'
             return self._item(item_id, topics, stem, choices, quote + ".", refs, kind="true_false")
         if choices is None:
             return None
