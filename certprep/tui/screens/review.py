@@ -66,7 +66,7 @@ class ReviewScreen(Screen[None]):
         Binding("space", "reveal", "Show answer"),
         Binding("enter", "accept", "Rate highlighted"),
         Binding("u", "undo", "Undo"),
-        Binding("ctrl+z", "undo", "Undo", show=False, priority=True),
+        Binding("ctrl+z", "undo_anywhere", "Undo", show=False, priority=True),
         Binding("s", "suspend", "Suspend"),
         Binding("minus", "bury", "Bury", key_display="-"),
         Binding("exclamation_mark", "flag", "Flag", key_display="!"),
@@ -455,6 +455,10 @@ class ReviewScreen(Screen[None]):
         if self.phase == "done" and self.session is not None:
             s = self.session
             self.start(extra_new=s.extra_new + 10, extra_reviews=s.extra_reviews + 50)
+
+    def action_undo_anywhere(self) -> None:
+        """ctrl+z undoes even while a box takes typing (u then types)."""
+        self.action_undo()
 
     def action_end(self) -> None:
         if isinstance(self.focused, Input) and self.focused.id == "code":
