@@ -3,6 +3,7 @@ construction, every code real, deterministic output, and banks the linter accept
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import subprocess
@@ -447,7 +448,7 @@ def test_missing_packages_say_how_to_install(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setitem(sys.modules, "simple_icd_10_cm", None)
     with pytest.raises(InputError, match=r"pip install 'certprep\[codesets\]'"):
         cm.load_module()
-    monkeypatch.setattr(pcs.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     with pytest.raises(InputError, match="install the code-set extra"):
         pcs.database_path()
 
