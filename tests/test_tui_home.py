@@ -132,7 +132,7 @@ async def test_settings_set_an_exam_date_shown_as_days_left(
 
 
 async def test_stats_screen_shows_reviews_and_forecast(sample_services: Services, clock) -> None:
-    from textual.widgets import Sparkline
+    from certprep.tui.widgets.charts import Chart
 
     from certprep.core.scheduling import Rating
     from certprep.services.review import ReviewSession
@@ -150,8 +150,10 @@ async def test_stats_screen_shows_reviews_and_forecast(sample_services: Services
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, StatsScreen)
-        assert app.screen.query_one("#history", Sparkline).data[-1] == 3
-        assert sum(app.screen.query_one("#forecast", Sparkline).data) == 3
+        history = app.screen.query_one("#history", Chart)
+        assert history.values[-1] == 3 and history.display
+        assert "Reviews per day" in str(history.render())
+        assert sum(app.screen.query_one("#forecast", Chart).values) == 3
         assert "total 3" in str(app.screen.query_one("#history-axis", Static).render())
 
 
@@ -223,3 +225,14 @@ async def test_first_start_asks_the_exam_then_home_review_and_report_open_on_it(
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
         assert app.screen._selected_exam() == "ccs"
+
+
+async def test_home_says_which_code_set_year_the_content_matches(sample_services: Services) -> None:
+    from certprep.core.codes import CM_YEAR
+
+    app = make_app(sample_services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        note = str(app.screen.query_one("#codeset", Static).render())
+        assert f"FY{CM_YEAR} ICD-10-CM" in note and f"FY{CM_YEAR + 1}" in note
