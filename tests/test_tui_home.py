@@ -132,11 +132,10 @@ async def test_settings_set_an_exam_date_shown_as_days_left(
 
 
 async def test_stats_screen_shows_reviews_and_forecast(sample_services: Services, clock) -> None:
-    from certprep.tui.widgets.charts import Chart
-
     from certprep.core.scheduling import Rating
     from certprep.services.review import ReviewSession
     from certprep.tui.screens.stats import StatsScreen
+    from certprep.tui.widgets.charts import Chart
 
     session = ReviewSession(sample_services)
     for _ in range(3):
