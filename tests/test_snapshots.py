@@ -110,6 +110,8 @@ SCREENS: dict[str, dict[str, Any]] = {
     "exam_unfinished": {"attempt": {"answered": True}, "home_keys": ("e",)},
     "results": {"attempt": {"answered": True, "submit": True}},
     "results_walkthrough": {"attempt": {"answered": True, "submit": True}, "keys": ("r",)},
+    "browser": {"keys": ("b",)},
+    "code_book": {"keys": ("k",)},
 }
 
 
