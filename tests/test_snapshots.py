@@ -111,7 +111,6 @@ SCREENS: dict[str, dict[str, Any]] = {
     "results": {"attempt": {"answered": True, "submit": True}},
     "results_walkthrough": {"attempt": {"answered": True, "submit": True}, "keys": ("r",)},
     "browser": {"keys": ("b",)},
-    "code_book": {"keys": ("k",)},
 }
 
 
