@@ -68,6 +68,7 @@ class ReportScreen(Screen[None]):
             yield Chart(id="sections-chart")
             yield Static("Score per attempt", classes="title", markup=False)
             yield Chart(id="trend")
+            yield Chart(id="pacing-chart")
             yield Static("", id="history", markup=False)
             yield Static("", id="assumptions", markup=False)
         yield Footer()
@@ -162,6 +163,16 @@ class ReportScreen(Screen[None]):
             reference=round(100 * rep.pass_mark),
             reference_label="pass",
             ylim=(0, 100),
+        )
+        p = rep.pacing
+        timed = sorted(p.sections, key=lambda x: -x.per_question_s) if p else []
+        self.query_one("#pacing-chart", Chart).show_grouped(
+            [sp.key[:10] for sp in timed],
+            {
+                "your seconds per question": [round(sp.per_question_s) for sp in timed],
+                "the exam's budget": [round(p.budget_s or 0) for _ in timed] if p else [],
+            },
+            title="Pacing per section, last timed mock (seconds per question)",
         )
         answered = [g for g in rep.sections if g.answered or g.mean_r is not None]
         self.query_one("#sections-chart", Chart).show_grouped(
