@@ -11,7 +11,7 @@ from certprep.tui.app import make_app
 from certprep.tui.screens.report import ReportScreen
 from certprep.tui.widgets.charts import Chart
 from tests.conftest import make_bank
-from tests.test_tui_exam import SECTIONS, small_blueprint
+from tests.exams import SECTIONS, small_blueprint
 
 
 async def _report(app, pilot, services: Services) -> ReportScreen:
