@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from certprep.services.report import ExamReport, build_report, exams_with_items
 from certprep.services.report_format import pacing_lines, prob
 from certprep.services.services import Services
+from certprep.tui.screens.loaded import LoadedScreen
 from certprep.tui.widgets.charts import Chart
 
 
@@ -27,7 +26,7 @@ def _bar(x: float | None, width: int = 20) -> Text:
     return Text("█" * full + "░" * (width - full), style="green" if x >= 0.7 else "red")
 
 
-class ReportScreen(Screen[None]):
+class ReportScreen(LoadedScreen[tuple[list[str], "ExamReport | None"]]):
     """What to study next, and am I ready?"""
 
     DEFAULT_CSS = """
@@ -82,14 +81,13 @@ class ReportScreen(Screen[None]):
         )
         self.load()
 
-    @work(thread=True, exclusive=True)
-    def load(self) -> None:
+    def fetch(self) -> tuple[list[str], ExamReport | None]:
         exams = exams_with_items(self.services)
         exam = self.exam or (exams[0] if exams else None)
-        rep = build_report(self.services, exam) if exam in exams else None
-        self.app.call_from_thread(self.show, exams, rep)
+        return exams, build_report(self.services, exam) if exam in exams else None
 
-    def show(self, exams: list[str], rep: ExamReport | None) -> None:
+    def show(self, data: tuple[list[str], ExamReport | None]) -> None:
+        exams, rep = data
         self.exams = exams
         self.report = rep
         ready = self.query_one("#readiness", Static)

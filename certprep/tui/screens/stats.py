@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from certprep.services.services import Services
 from certprep.services.stats import Retention, ReviewStats, review_stats
+from certprep.tui.screens.loaded import LoadedScreen
 from certprep.tui.widgets.charts import Chart
 
 
@@ -20,7 +19,7 @@ def _pct(passed: int, total: int) -> str:
     return "—" if rate is None else f"{rate:.0%} of {total}"
 
 
-class StatsScreen(Screen[None]):
+class StatsScreen(LoadedScreen[ReviewStats]):
     """How much you studied and how well you remember."""
 
     DEFAULT_CSS = """
@@ -59,10 +58,8 @@ class StatsScreen(Screen[None]):
         )
         self.load()
 
-    @work(thread=True)
-    def load(self) -> None:
-        data = review_stats(self.services)
-        self.app.call_from_thread(self.show, data)
+    def fetch(self) -> ReviewStats:
+        return review_stats(self.services)
 
     def show(self, s: ReviewStats) -> None:
         self.query_one("#history", Chart).show_bars(
