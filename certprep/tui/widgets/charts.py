@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from textual_plotext import PlotextPlot
 
 
-class Chart(PlotextPlot):
+# textual-plotext may be seen untyped (Any) by mypy, depending on how it was installed
+class Chart(PlotextPlot):  # type: ignore[misc, unused-ignore]
     """A titled chart with axes; call one of the ``show_*`` methods with plain numbers."""
 
     DEFAULT_CSS = """
@@ -61,7 +62,7 @@ class Chart(PlotextPlot):
         has = bool(labels) and any(any(v) for v in series.values())
         if has:
             # plotext's stub says label=, the function takes labels=
-            self.plt.multiple_bar(  # type: ignore[call-arg]
+            self.plt.multiple_bar(  # type: ignore[call-arg, unused-ignore]
                 list(labels), [list(series[n]) for n in names], labels=names, marker="hd"
             )
             if ylim:
