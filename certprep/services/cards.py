@@ -41,6 +41,7 @@ from certprep.core.scheduling import CardState, retrievability
 from certprep.services import card_queries as cq
 from certprep.services.card_queries import CardQuery, Clause, Page, ResultRow
 from certprep.services.card_syntax import due_label, parse_query, plain, state_label
+from certprep.services.review.model import HistoryEntry
 from certprep.store.engine import writing
 from certprep.store.tables import BANK, CARD, CASE, ITEM, ITEM_EXAM, ITEM_TOPIC, REVIEW_LOG
 
@@ -63,15 +64,6 @@ __all__ = [
 
 
 @dataclass
-class HistoryLine:
-    reviewed_at: datetime
-    rating: int
-    source: str
-    duration_ms: int | None
-    state_before: int | None
-
-
-@dataclass
 class CardDetail:
     """One item with its card and every past rating."""
 
@@ -90,7 +82,7 @@ class CardDetail:
     leech: bool = False
     introduced_at: datetime | None = None
     retrievability: float | None = None
-    history: list[HistoryLine] = field(default_factory=list)
+    history: list[HistoryEntry] = field(default_factory=list)
 
 
 @dataclass
@@ -294,7 +286,7 @@ class CardBrowser:
             card.introduced_at if card else None,
             recall,
             [
-                HistoryLine(r.reviewed_at, r.rating, r.source, r.duration_ms, r.state_before)
+                HistoryEntry(r.reviewed_at, r.rating, r.source, r.duration_ms, r.state_before)
                 for r in logs
             ],
         )
