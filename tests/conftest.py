@@ -38,6 +38,9 @@ def _isolated_user_dirs(
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    # one code-book index for the whole session (built by the first test that opens the book)
+    index = tmp_path_factory.getbasetemp() / "codebook-index" / "codebook.sqlite"
+    monkeypatch.setenv("CERTPREP_CODEBOOK_INDEX", str(index))
     monkeypatch.delenv("CERTPREP_DB", raising=False)
 
 

@@ -134,7 +134,7 @@ async def sit_whole_mock(app: Any, pilot: Any, exam: str) -> int:
             await pilot.press("f")
         await pilot.press("n")
     status = str(screen.query_one("#status", Static).render())
-    assert f"answered {total}/{total}" in status, status
+    assert f"{total}/{total}" in status and "answered" in status, status
     await pilot.press("ctrl+s")
     await settle(app, pilot)
     assert isinstance(app.screen, ConfirmSubmitScreen)

@@ -134,10 +134,17 @@ def test_defaults_are_one_summary_warning_each() -> None:
     assert any(t.startswith("2 of 4 questions have no rationale") for t in text)
 
 
-def test_csv_without_exam_or_section_says_pass_exam_and_section() -> None:
-    msgs = problems("flashcards.csv", exam=None, section=None)
-    assert len(msgs) == 1
-    assert "pass --exam and --section" in msgs[0]
+def test_csv_without_exam_or_section_goes_to_the_learners_own_deck() -> None:
+    res = read("flashcards.csv", exam=None, section=None)
+    assert {(tuple(i.exams), i.section) for i in res.bank.items} == {(("own",), "deck")}
+    assert any(
+        "3 questions name no exam; they go to your own deck" in w.message for w in res.warnings
+    )
+
+
+def test_exam_without_section_is_refused_per_question() -> None:
+    msgs = problems("flashcards.csv", exam="cpc", section=None)
+    assert len(msgs) == 3 and "no section for this question of exam cpc" in msgs[0]
 
 
 def test_front_back_csv_becomes_flashcards() -> None:
@@ -223,12 +230,22 @@ def test_repeated_questions_without_ids_are_dropped_with_a_warning(tmp_path: Pat
     assert any("repeat an earlier question" in w.message for w in res.warnings)
 
 
-def test_cp1252_csv_is_read_with_a_warning(tmp_path: Path) -> None:
+def test_cp1252_csv_is_refused_with_offset_and_line_unless_encoding_given(tmp_path: Path) -> None:
     f = tmp_path / "excel.csv"
-    f.write_bytes("front,back\ncafé,coffee\n".encode("cp1252"))
+    f.write_bytes("front,back\ntea,leaf\ncafé,coffee\n".encode("cp1252"))
+    with pytest.raises(InputError) as info:
+        read_bank(f, exam="cpc", section="x")
+    assert f"{f}:3: byte 23 (0xe9) is not UTF-8 text" in str(info.value)
+    assert "--encoding cp1252" in str(info.value)
+    res = read_bank(f, exam="cpc", section="x", encoding="cp1252")
+    assert res.bank.items[1].stem == "café"
+
+
+def test_utf16_with_a_bom_is_read(tmp_path: Path) -> None:
+    f = tmp_path / "excel.txt"
+    f.write_bytes("Question\tBack\nCafé?\tCoffee\n".encode("utf-16"))
     res = read_bank(f, exam="cpc", section="x")
-    assert res.bank.items[0].stem == "café"
-    assert any("Windows-1252" in w.message for w in res.warnings)
+    assert res.fmt == "tsv" and res.bank.items[0].stem == "Café?"
 
 
 def test_json_array_of_objects() -> None:
@@ -285,12 +302,9 @@ def test_broken_aiken_names_lines() -> None:
     assert ":15: the question on line 15 has no 'ANSWER: X' line" in msgs[3]
 
 
-def test_aiken_needs_exam_and_section() -> None:
-    msgs = problems("questions.aiken.txt", exam=None, section=None)
-    assert msgs == [
-        f"{FMT / 'questions.aiken.txt'}: the file does not say which exam and section its "
-        "questions are for; pass --exam and --section (for example --exam cpc --section icd10cm)"
-    ]
+def test_aiken_without_exam_goes_to_the_own_deck() -> None:
+    res = read("questions.aiken.txt", exam=None, section=None)
+    assert {i.section for i in res.bank.items} == {"deck"}
 
 
 # ---------------------------------------------------------------------------- gift
@@ -318,7 +332,9 @@ def test_gift() -> None:
     html = items["html"]
     assert html.stem == "Which is [bold] & plain?" and html.choices[0].text == "this"
     skipped = next(w.message for w in res.warnings if "skipped" in w.message)
-    assert "essay (1)" in skipped and "matching (1)" in skipped and "description" in skipped
+    assert skipped == (
+        "3 questions skipped: 1 description without answers, 1 essay, 1 matching: not supported"
+    )
 
 
 def test_broken_gift_names_lines() -> None:
@@ -351,7 +367,7 @@ def test_moodle() -> None:
     assert code.codes == ["E11.9"] and code.alternatives == [["E119"]]  # the 50% answer is not
     multi = items["hipaa-2"]  # idnumber wins over the name
     assert multi.kind is ItemKind.MULTIPLE and multi.topics == ["Compliance"]
-    assert any("essay (1)" in w.message for w in res.warnings)
+    assert any(w.message == "1 questions skipped: 1 essay: not supported" for w in res.warnings)
 
 
 def test_broken_moodle_names_questions() -> None:
@@ -390,7 +406,7 @@ def test_apkg_notes_become_flashcards_with_history(tmp_path: Path, modern: bool)
     assert items[2].back == "Essential hypertension is I10.\nThree characters."
     assert all(i.kind is ItemKind.FLASHCARD for i in items)
     warnings = " | ".join(w.message for w in res.warnings)
-    assert "1 media files" in warnings and "1 notes were left out" in warnings
+    assert "1 media files" in warnings and "1 cards were left out" in warnings
     hist = {h.item_id: h.reviews for h in res.history}
     assert hist[items[0].id] == [
         (datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC), 3, 5200),
@@ -451,10 +467,9 @@ def test_apkg_without_collection_or_damaged(tmp_path: Path) -> None:
         read_bank_bytes(b"PK\x03\x04 not really", "x.apkg", exam="cpc", section="t")
 
 
-def test_apkg_needs_exam_and_section(tmp_path: Path) -> None:
+def test_apkg_without_exam_goes_to_the_own_deck(tmp_path: Path) -> None:
     data = build_apkg(SAMPLE_NOTES)
-    with pytest.raises(InputError, match="pass --exam and --section"):
-        read_bank(_apkg(tmp_path, data))
+    assert {i.exams[0] for i in read_bank(_apkg(tmp_path, data)).bank.items} == {"own"}
 
 
 def test_tsv_and_ignored_columns(tmp_path: Path) -> None:

@@ -91,7 +91,9 @@ def test_csv_header_is_the_documented_one() -> None:
     header = write_bank(bank, "csv").decode("utf-8-sig").splitlines()[0]
     assert header == (
         "id,kind,exams,section,topics,stem,choice_a,choice_b,choice_c,choice_d,choice_e,"
-        "choice_f,answer,codes,back,rationale,references"
+        "choice_f,answer,codes,back,rationale,references,"
+        # the optional columns this bank needs, in their documented order
+        "rationale_a,rationale_b,rationale_c,rationale_d,code_set_year,case,case_title,case_text"
     )
 
 

@@ -445,8 +445,9 @@ async def test_starting_an_exam_offers_the_unfinished_one(exam_services: Service
 
 
 async def test_pace_marker_and_pacing_in_results(exam_services: Services, clock: FakeClock) -> None:
-    """40 minutes for 5 questions is 8 minutes each: 20 minutes on the first answer is 12
-    behind; the results say where that pace leads and which question cost most."""
+    """40 minutes for 5 questions is 8 minutes each: 20 minutes for one answer, with the next
+    question on screen (16 minutes of budget), is 4 behind; the results say where that pace
+    leads and which question cost most."""
     exams = ExamService(exam_services)
     aid = exams.start(small_blueprint(minutes=40), seed=51)
     app = make_app(exam_services)
@@ -456,12 +457,12 @@ async def test_pace_marker_and_pacing_in_results(exam_services: Services, clock:
         screen.refresh_clock()
         await pilot.press("a")
         await pilot.pause()
-        assert "behind 12:00" in _text(app, "#status")
+        assert "behind 4:00" in _text(app, "#status")
         await pilot.press("t")  # hidden, and remembered
         assert "behind" not in _text(app, "#status")
         assert exam_services.settings["show_pace"] is False
         await pilot.press("t")
-        assert "behind 12:00" in _text(app, "#status")
+        assert "behind 4:00" in _text(app, "#status")
         await pilot.press("ctrl+s")
         await pilot.pause()
         await pilot.press("y")
@@ -470,3 +471,59 @@ async def test_pace_marker_and_pacing_in_results(exam_services: Services, clock:
         assert "Pacing" in result
         assert "you reach question 2 of 5 when time runs out" in result
         assert "costliest: question 1 (0:20:00)" in result
+
+
+async def test_the_code_book_opens_beside_the_question_in_a_timed_exam(
+    exam_services: Services,
+) -> None:
+    """Open-book: k opens the code book beside the question; a lookup is logged with the
+    question; escape closes it and the letters answer again."""
+    from certprep.services.codebook import lookups_by_item
+    from certprep.tui.widgets.codebook import CodeBookPanel
+
+    exams = ExamService(exam_services)
+    aid = exams.start(small_blueprint(), seed=61)
+    app = make_app(exam_services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await _open_exam(app, pilot, aid)
+        panel = screen.query_one("#book", CodeBookPanel)
+        assert not panel.display
+        await pilot.press("k")
+        await pilot.pause()
+        assert panel.display and panel.has_focus_within
+        body = screen.query_one("#body")
+        assert body.region.width > 0 and panel.region.x >= body.region.right  # beside it
+        await pilot.press(*"E11.22", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        logged = lookups_by_item(exam_services, aid)
+        assert [x.item_id for x in logged] == [screen.question.item.id]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not panel.display and app.screen is screen
+        right = screen.question.item.correct_keys[0]
+        await pilot.press(_letter_of(screen, right))
+        await pilot.pause()
+        assert exams.load(aid).questions[0].response == [right]
+
+
+@pytest.mark.sqlite_only
+async def test_a_database_damaged_mid_exam_is_a_notice_not_a_traceback(
+    exam_services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    exams = ExamService(exam_services)
+    aid = exams.start(small_blueprint(), seed=71)
+    app = make_app(exam_services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await _open_exam(app, pilot, aid)
+
+        def damaged(*args: object, **kw: object) -> None:
+            raise sqlite3.DatabaseError("database disk image is malformed")
+
+        monkeypatch.setattr(screen.exams, "answer", damaged)
+        await pilot.press("a")
+        await pilot.pause()
+        assert app.screen is screen
+        assert "damaged" in _text(app, "#notice")

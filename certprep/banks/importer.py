@@ -78,8 +78,54 @@ def import_bank(
     dry_run: bool = False,
     progress: Progress | None = None,
     source: str | None = None,
+    reassign: bool = True,
 ) -> ImportSummary:
     """Write ``bank`` to the store in one transaction (or only count, on a dry run)."""
+    with writing(engine) as conn:
+        return import_bank_into(
+            conn,
+            bank,
+            checksum=checksum,
+            origin=origin,
+            on_duplicate=on_duplicate,
+            dry_run=dry_run,
+            progress=progress,
+            source=source,
+            reassign=reassign,
+        )
+
+
+def _stored_places(conn: Connection, ids: list[str]) -> dict[str, tuple[list[str], str]]:
+    """The exams and section each stored item is filed under."""
+    out: dict[str, tuple[list[str], str]] = {}
+    for part in _chunks(ids):
+        for row in conn.execute(
+            sa.select(ITEM_EXAM.c.item_id, ITEM_EXAM.c.exam, ITEM_EXAM.c.section)
+            .where(ITEM_EXAM.c.item_id.in_(part))
+            .order_by(ITEM_EXAM.c.item_id, ITEM_EXAM.c.exam)
+        ):
+            exams, _ = out.get(row.item_id, ([], row.section))
+            out[row.item_id] = ([*exams, row.exam], row.section)
+    return out
+
+
+def import_bank_into(
+    conn: Connection,
+    bank: Bank,
+    *,
+    checksum: str,
+    origin: str = "import",
+    on_duplicate: OnDuplicate = "skip",
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    source: str | None = None,
+    reassign: bool = True,
+) -> ImportSummary:
+    """``import_bank`` inside the caller's transaction (several banks, all or none).
+
+    With ``reassign`` False, items already in this bank keep the exams and section they are
+    filed under (a learner may have placed them), and a warning says how many kept them.
+    """
     summary = ImportSummary(bank=bank.name, dry_run=dry_run)
     source = source or bank.name
     items = bank.items
@@ -87,162 +133,185 @@ def import_bank(
     total = len(items)
     tbl_item = ITEM
 
-    with writing(engine) as conn:
-        bank_row = conn.execute(sa.select(BANK).where(BANK.c.name == bank.name)).first()
-        existing: dict[str, tuple[int, str, bool]] = {}
-        for part in _chunks(ids):
-            for row in conn.execute(
-                sa.select(
-                    tbl_item.c.id, tbl_item.c.bank_id, tbl_item.c.content_hash, tbl_item.c.retired
-                ).where(tbl_item.c.id.in_(part))
-            ):
-                existing[row.id] = (row.bank_id, row.content_hash, row.retired)
+    bank_row = conn.execute(sa.select(BANK).where(BANK.c.name == bank.name)).first()
+    existing: dict[str, tuple[int, str, bool]] = {}
+    for part in _chunks(ids):
+        for row in conn.execute(
+            sa.select(
+                tbl_item.c.id, tbl_item.c.bank_id, tbl_item.c.content_hash, tbl_item.c.retired
+            ).where(tbl_item.c.id.in_(part))
+        ):
+            existing[row.id] = (row.bank_id, row.content_hash, row.retired)
 
-        bank_id = bank_row.id if bank_row else None
-        foreign = [i for i in ids if i in existing and existing[i][0] != bank_id]
-        if foreign and on_duplicate == "error":
-            raise InputError(
-                [
-                    Problem(
-                        source,
-                        "item id already belongs to another bank; pass --on-duplicate skip or update",
-                        record=i,
-                    )
-                    for i in foreign
-                ]
-            )
-        skip = set(foreign) if on_duplicate == "skip" else set()
-        if skip:
-            summary.warnings.append(
+    bank_id = bank_row.id if bank_row else None
+    foreign = [i for i in ids if i in existing and existing[i][0] != bank_id]
+    if foreign and on_duplicate == "error":
+        raise InputError(
+            [
                 Problem(
                     source,
-                    f"{len(skip)} items skipped: their ids belong to another bank "
-                    f"(first: {sorted(skip)[0]}); --on-duplicate update moves them here",
+                    "item id already belongs to another bank; pass --on-duplicate skip or update",
+                    record=i,
                 )
+                for i in foreign
+            ]
+        )
+    skip = set(foreign) if on_duplicate == "skip" else set()
+    if skip:
+        summary.warnings.append(
+            Problem(
+                source,
+                f"{len(skip)} items skipped: their ids belong to another bank "
+                f"(first: {sorted(skip)[0]}); --on-duplicate update moves them here",
             )
-        header = bank.model_dump(mode="json", exclude={"items", "cases"}, exclude_none=True)
-        if bank_id is None:
-            if dry_run:
-                bank_id = -1
-            else:
-                bank_id = conn.execute(
-                    sa.insert(BANK).values(
-                        name=bank.name,
-                        version=bank.version,
-                        title=_text(conn, bank.title),
-                        source=_text(conn, bank.source),
-                        origin=origin,
-                        checksum=checksum,
-                        header=header,
-                        imported_at=utcnow(),
-                    )
-                ).inserted_primary_key[0]  # type: ignore[index]
-        elif not dry_run:
-            conn.execute(
-                sa.update(BANK)
-                .where(BANK.c.id == bank_id)
-                .values(
+        )
+    header = bank.model_dump(mode="json", exclude={"items", "cases"}, exclude_none=True)
+    if bank_id is None:
+        if dry_run:
+            bank_id = -1
+        else:
+            bank_id = conn.execute(
+                sa.insert(BANK).values(
+                    name=bank.name,
                     version=bank.version,
                     title=_text(conn, bank.title),
                     source=_text(conn, bank.source),
+                    origin=origin,
                     checksum=checksum,
                     header=header,
                     imported_at=utcnow(),
                 )
+            ).inserted_primary_key[0]  # type: ignore[index]
+    elif not dry_run:
+        conn.execute(
+            sa.update(BANK)
+            .where(BANK.c.id == bank_id)
+            .values(
+                version=bank.version,
+                title=_text(conn, bank.title),
+                source=_text(conn, bank.source),
+                checksum=checksum,
+                header=header,
+                imported_at=utcnow(),
             )
+        )
 
-        new_rows: list[dict[str, object]] = []
-        changed_rows: list[dict[str, object]] = []
-        for pos, item in enumerate(items):
-            if item.id in skip:
-                summary.skipped += 1
-                continue
-            text = item.model_dump_json(exclude_none=True)  # pydantic's Rust serialiser
-            h = payload_hash(text)
-            new_row: dict[str, object] = {
-                "id": item.id,
-                "bank_id": bank_id,
-                "position": pos,
-                "kind": str(item.kind),
-                "section": item.section,
-                "case_id": item.case,
-                "content_hash": h,
-                "retired": False,
-                "payload": RawJSON(text),
-                "_exams": item.exams,
-                "_topics": item.topics,
-            }
-            old = existing.get(item.id)
-            if old is None:
-                new_rows.append(new_row)
-                summary.added += 1
-            elif old[0] != bank_id or old[1] != h or old[2]:
-                changed_rows.append(new_row)
-                summary.updated += 1
-            else:
-                summary.unchanged += 1
-            per = summary.by_exam
-            for exam in item.exams:
-                per.setdefault(exam, defaultdict(int))[item.section] += 1
-        summary.by_exam = {e: dict(s) for e, s in summary.by_exam.items()}
-
-        keep = set(ids) - skip
-        if bank_row is not None:
-            gone = [
-                r.id
-                for r in conn.execute(
-                    sa.select(tbl_item.c.id).where(
-                        tbl_item.c.bank_id == bank_id, tbl_item.c.retired.is_(False)
-                    )
-                )
-                if r.id not in keep
-            ]
-            summary.retired = len(gone)
+    new_rows: list[dict[str, object]] = []
+    changed_rows: list[dict[str, object]] = []
+    places: dict[str, tuple[list[str], str]] = {}
+    if not reassign and bank_row is not None:
+        places = _stored_places(conn, [i for i in ids if existing.get(i, (None,))[0] == bank_id])
+    kept = 0
+    first_kept = ""
+    for pos, item in enumerate(items):
+        if item.id in skip:
+            summary.skipped += 1
+            continue
+        place = places.get(item.id)
+        if place is not None and (sorted(place[0]), place[1]) != (
+            sorted(item.exams),
+            item.section,
+        ):
+            kept += 1
+            first_kept = first_kept or (
+                f"{item.id} stays in {', '.join(place[0])}/{place[1]}, the file says "
+                f"{', '.join(item.exams)}/{item.section}"
+            )
+            item = item.model_copy(update={"exams": place[0], "section": place[1]})
+        text = item.model_dump_json(exclude_none=True)  # pydantic's Rust serialiser
+        h = payload_hash(text)
+        new_row: dict[str, object] = {
+            "id": item.id,
+            "bank_id": bank_id,
+            "position": pos,
+            "kind": str(item.kind),
+            "section": item.section,
+            "case_id": item.case,
+            "content_hash": h,
+            "retired": False,
+            "payload": RawJSON(text),
+            "_exams": item.exams,
+            "_topics": item.topics,
+        }
+        old = existing.get(item.id)
+        if old is None:
+            new_rows.append(new_row)
+            summary.added += 1
+        elif old[0] != bank_id or old[1] != h or old[2]:
+            changed_rows.append(new_row)
+            summary.updated += 1
         else:
-            gone = []
+            summary.unchanged += 1
+        per = summary.by_exam
+        for exam in item.exams:
+            per.setdefault(exam, defaultdict(int))[item.section] += 1
+    summary.by_exam = {e: dict(s) for e, s in summary.by_exam.items()}
+    if kept:
+        summary.warnings.append(
+            Problem(
+                source,
+                f"{kept} items already here keep their exam and section ({first_kept}); "
+                "--reassign files them where the file says",
+            )
+        )
 
-        if dry_run:
-            return summary
+    keep = set(ids) - skip
+    if bank_row is not None:
+        gone = [
+            r.id
+            for r in conn.execute(
+                sa.select(tbl_item.c.id).where(
+                    tbl_item.c.bank_id == bank_id, tbl_item.c.retired.is_(False)
+                )
+            )
+            if r.id not in keep
+        ]
+        summary.retired = len(gone)
+    else:
+        gone = []
 
-        _write_cases(conn, bank, bank_id)
-        done = summary.unchanged + summary.skipped
-        for start in range(0, len(new_rows), CHUNK):
-            chunk = new_rows[start : start + CHUNK]
-            _insert_new(conn, chunk)
+    if dry_run:
+        return summary
+
+    _write_cases(conn, bank, bank_id)
+    done = summary.unchanged + summary.skipped
+    for start in range(0, len(new_rows), CHUNK):
+        chunk = new_rows[start : start + CHUNK]
+        _insert_new(conn, chunk)
+        _write_links(conn, chunk)
+        done += len(chunk)
+        if progress:
+            progress(done, total)
+    if changed_rows:
+        upd = (
+            sa.update(tbl_item)
+            .where(tbl_item.c.id == sa.bindparam("b_id"))
+            .values(
+                bank_id=sa.bindparam("bank_id"),
+                position=sa.bindparam("position"),
+                kind=sa.bindparam("kind"),
+                section=sa.bindparam("section"),
+                case_id=sa.bindparam("case_id"),
+                content_hash=sa.bindparam("content_hash"),
+                retired=False,
+                payload=sa.bindparam("payload"),
+            )
+        )
+        for start in range(0, len(changed_rows), CHUNK):
+            chunk = changed_rows[start : start + CHUNK]
+            conn.execute(upd, [{**r, "b_id": r["id"]} for r in chunk])
+            chunk_ids = [str(r["id"]) for r in chunk]
+            for part in _chunks(chunk_ids):
+                conn.execute(sa.delete(ITEM_EXAM).where(ITEM_EXAM.c.item_id.in_(part)))
+                conn.execute(sa.delete(ITEM_TOPIC).where(ITEM_TOPIC.c.item_id.in_(part)))
             _write_links(conn, chunk)
             done += len(chunk)
             if progress:
                 progress(done, total)
-        if changed_rows:
-            upd = (
-                sa.update(tbl_item)
-                .where(tbl_item.c.id == sa.bindparam("b_id"))
-                .values(
-                    bank_id=sa.bindparam("bank_id"),
-                    position=sa.bindparam("position"),
-                    kind=sa.bindparam("kind"),
-                    section=sa.bindparam("section"),
-                    case_id=sa.bindparam("case_id"),
-                    content_hash=sa.bindparam("content_hash"),
-                    retired=False,
-                    payload=sa.bindparam("payload"),
-                )
-            )
-            for start in range(0, len(changed_rows), CHUNK):
-                chunk = changed_rows[start : start + CHUNK]
-                conn.execute(upd, [{**r, "b_id": r["id"]} for r in chunk])
-                chunk_ids = [str(r["id"]) for r in chunk]
-                for part in _chunks(chunk_ids):
-                    conn.execute(sa.delete(ITEM_EXAM).where(ITEM_EXAM.c.item_id.in_(part)))
-                    conn.execute(sa.delete(ITEM_TOPIC).where(ITEM_TOPIC.c.item_id.in_(part)))
-                _write_links(conn, chunk)
-                done += len(chunk)
-                if progress:
-                    progress(done, total)
-        for part in _chunks(gone):
-            conn.execute(sa.update(tbl_item).where(tbl_item.c.id.in_(part)).values(retired=True))
-        if progress:
-            progress(total, total)
+    for part in _chunks(gone):
+        conn.execute(sa.update(tbl_item).where(tbl_item.c.id.in_(part)).values(retired=True))
+    if progress:
+        progress(total, total)
     return summary
 
 

@@ -16,6 +16,7 @@ from certprep.cli.common import (
     banks_app,
     fail,
     guard,
+    say,
     state,
 )
 
@@ -42,8 +43,22 @@ def import_cmd(
         bool,
         typer.Option("--with-history", help="Anki decks: carry review history over as FSRS state."),
     ] = False,
+    encoding: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="Text encoding of the files when not UTF-8 (e.g. cp1252)."),
+    ] = None,
+    reassign: Annotated[
+        bool,
+        typer.Option(
+            "--reassign", help="Move items already imported to the exam/section the file says."
+        ),
+    ] = False,
 ) -> None:
-    """Import question banks (native YAML/JSON, CSV/TSV, Aiken, GIFT, Moodle XML, Anki)."""
+    """Import question banks (native YAML/JSON, CSV/TSV, Aiken, GIFT, Moodle XML, Anki).
+
+    Without --exam and --section (and without exam/section columns) the questions go to your
+    own deck (exam 'own'): reviewed and drilled, never drawn into a mock exam.
+    """
 
     if on_duplicate not in ("skip", "update"):
         fail(f"--on-duplicate must be skip or update, not {on_duplicate!r}")
@@ -53,43 +68,80 @@ def import_cmd(
         if not sep or not col.strip() or not fld.strip():
             fail(f"--map {m!r}: expected COLUMN=FIELD, e.g. --map Question=stem")
         mapped[col.strip()] = fld.strip()
-    services = state.services()
-    summaries = guard(
-        lambda: _import_with_progress(
-            services,
-            paths,
-            fmt=fmt,
-            bank_name=bank,
-            exam=exam_key,
-            section=section,
-            mapping=mapped or None,
-            dry_run=dry_run,
-            on_duplicate=on_duplicate,
-            with_history=with_history,
+    new_file = _new_database_file()
+    try:
+        services = state.services()
+        summaries = guard(
+            lambda: _import_with_progress(
+                services,
+                paths,
+                fmt=fmt,
+                bank_name=bank,
+                exam=exam_key,
+                section=section,
+                mapping=mapped or None,
+                dry_run=dry_run,
+                on_duplicate=on_duplicate,
+                with_history=with_history,
+                encoding=encoding,
+                reassign=reassign,
+            )
         )
-    )
+    except typer.Exit:
+        _remove_new_database(new_file)
+        raise
     for s in summaries:
-        typer.echo(s.line())
+        say(s.line())
         for exam_name, sections in sorted(s.by_exam.items()):
             parts = ", ".join(f"{k} {v}" for k, v in sorted(sections.items()))
-            typer.echo(f"  {exam_name}: {parts}")
+            say(f"  {exam_name}: {parts}")
         for w in s.warnings:
-            typer.echo(f"  note: {w}")
+            say(f"  note: {w}")
     if dry_run:
+        _remove_new_database(new_file)
         typer.echo("dry run: nothing was written")
+
+
+def _new_database_file() -> Path | None:
+    """The SQLite file this command would create, if it does not exist yet."""
+    from certprep.services.settings import resolve_db
+    from certprep.store.engine import make_engine, sqlite_path
+
+    try:
+        engine = make_engine(resolve_db(state.db))
+        path = sqlite_path(engine)
+        engine.dispose()
+    except Exception:  # a bad URL is reported when the database is opened
+        return None
+    return path if path is not None and not path.exists() else None
+
+
+def _remove_new_database(path: Path | None) -> None:
+    """A failed import leaves no database behind where there was none."""
+    if path is None:
+        return
+    if state._services is not None:
+        state._services.engine.dispose()
+        state._services = None
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        p.unlink(missing_ok=True)
 
 
 @app.command()
 def export(
     bank: Annotated[str, typer.Argument(help="Bank name (see `certprep banks list`).")],
-    fmt: Annotated[str, typer.Option("--format", help="native|json|csv|gift|moodle")] = "native",
+    fmt: Annotated[
+        str, typer.Option("--format", help="native|json|csv|tsv|gift|moodle")
+    ] = "native",
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="File to write.")] = None,  # noqa: UP045
 ) -> None:
-    """Export a bank to a file."""
-    from certprep.services.imports import export_bank
+    """Export a bank to a file; what the format cannot carry is listed on stderr."""
+    from certprep.services.imports import export_bank_with_warnings
 
     services = state.services()
-    data = guard(lambda: export_bank(services, bank, fmt))
+    data, warnings = guard(lambda: export_bank_with_warnings(services, bank, fmt))
+    for w in warnings:
+        typer.echo(f"note: {w}", err=True)
     if output is None:
         sys.stdout.buffer.write(data)
         return
@@ -107,7 +159,7 @@ def export(
 def banks_list() -> None:
     """The banks in the database, with their item counts."""
     for b in guard(lambda: state.services().banks()):
-        typer.echo(f"{b['name']:<32} v{b['version']:<8} {b['items']:>6} items  ({b['origin']})")
+        say(f"{b['name']:<32} v{b['version']:<8} {b['items']:>6} items  ({b['origin']})")
 
 
 @banks_app.command("check")
@@ -125,7 +177,7 @@ def banks_check(
         typer.echo(note)
     problems = result.problems
     for p in problems:
-        typer.echo(str(p))
+        say(str(p))
     if problems:
         fail(f"{len(problems)} problems found")
     typer.echo("no problems found")

@@ -27,7 +27,9 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 banks_app = typer.Typer(help="List, check, remove and build question banks.", no_args_is_help=True)
-db_app = typer.Typer(help="Where the database is; upgrade it; back it up.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="Where the database is; upgrade, back up and restore it.", no_args_is_help=True
+)
 app.add_typer(banks_app, name="banks")
 app.add_typer(db_app, name="db")
 
@@ -52,8 +54,15 @@ class State:
 state = State()
 
 
+def say(text: str, *, err: bool = False) -> None:
+    """Print a line that may hold user text (bank text, file contents, names): never controls."""
+    from certprep.core.text import terminal_safe
+
+    typer.echo(terminal_safe(text), err=err)
+
+
 def err(message: str) -> None:
-    typer.echo(message, err=True)
+    say(message, err=True)  # messages quote files and names: no terminal controls in them
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
@@ -67,9 +76,12 @@ def not_available(feature: str) -> NoReturn:
 
 def guard(fn: Callable[[], T]) -> T:
     """Run fn; turn bad input and unusable databases into messages with exit code 2."""
+    import sqlite3
+
     from sqlalchemy.exc import DBAPIError, OperationalError
 
     from certprep.core.problems import InputError
+    from certprep.store.files import is_corruption, restore_hint
     from certprep.store.migrate import SchemaError
 
     try:
@@ -78,16 +90,35 @@ def guard(fn: Callable[[], T]) -> T:
         fail(exc.render())
     except SchemaError as exc:
         fail(f"certprep: {exc}")
-    except OperationalError as exc:
-        from certprep.services.errors import database_message
+    except (DBAPIError, sqlite3.DatabaseError) as exc:
+        if is_corruption(exc):
+            from certprep.services.settings import resolve_db
 
-        fail(f"certprep: the database cannot be used: {database_message(exc)}")
-    except DBAPIError as exc:
+            where = shown_db(resolve_db(state.db))
+            fail(
+                f"certprep: the database {where} is damaged ({getattr(exc, 'orig', exc)}). "
+                + restore_hint(where)
+            )
+        if not isinstance(exc, DBAPIError):
+            raise
         from certprep.services.errors import database_message, is_known_database_error
 
-        if not is_known_database_error(exc):
+        if not isinstance(exc, OperationalError) and not is_known_database_error(exc):
             raise
         fail(f"certprep: the database cannot be used: {database_message(exc)}")
+
+
+def shown_db(url: str) -> str:
+    """A database for people to read: the path of a SQLite file, else the URL without its
+    password (a password never goes to the terminal, a log or a command line)."""
+    if url.startswith("sqlite:///"):
+        return url.removeprefix("sqlite:///")
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy can parse: say nothing of its contents
+        return "(the --db URL)"
 
 
 def load_banks_with_progress(services: Services) -> None:

@@ -26,6 +26,7 @@ def report(
     ] = False,
 ) -> None:
     """Weak topics, readiness and history, as text, Markdown, HTML, JSON or CSV."""
+    from certprep.core.text import terminal_safe
     from certprep.services.report import build_report, exams_with_items
     from certprep.services.report_format import RENDERERS
 
@@ -33,6 +34,7 @@ def report(
         allowed = "text, md, json, csv" if whole_class else ", ".join(RENDERERS)
         fail(f"--format must be one of {allowed}, not {fmt!r}")
     services = state.services()
+    services.creates_learner = False  # a report only reads: it never waits for the write lock
 
     def build() -> str:
         exams = [exam_key] if exam_key else exams_with_items(services)
@@ -42,7 +44,7 @@ def report(
             return "\n".join(render_class(class_report(services, e), fmt) for e in exams)
         return RENDERERS[fmt]([build_report(services, e) for e in exams], services.profile)
 
-    text = guard(build)
+    text = terminal_safe(guard(build))  # user text never reaches a terminal as controls
     if output is None:
         typer.echo(text, nl=False)
         return
@@ -76,7 +78,9 @@ def stats(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
 ) -> None:
     """Counts of items, cards, reviews and attempts."""
-    data = guard(lambda: state.services().stats())
+    services = state.services()
+    services.creates_learner = False  # only reads: it never waits for the write lock
+    data = guard(services.stats)
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False))
         return

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -20,6 +21,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from certprep.core.text import has_controls, visible, visible_or_none
 
 BANK_FORMAT = "certprep-bank/1"
 BLUEPRINT_FORMAT = "certprep-blueprint/1"
@@ -30,7 +33,20 @@ CHOICE_KEYS = "abcdef"
 
 ItemId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
-NonEmpty = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+# Every free-text field goes through ``visible``: control characters (escape sequences) in bank
+# text become visible stand-ins where they enter, so no terminal ever acts on them. Items (and
+# their choices), validated a hundred thousand at a time, do it in one pass in Item's validator
+# (``_clean_item_text``); the other models per field, with these types.
+Text = Annotated[str, AfterValidator(visible)]
+NonEmpty = Annotated[
+    str, StringConstraints(min_length=1, max_length=20_000), AfterValidator(visible)
+]
+Version = Annotated[str, StringConstraints(min_length=1, max_length=40), AfterValidator(visible)]
+# the same checks, cleaned by Item's validator
+LongText = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+Topic = Annotated[str, StringConstraints(min_length=1, max_length=80)]
+CodeText = Annotated[str, StringConstraints(min_length=1, max_length=16)]
+Reference = Annotated[str, StringConstraints(min_length=1, max_length=300)]
 
 
 class ItemKind(StrEnum):
@@ -51,7 +67,7 @@ class Choice(_Strict):
     """One answer option. ``key`` is its letter; the display order may be shuffled per attempt."""
 
     key: Annotated[str, StringConstraints(pattern=r"^[a-f]$")]
-    text: NonEmpty
+    text: LongText  # cleaned by Item's validator
     correct: bool = False
     rationale: str | None = None
 
@@ -60,7 +76,7 @@ class Case(_Strict):
     """A scenario shared by a series of items (a medical record followed by several questions)."""
 
     id: ItemId
-    title: str | None = None
+    title: Text | None = None
     text: NonEmpty
 
 
@@ -71,22 +87,16 @@ class Item(_Strict):
     kind: ItemKind = ItemKind.SINGLE
     exams: list[Key] = Field(default_factory=list)
     section: Key
-    topics: list[Annotated[str, StringConstraints(min_length=1, max_length=80)]] = Field(
-        default_factory=list
-    )
-    stem: NonEmpty
+    topics: list[Topic] = Field(default_factory=list)
+    stem: LongText
     choices: list[Choice] = Field(default_factory=list)
     # code entry: the codes that make a right answer; alternatives are other accepted sets
-    codes: list[Annotated[str, StringConstraints(min_length=1, max_length=16)]] = Field(
-        default_factory=list
-    )
+    codes: list[CodeText] = Field(default_factory=list)
     alternatives: list[list[str]] = Field(default_factory=list)
     ordered: bool = False  # code entry: sequencing matters
     back: str | None = None  # flashcard answer side
-    rationale: NonEmpty
-    references: list[Annotated[str, StringConstraints(min_length=1, max_length=300)]] = Field(
-        min_length=1
-    )
+    rationale: LongText
+    references: list[Reference] = Field(min_length=1)
     code_set_year: int | None = Field(default=None, ge=2015, le=2100)
     case: ItemId | None = None  # id of a Case in the same bank; items of a case stay in order
     pin_choices: bool = False  # keep the written order ("all of the above" etc.)
@@ -95,6 +105,7 @@ class Item(_Strict):
     @model_validator(mode="after")
     def _check_kind(self) -> Item:
         # one validator, not several: bulk imports validate a hundred thousand of these
+        self._clean_item_text()
         if len(self.exams) > 1:
             self.exams = list(dict.fromkeys(self.exams))
         if len(self.topics) > 1:
@@ -139,6 +150,30 @@ class Item(_Strict):
                 raise ValueError("a flashcard needs a 'back'")
         return self
 
+    def _clean_item_text(self) -> None:
+        """Make control characters visible in every text field of the item and its choices
+        (one search over all of them; the fields are rewritten only when it finds one)."""
+        texts = [self.stem, self.rationale, self.back or "", *self.topics, *self.references]
+        texts += self.codes
+        for alt in self.alternatives:
+            texts += alt
+        for c in self.choices:
+            texts.append(c.text)
+            if c.rationale:
+                texts.append(c.rationale)
+        if not has_controls("\n".join(texts)):
+            return
+        self.stem = visible(self.stem)
+        self.rationale = visible(self.rationale)
+        self.back = visible_or_none(self.back)
+        self.topics = [visible(t) for t in self.topics]
+        self.references = [visible(r) for r in self.references]
+        self.codes = [visible(c) for c in self.codes]
+        self.alternatives = [[visible(c) for c in alt] for alt in self.alternatives]
+        for c in self.choices:
+            c.text = visible(c.text)
+            c.rationale = visible_or_none(c.rationale)
+
     @property
     def correct_keys(self) -> list[str]:
         """Letters of the correct choices, in written order."""
@@ -165,13 +200,13 @@ class BankHeader(_Strict):
 
     format: str = BANK_FORMAT
     name: Key
-    version: Annotated[str, StringConstraints(min_length=1, max_length=40)] = "1"
-    title: str | None = None
-    description: str | None = None
+    version: Version = "1"
+    title: Text | None = None
+    description: Text | None = None
     exams: list[Key] = Field(default_factory=list)
     code_set_year: int | None = Field(default=None, ge=2015, le=2100)
-    license: str | None = None
-    source: str | None = None
+    license: Text | None = None
+    source: Text | None = None
     # generated practice drills: review and topic drills only, in a mock form only when asked
     drills: bool = False
 
@@ -221,7 +256,7 @@ class BlueprintSection(_Strict):
     title: NonEmpty
     questions: int = Field(ge=0)
     confirmed: bool = True  # False where the published figure could not be confirmed
-    note: str | None = None
+    note: Text | None = None
 
 
 class Blueprint(_Strict):
@@ -230,20 +265,20 @@ class Blueprint(_Strict):
     format: str = BLUEPRINT_FORMAT
     key: Key
     name: NonEmpty
-    body: str | None = None  # AAPC, AHIMA, ...
+    body: Text | None = None  # AAPC, AHIMA, ...
     questions: int = Field(gt=0)
     time_limit_minutes: int = Field(gt=0)
     pass_mark: float = Field(gt=0, le=1)  # fraction of scored questions
-    pass_note: str | None = None  # e.g. CCS's scaled score: how to read the raw estimate
+    pass_note: Text | None = None  # e.g. CCS's scaled score: how to read the raw estimate
     warnings_minutes: list[int] = Field(default_factory=lambda: [30, 5])
     pretest_questions: int = Field(default=0, ge=0)
     item_kinds: list[ItemKind] = Field(default_factory=lambda: [ItemKind.SINGLE])
-    open_book: str | None = None
+    open_book: Text | None = None
     allow_back: bool = True
     sections: list[BlueprintSection] = Field(min_length=1)
-    source: str | None = None
+    source: Text | None = None
     as_of: date | None = None
-    notes: str | None = None
+    notes: Text | None = None
 
     @model_validator(mode="after")
     def _counts_add_up(self) -> Blueprint:

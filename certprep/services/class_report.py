@@ -155,7 +155,9 @@ def render_class(report: ClassReport, fmt: str) -> str:
     if fmt == "md":
 
         def table(h: list[str], rs: list[list[str]]) -> list[str]:
-            esc = [[c.replace("|", "\\|") for c in r] for r in rs]
+            from certprep.services.report_format import md_cell
+
+            esc = [[md_cell(c) for c in r] for r in rs]
             return ["| " + " | ".join(h) + " |", "|" + "---|" * len(h)] + [
                 "| " + " | ".join(r) + " |" for r in esc
             ]

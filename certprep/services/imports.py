@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
-from certprep.banks.importer import ImportSummary, OnDuplicate, checksum_bytes, import_bank
+from certprep.banks.importer import ImportSummary, OnDuplicate, checksum_bytes, import_bank_into
 from certprep.core.models import Bank, Blueprint
 from certprep.core.problems import InputError, Problem
 from certprep.core.scheduling import CardState, Rating, review
 from certprep.store.engine import writing
-from certprep.store.tables import CARD, REVIEW_LOG
+from certprep.store.tables import CARD, ITEM_EXAM, REVIEW_LOG
 
 if TYPE_CHECKING:
     from certprep.services.services import Services
@@ -61,6 +62,7 @@ def read_file(
     exam: str | None = None,
     section: str | None = None,
     mapping: dict[str, str] | None = None,
+    encoding: str | None = None,
 ) -> ReadFile:
     """Read any supported format into a validated Bank (raises InputError with every problem)."""
     if not path.exists():
@@ -80,7 +82,14 @@ def read_file(
         raise InputError(f"cannot read the file: {exc.strerror or exc}", str(path)) from None
     with gc_paused():
         res = read_bank_bytes(
-            data, path, fmt, bank_name=bank_name, exam=exam, section=section, mapping=mapping
+            data,
+            path,
+            fmt,
+            bank_name=bank_name,
+            exam=exam,
+            section=section,
+            mapping=mapping,
+            encoding=encoding,
         )
     rf = ReadFile(path, res.fmt, res.bank, list(res.history), list(res.warnings))
     rf.checksum = checksum_bytes(data)
@@ -106,6 +115,91 @@ def check_sections(rf: ReadFile, blueprints: dict[str, Blueprint]) -> list[Probl
     return problems
 
 
+def known_exams(services: Services) -> list[str]:
+    """Exam keys an import may name: the blueprints', the learner's own deck, and any exam
+    items in the database are already filed under."""
+    from certprep.banks.formats._common import OWN_EXAM
+
+    with services.engine.connect() as conn:
+        stored = {r[0] for r in conn.execute(sa.select(ITEM_EXAM.c.exam).distinct())}
+    return sorted(set(services.blueprints()) | {OWN_EXAM} | stored)
+
+
+def check_exams(rf: ReadFile, known: list[str]) -> list[Problem]:
+    """Items filed under an exam nobody knows (a typo would make a phantom exam)."""
+    unknown: dict[str, str] = {}
+    for item in rf.bank.items:
+        for exam in item.exams:
+            if exam not in known:
+                unknown.setdefault(exam, item.id)
+    return [
+        Problem(
+            str(rf.path),
+            f"unknown exam {exam!r}; expected one of: {', '.join(known)}",
+            record=f"item {item_id}",
+        )
+        for exam, item_id in unknown.items()
+    ]
+
+
+def merge_files(files: list[ReadFile]) -> tuple[list[ReadFile], list[Problem]]:
+    """Files that fill the same bank become one bank (one import), their ids kept apart."""
+    groups: dict[str, list[ReadFile]] = {}
+    for rf in files:
+        groups.setdefault(rf.bank.name, []).append(rf)
+    out: list[ReadFile] = []
+    problems: list[Problem] = []
+    for group in groups.values():
+        if len(group) == 1:
+            out.append(group[0])
+            continue
+        first_of: dict[str, str] = {}
+        items = []
+        cases = []
+        case_of: dict[str, str] = {}
+        for rf in group:
+            for item in rf.bank.items:
+                if item.id in first_of:
+                    problems.append(
+                        Problem(
+                            str(rf.path),
+                            f"item id {item.id!r} is also in {first_of[item.id]}; files imported "
+                            "into one bank need different ids",
+                            record=f"item {item.id}",
+                        )
+                    )
+                    continue
+                first_of[item.id] = rf.path.name
+                items.append(item)
+            for case in rf.bank.cases:
+                if case.id in case_of:
+                    problems.append(
+                        Problem(
+                            str(rf.path),
+                            f"case id {case.id!r} is also in {case_of[case.id]}",
+                            record=f"case {case.id}",
+                        )
+                    )
+                    continue
+                case_of[case.id] = rf.path.name
+                cases.append(case)
+        head = group[0]
+        names = ", ".join(rf.path.name for rf in group)
+        bank = head.bank.model_copy(
+            update={"items": items, "cases": cases, "source": f"Imported from {names}"}
+        )
+        merged = ReadFile(
+            head.path,
+            head.fmt,
+            bank,
+            [h for rf in group for h in rf.history],
+            [w for rf in group for w in rf.warnings],
+            checksum_bytes("".join(rf.checksum for rf in group).encode()),
+        )
+        out.append(merged)
+    return out, problems
+
+
 def import_files(
     services: Services,
     paths: list[Path],
@@ -119,38 +213,63 @@ def import_files(
     on_duplicate: OnDuplicate = "skip",
     with_history: bool = False,
     progress: Progress | None = None,
+    encoding: str | None = None,
+    reassign: bool = False,
 ) -> list[ImportSummary]:
-    """Import files; all are validated first, and if any has a problem nothing is written."""
+    """Import files; all are validated first, and if any has a problem nothing is written.
+
+    Files that fill the same bank (``--bank NAME`` with several files) are one bank. Everything
+    is written in one transaction: all files or none. Items already in a bank keep the exam and
+    section they are filed under unless ``reassign`` (or the file is a native bank).
+    """
+    from certprep.banks.formats._common import key_slug
+
+    known = known_exams(services)
+    if exam is not None and exam.strip() and key_slug(exam) not in known:
+        raise InputError(f"unknown exam {exam!r} (--exam); expected one of: {', '.join(known)}")
     read: list[ReadFile] = []
     problems: list[Problem] = []
     blueprints = services.blueprints()
     for path in paths:
         try:
             rf = read_file(
-                path, fmt, bank_name=bank_name, exam=exam, section=section, mapping=mapping
+                path,
+                fmt,
+                bank_name=bank_name,
+                exam=exam,
+                section=section,
+                mapping=mapping,
+                encoding=encoding,
             )
         except InputError as exc:
             problems += exc.problems
             continue
+        problems += check_exams(rf, known)
         problems += check_sections(rf, blueprints)
         read.append(rf)
+    read, merge_problems = merge_files(read)
+    problems += merge_problems
     if problems:
         raise InputError(problems)
     out = []
-    with gc_paused():
+    ctx = history_context(services) if with_history and not dry_run else None
+    with gc_paused(), writing(services.engine) as conn:
         for rf in read:
-            summary = import_bank(
-                services.engine,
+            summary = import_bank_into(
+                conn,
                 rf.bank,
                 checksum=rf.checksum,
                 on_duplicate=on_duplicate,
                 dry_run=dry_run,
                 progress=progress,
                 source=str(rf.path),
+                # a native bank file is its author's word on exams; other formats are placed
+                # by the importer, and a learner's later placement stays
+                reassign=reassign or rf.fmt == "native",
             )
             summary.warnings = rf.warnings + summary.warnings
             if with_history and rf.history and not dry_run:
-                n = carry_history(services, rf.history)
+                n = carry_history(services, rf.history, conn, ctx)
                 summary.warnings.append(
                     Problem(str(rf.path), f"review history carried over for {n} cards")
                 )
@@ -158,18 +277,40 @@ def import_files(
     return out
 
 
-def carry_history(services: Services, history: list[Any]) -> int:
-    """Replay an Anki deck's review log through FSRS: card states and log rows (source=import)."""
+@dataclass
+class HistoryContext:
+    """What replaying a review log needs, read before the import's write transaction begins."""
+
+    settings: Any
+    scheduler: Any
+    learner_id: int
+
+
+def history_context(services: Services) -> HistoryContext:
     from certprep.services.review import settings_for
 
     settings = settings_for(services, None)
-    scheduler = settings.scheduler()
-    lid = services.learner_id
-    with services.engine.connect() as conn:
-        studied = {
-            r.item_id
-            for r in conn.execute(sa.select(CARD.c.item_id).where(CARD.c.learner_id == lid))
-        }
+    return HistoryContext(settings, settings.scheduler(), services.learner_id)
+
+
+def carry_history(
+    services: Services,
+    history: list[Any],
+    conn: Connection | None = None,
+    ctx: HistoryContext | None = None,
+) -> int:
+    """Replay an Anki deck's review log through FSRS: card states and log rows (source=import).
+
+    Written in ``conn``'s transaction when given (the import's own), else in a new one.
+    """
+    ctx = ctx or history_context(services)
+    if conn is None:
+        with writing(services.engine) as own:
+            return carry_history(services, history, own, ctx)
+    settings, scheduler, lid = ctx.settings, ctx.scheduler, ctx.learner_id
+    studied = {
+        r.item_id for r in conn.execute(sa.select(CARD.c.item_id).where(CARD.c.learner_id == lid))
+    }
     cards, logs = [], []
     for h in history:
         if h.item_id in studied:  # never overwrite what the learner studied here
@@ -208,9 +349,8 @@ def carry_history(services: Services, history: list[Any]) -> int:
         )
     if not cards:
         return 0
-    with writing(services.engine) as conn:
-        conn.execute(sa.insert(CARD), cards)
-        conn.execute(sa.insert(REVIEW_LOG), logs)
+    conn.execute(sa.insert(CARD), cards)
+    conn.execute(sa.insert(REVIEW_LOG), logs)
     return len(cards)
 
 
@@ -241,17 +381,15 @@ def bank_from_store(services: Services, name: str) -> Bank:
     return Bank.model_validate({**header, "cases": cases, "items": items})
 
 
-def export_bank(services: Services, name: str, fmt: str = "native") -> bytes:
-    """The bank in a file format: native (YAML), json, csv, gift or moodle."""
-    from certprep.banks.native import dump_bank
+def export_bank_with_warnings(
+    services: Services, name: str, fmt: str = "native"
+) -> tuple[bytes, list[Problem]]:
+    """The bank in a file format and what that format could not carry (InputError if empty)."""
+    from certprep.banks.formats import write_bank_with_warnings
 
-    bank = bank_from_store(services, name)
-    if fmt in ("native", "yaml"):
-        return dump_bank(bank).encode()
-    if fmt == "json":
-        return dump_bank(bank, as_json=True).encode()
-    try:
-        from certprep.banks.formats import write_bank  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        raise InputError(f"export to {fmt!r} is not available; use native or json") from None
-    return bytes(write_bank(bank, fmt))
+    return write_bank_with_warnings(bank_from_store(services, name), fmt)
+
+
+def export_bank(services: Services, name: str, fmt: str = "native") -> bytes:
+    """The bank in a file format: native (YAML), json, csv, tsv, gift or moodle."""
+    return export_bank_with_warnings(services, name, fmt)[0]

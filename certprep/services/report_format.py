@@ -6,10 +6,12 @@ import csv
 import html
 import io
 import json
+import re
 import shlex
 from typing import Any
 
 from certprep.core.report import Group
+from certprep.core.text import visible
 from certprep.services.report import ExamReport
 
 SCHEMA = "certprep-report/1"
@@ -141,14 +143,44 @@ def _acc(g: Group) -> str:
     return f"{_pct(g.accuracy)} of {g.answered} ({_pct(lo)}–{_pct(hi)}{note})"
 
 
+_MD_ESCAPES = str.maketrans(
+    {
+        "\\": "\\\\",
+        "|": "\\|",
+        "`": "\\`",
+        "[": "\\[",
+        "]": "\\]",
+        "<": "&lt;",
+        ">": "&gt;",
+        "&": "&amp;",
+        "\n": " ",
+    }
+)
+
+
 def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """User text as inert Markdown: no raw HTML (``<script>`` shows as text), no links or code
+    spans of its own, no table breaks, no terminal controls."""
+    return visible(text).translate(_MD_ESCAPES)
+
+
+md_cell = _md_cell  # for the class report's tables
+
+
+def _md_code(text: str) -> str:
+    """A code span in a table cell that user text inside cannot close early: the fence outruns
+    any run of backticks in it, and a pipe cannot end the cell."""
+    text = visible(text).replace("\n", " ")
+    run = max((len(r) for r in re.findall("`+", text)), default=0)
+    fence = "`" * (run + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}".replace("|", "\\|")
 
 
 def to_markdown(reports: list[ExamReport], profile: str) -> str:
-    out = [f"# certprep report — {profile}", ""]
+    out = [f"# certprep report — {_md_cell(profile)}", ""]
     for rep in reports:
-        out += [f"## {rep.name}", "", readiness_line(rep, "**") + ".", ""]
+        out += [f"## {_md_cell(rep.name)}", "", readiness_line(rep, "**") + ".", ""]
         if rep.pass_note:
             out += [f"> {_md_cell(rep.pass_note)}", ""]
         out += [
@@ -160,7 +192,7 @@ def to_markdown(reports: list[ExamReport], profile: str) -> str:
         for i, g in enumerate(rep.weak, 1):
             out.append(
                 f"| {i} | {_md_cell(g.key)} | {g.section} | {g.score:.2f} | {_acc(g)} | "
-                f"{_pct(g.mean_r)} | `{drill_command(rep.exam, g, topic=True)}` |"
+                f"{_pct(g.mean_r)} | {_md_code(drill_command(rep.exam, g, topic=True))} |"
             )
         out += [
             "",
@@ -187,7 +219,9 @@ def to_markdown(reports: list[ExamReport], profile: str) -> str:
         else:
             out.append("No submitted attempts yet.")
         out += (
-            ["", "### How these figures are made", ""] + [f"- {a}" for a in rep.assumptions] + [""]
+            ["", "### How these figures are made", ""]
+            + [f"- {_md_cell(a)}" for a in rep.assumptions]
+            + [""]
         )
     return "\n".join(out)
 

@@ -18,6 +18,7 @@ from certprep.banks.native import load_bank, load_blueprint
 from certprep.core.models import Blueprint
 from certprep.core.problems import InputError
 from certprep.core.studyday import study_date
+from certprep.core.text import visible
 from certprep.store.engine import writing
 from certprep.store.tables import (
     BANK,
@@ -96,36 +97,46 @@ class Services:
         banks_dir: Path | None = None,
     ) -> None:
         self.engine = engine
-        self.profile = profile
+        # a profile name is shown on screens and in reports: no terminal controls in it
+        self.profile = visible(profile)
         self.clock = clock
         env_dir = os.environ.get("CERTPREP_BANKS_DIR")
         self.banks_dir = banks_dir or (Path(env_dir) if env_dir else bundled_banks_dir())
         self._learner_id: int | None = None
+        # False for commands that only read: an unknown profile reads as empty, never created
+        self.creates_learner = True
         self._settings: dict[str, Any] | None = None
         self._blueprints: dict[str, Blueprint] | None = None
 
     # -- learner ---------------------------------------------------------------------------
     @property
     def learner_id(self) -> int:
-        """The learner's id, created on first use."""
+        """The learner's id, created on first use.
+
+        An existing learner is looked up without the write lock, so commands that only read
+        (stats, report) never wait behind a writer; only a new profile takes it."""
         if self._learner_id is None:
-            with writing(self.engine) as conn:
-                row = conn.execute(
-                    sa.select(_learners.c.id, _learners.c.settings).where(
-                        _learners.c.name == self.profile
-                    )
-                ).first()
-                if row is None:
-                    new_id = conn.execute(
-                        sa.insert(_learners).values(
-                            name=self.profile, created_at=self.clock(), settings={}
-                        )
-                    ).inserted_primary_key[0]  # type: ignore[index]
-                    self._learner_id = int(new_id)
-                    self._settings = {}
-                else:
-                    self._learner_id = int(row.id)
-                    self._settings = dict(row.settings or {})
+            query = sa.select(_learners.c.id, _learners.c.settings).where(
+                _learners.c.name == self.profile
+            )
+            with self.engine.connect() as conn:
+                row = conn.execute(query).first()
+            if row is None and not self.creates_learner:
+                return 0  # no learner has id 0: every per-learner query finds nothing
+            if row is None:
+                with writing(self.engine) as conn:
+                    row = conn.execute(query).first()  # another process may have made it
+                    if row is None:
+                        new_id = conn.execute(
+                            sa.insert(_learners).values(
+                                name=self.profile, created_at=self.clock(), settings={}
+                            )
+                        ).inserted_primary_key[0]  # type: ignore[index]
+                        self._learner_id = int(new_id)
+                        self._settings = {}
+                        return self._learner_id
+            self._learner_id = int(row.id)
+            self._settings = dict(row.settings or {})
         return self._learner_id
 
     @property

@@ -14,9 +14,19 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from certprep.store.engine import sqlite_path, writing
+from certprep.store.files import (
+    APPLICATION_ID,
+    DatabaseFileError,
+    FileState,
+    copy_database,
+    inspect_sqlite_file,
+    is_corruption,
+    owner_only,
+    restore_hint,
+)
 
 # Every revision in migrations/versions, oldest first. A test checks this against Alembic.
-REVISIONS = ("0001", "0002")
+REVISIONS = ("0001", "0002", "0003")
 HEAD = REVISIONS[-1]
 
 
@@ -54,34 +64,83 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(cfg, revision)
 
 
-def backup_sqlite(engine: Engine, dest: Path) -> Path:
-    """A consistent copy of a SQLite database through the backup API, safe while others write."""
-    import sqlite3
+def backup_sqlite(engine: Engine, dest: Path, *, quick: bool = False) -> Path:
+    """A consistent, integrity-checked copy of a SQLite database (0600), safe while others write.
 
+    A damaged database is not copied as if it were fine: DatabaseFileError says what is wrong."""
     src_path = sqlite_path(engine)
     if src_path is None:
         raise SchemaError(
             "backups are made of SQLite files; use your server's tools for other databases"
         )
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(dest.name + ".part")
-    src = sqlite3.connect(f"file:{src_path}?mode=ro", uri=True, timeout=10)
     try:
-        out = sqlite3.connect(tmp)
-        try:
-            src.backup(out)
-        finally:
-            out.close()
-    finally:
-        src.close()
-    tmp.replace(dest)  # all or nothing: a half-written backup never has the final name
-    return dest
+        return copy_database(src_path, dest, quick=quick)
+    except DatabaseFileError as exc:
+        raise SchemaError(str(exc)) from None
+
+
+def _check_file(engine: Engine) -> FileState | None:
+    """Refuse an empty, damaged or foreign SQLite file before anything connects to it."""
+    path = sqlite_path(engine)
+    if path is None:
+        return None
+    try:
+        return inspect_sqlite_file(path)
+    except DatabaseFileError as exc:
+        raise SchemaError(str(exc)) from None
+
+
+def _mark(engine: Engine) -> None:
+    """Stamp a SQLite database as certprep's (PRAGMA application_id)."""
+    with writing(engine) as conn:
+        conn.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
+def _damaged(engine: Engine, exc: BaseException) -> SchemaError:
+    path = sqlite_path(engine)
+    return SchemaError(
+        f"the database file {path} is damaged ({getattr(exc, 'orig', exc)}). {restore_hint(path or '')}"
+    )
 
 
 def ensure_schema(engine: Engine, *, on_backup: Callable[[Path], None] | None = None) -> str:
-    """Create or upgrade the schema to HEAD; refuse a database from a newer certprep."""
+    """Create or upgrade the schema to HEAD; refuse a database from a newer certprep, and a
+    SQLite file that is empty, damaged or another application's (leaving it untouched)."""
+    state = _check_file(engine)
+    try:
+        if state is FileState.MISSING:
+            # the new file (and its -wal, -shm) readable by the owner only
+            with owner_only(), engine.connect():
+                pass
+        return _ensure_schema(engine, state, on_backup)
+    except sa.exc.DatabaseError as exc:
+        if is_corruption(exc):
+            raise _damaged(engine, exc) from None
+        raise
+
+
+def _refuse_foreign_server_database(engine: Engine) -> None:
+    """A server database (PostgreSQL) with tables but no certprep schema belongs to someone
+    else: certprep does not add its tables beside theirs."""
+    with engine.connect() as conn:
+        tables = sorted(sa.inspect(conn).get_table_names())
+    if tables:
+        shown = ", ".join(tables[:5]) + (", …" if len(tables) > 5 else "")
+        raise SchemaError(
+            f"this database holds another application's tables ({shown}) and no certprep "
+            "schema; certprep leaves it alone. Give --db an empty database of its own."
+        )
+
+
+def _ensure_schema(
+    engine: Engine, state: FileState | None, on_backup: Callable[[Path], None] | None
+) -> str:
     rev = current_revision(engine)
+    if rev is None and state is None:
+        _refuse_foreign_server_database(engine)
     if rev == HEAD:
+        if state is FileState.OURS_UNMARKED:
+            _mark(engine)
         return HEAD
     if rev is not None and rev not in REVISIONS:
         raise SchemaError(
@@ -93,9 +152,13 @@ def ensure_schema(engine: Engine, *, on_backup: Callable[[Path], None] | None = 
         if path is not None and path.exists():
             stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
             copy = backup_sqlite(
-                engine, path.with_name(f"{path.stem}.before-{HEAD}-{stamp}{path.suffix}")
+                engine,
+                path.with_name(f"{path.stem}.before-{HEAD}-{stamp}{path.suffix}"),
+                quick=True,
             )
             if on_backup:
                 on_backup(copy)
     upgrade(engine)
+    if state is not None and state is not FileState.OURS:
+        _mark(engine)
     return HEAD

@@ -293,3 +293,6 @@ CARD = table_of(CardRow)
 REVIEW_LOG = table_of(ReviewLogRow)
 EXAM_ATTEMPT = table_of(ExamAttemptRow)
 EXAM_ANSWER = table_of(ExamAnswerRow)
+
+# the code-book lookup log lives in its own module; importing it puts it on the metadata
+from certprep.store import codebook_log as _codebook_log  # noqa: E402, F401

@@ -108,6 +108,8 @@ class CertprepApp(App[None]):
                 ("Browse cards", "Search; suspend, unsuspend, reset, flag (b)", home.action_browse),
                 ("Statistics", "Reviews per day, forecast, retention (s)", home.action_stats),
                 ("Settings", "Daily limits, retention, exam dates (o)", home.action_settings),
+                ("Code book", "ICD-10-CM, ICD-10-PCS, MS-DRG CC/MCC (k)", home.action_code_book),
+                ("My exams", "Which exams you prepare for (m)", home.action_choose_exams),
             ):
                 yield SystemCommand(title, help_text, action)
 

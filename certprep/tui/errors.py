@@ -18,6 +18,13 @@ def describe_open_error(exc: BaseException) -> str | None:
 
     if isinstance(exc, InputError):
         return exc.render()
+    from certprep.store.files import is_corruption
+
+    if is_corruption(exc):  # damaged mid-session: say so, never a traceback
+        return (
+            f"certprep: the database is damaged ({getattr(exc, 'orig', exc)}). Quit, then "
+            "`certprep db restore BACKUP` puts a backup back."
+        )
     if isinstance(exc, SchemaError):
         return f"certprep: {exc}"
     from certprep.services.errors import database_message, is_known_database_error

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from certprep.core.models import Bank
 from certprep.core.problems import InputError, Problem
@@ -23,9 +24,9 @@ from ._common import (
     Draft,
     Options,
     decode_text,
-    finalize,
     key_slug,
 )
+from .finalize import finalize
 
 __all__ = [
     "DEFAULT_RATIONALE",
@@ -41,6 +42,7 @@ __all__ = [
 ]
 
 FORMATS = ("native", "csv", "tsv", "json", "aiken", "gift", "moodle", "apkg")
+MAPPABLE = ("csv", "tsv", "json", "apkg")  # formats --map applies to
 WRITABLE = ("native", "json", "csv", "tsv", "gift", "moodle")
 _ALIASES = {"yaml": "native", "yml": "native", "xml": "moodle", "colpkg": "apkg", "anki": "apkg"}
 _EXTENSIONS = {
@@ -87,14 +89,17 @@ def _looks_like_gift(text: str) -> bool:
 
 def _looks_like_aiken(text: str) -> bool:
     return bool(re.search(r"^\s*ANSWER\s*:\s*[A-Fa-f]\b", text, re.M)) and bool(
-        re.search(r"^\s*[A-Fa-f][.)]\s+\S", text, re.M)
+        re.search(r"^\s*([A-Fa-f][.)]\s+|[A-F][.)])\S", text, re.M)
     )
 
 
 def detect_format(path: Path, head: bytes) -> str:
     """The format of a file from its extension and its first bytes; InputError when unknown."""
     suffix = path.suffix.lower()
-    text = head.decode("utf-8", "replace").lstrip("\ufeff")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = head[: len(head) // 2 * 2].decode("utf-16", "replace").lstrip("\ufeff")
+    else:
+        text = head.decode("utf-8", "replace").lstrip("\ufeff")
     first = text.lstrip()[:1]
     if head.startswith(b"PK\x03\x04") and suffix not in (".csv", ".tsv", ".txt"):
         return "apkg"
@@ -156,6 +161,7 @@ def read_bank(
     exam: str | None = None,
     section: str | None = None,
     mapping: dict[str, str] | None = None,
+    encoding: str | None = None,
 ) -> ReadResult:
     """Read a bank file of any supported format into a validated Bank.
 
@@ -173,6 +179,7 @@ def read_bank(
         exam=exam,
         section=section,
         mapping=mapping,
+        encoding=encoding,
     )
 
 
@@ -185,6 +192,7 @@ def read_bank_bytes(
     exam: str | None = None,
     section: str | None = None,
     mapping: dict[str, str] | None = None,
+    encoding: str | None = None,
 ) -> ReadResult:
     """``read_bank`` for bytes already in memory; ``path`` names the file in messages."""
     path = Path(path)
@@ -200,6 +208,11 @@ def read_bank_bytes(
             f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)} or auto", source
         )
     c = Collector(source)
+    if mapping and fmt not in MAPPABLE:
+        raise c.fail(
+            f"--map names columns or note fields, and a {fmt} file has neither; it applies to "
+            f"{', '.join(MAPPABLE)} files. Import without --map"
+        )
     name = key_slug(bank_name) if bank_name else key_slug(path.stem)
     if bank_name and not name:
         raise InputError(
@@ -213,17 +226,19 @@ def read_bank_bytes(
         exam=_key_option(exam, "exam", c),
         section=_key_option(section, "section", c),
         mapping=mapping,
+        encoding=encoding,
+        bank_given=bool(bank_name),
     )
     try:
         if fmt == "native":
             return _read_native(data, path, opts, c, rename=bank_name is not None)
-        history: dict[int, list[tuple[datetime, int, int]]] = {}
+        history: dict[Any, list[tuple[datetime, int, int]]] = {}
         if fmt in ("csv", "tsv"):
             from .tabular import read_csv
 
             drafts = read_csv(data, opts, c, fmt)
         elif fmt == "json":
-            from .tabular import read_json_array
+            from .json_array import read_json_array
 
             drafts = read_json_array(data, opts, c)
         elif fmt == "aiken":
@@ -259,7 +274,7 @@ def _key_option(value: str | None, what: str, c: Collector) -> str | None:
 
 def _result(
     drafts: list[Draft],
-    history: dict[int, list[tuple[datetime, int, int]]],
+    history: dict[Any, list[tuple[datetime, int, int]]],
     opts: Options,
     c: Collector,
     fmt: str,
@@ -276,7 +291,7 @@ def _read_native(
 ) -> ReadResult:
     from certprep.banks.native import load_bank_text
 
-    text = decode_text(data, c)
+    text = decode_text(data, c, opts.encoding)
     c.check()
     try:
         bank = load_bank_text(
@@ -293,10 +308,19 @@ def _read_native(
 
 
 def write_bank_with_warnings(bank: Bank, fmt: str) -> tuple[bytes, list[Problem]]:
-    """The bank in ``fmt`` and what the format could not carry (flashcards in GIFT/Moodle)."""
+    """The bank in ``fmt`` and what the format could not carry, one warning per kind of loss.
+
+    An export with no question in it is an InputError: a bank of flashcards as GIFT, say.
+    """
     fmt = _ALIASES.get(fmt.strip().lower(), fmt.strip().lower())
     from certprep.banks.native import dump_bank
 
+    from .carry import header_warnings, quiz_warnings
+
+    if fmt not in WRITABLE:
+        raise InputError(f"cannot write {fmt!r}; expected one of {', '.join(WRITABLE)}")
+    if not bank.items:
+        raise InputError(f"bank {bank.name!r} has no items to export", bank.name)
     if fmt == "native":
         return dump_bank(bank).encode(), []
     if fmt == "json":
@@ -304,27 +328,22 @@ def write_bank_with_warnings(bank: Bank, fmt: str) -> tuple[bytes, list[Problem]
     if fmt in ("csv", "tsv"):
         from .tabular import write_csv
 
-        return write_csv(bank, "," if fmt == "csv" else "\t"), []
-    if fmt in ("gift", "moodle"):
-        if fmt == "gift":
-            from .gift import write_gift
+        return write_csv(bank, "," if fmt == "csv" else "\t"), header_warnings(bank, fmt)
+    if fmt == "gift":
+        from .gift_writer import write_gift
 
-            out, skipped = write_gift(bank)
-        else:
-            from .moodle import write_moodle
+        out, skipped = write_gift(bank)
+    else:
+        from .moodle import write_moodle
 
-            out, skipped = write_moodle(bank)
-        warnings = []
-        if skipped:
-            warnings.append(
-                Problem(
-                    bank.name,
-                    f"{len(skipped)} flashcards were left out: {fmt} has no flashcard "
-                    f"question type (first: {skipped[0]})",
-                )
-            )
-        return out, warnings
-    raise InputError(f"cannot write {fmt!r}; expected one of {', '.join(WRITABLE)}")
+        out, skipped = write_moodle(bank)
+    if len(skipped) == len(bank.items):
+        raise InputError(
+            f"nothing to export: all {len(skipped)} items of bank {bank.name!r} are flashcards "
+            f"and {fmt} has no flashcards; export to csv, tsv or native instead",
+            bank.name,
+        )
+    return out, quiz_warnings(bank, fmt, skipped)
 
 
 def write_bank(bank: Bank, fmt: str) -> bytes:

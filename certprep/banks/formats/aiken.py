@@ -5,7 +5,7 @@
     B) I11.9
     ANSWER: A
 
-The question may run over several lines; options are 'A. text' or 'A) text'; 'ANSWER: B' ends
+The question may run over several lines; options are 'A. text', 'A) text' or 'A)text'; 'ANSWER: B' ends
 the question ('ANSWER: A, C' is read as a multiple-response question).
 """
 
@@ -18,13 +18,14 @@ from certprep.core.models import CHOICE_KEYS
 
 from ._common import Collector, Draft, Options, decode_text, infer_choice_kind
 
-_OPTION = re.compile(r"^([A-Za-z])\s*[.)]\s+(\S.*)$")
+# 'A. text', 'A) text', and as Moodle also takes it 'A)text' / 'A.text' (upper case then)
+_OPTION = re.compile(r"^(?:([A-Za-z])\s*[.)]\s+|([A-Z])[.)])(\S.*)$")
 _ANSWER = re.compile(r"^ANSWER\s*:\s*(.*)$", re.IGNORECASE)
 
 
 def read_aiken(data: bytes, opts: Options, c: Collector) -> list[Draft]:
     """Drafts from an Aiken file; every broken question is reported with its line."""
-    text = decode_text(data, c)
+    text = decode_text(data, c, opts.encoding)
     drafts: list[Draft] = []
     stem: list[str] = []
     options: list[dict[str, Any]] = []
@@ -62,7 +63,7 @@ def read_aiken(data: bytes, opts: Options, c: Collector) -> list[Draft]:
             reset()
             continue
         if opt and stem:
-            letter = opt.group(1).lower()
+            letter = (opt.group(1) or opt.group(2)).lower()
             if letter not in CHOICE_KEYS:
                 c.problem(f"option {letter.upper()}; at most six options (A-F) are allowed", n)
                 skipping = True
@@ -71,7 +72,7 @@ def read_aiken(data: bytes, opts: Options, c: Collector) -> list[Draft]:
                 c.problem(f"option {letter.upper()} appears twice in this question", n)
                 skipping = True
                 continue
-            options.append({"key": letter, "text": opt.group(2).strip(), "line": n})
+            options.append({"key": letter, "text": opt.group(3).strip(), "line": n})
             continue
         if options:
             c.problem(

@@ -1,9 +1,8 @@
 """Anki packages (.apkg, .colpkg) read with zipfile, zstandard and sqlite3 only.
 
-Each note becomes a flashcard: front = first field, back = the field named Back (or the second
-field); cloze notes show '[...]' on the front and the filled text on the back; tags become
-topics. The review log of each note's first card comes along as ``CardHistory``. Media files
-are not imported.
+Every card becomes its own item, rendered through its note type's fields and templates
+(``anki_notes``); tags become topics; each card's review log comes along as ``CardHistory``.
+Media files are not imported: cards keep a visible [image: file] / [sound: file] placeholder.
 
 Safety: the package is a zip from anywhere, so member names, declared sizes, compression
 ratios and the decompressed zstd size are all capped before anything is read; only the
@@ -25,9 +24,17 @@ from typing import Any
 
 import zstandard
 
-from certprep.core.models import derive_item_id
-
-from ._common import Collector, Draft, Options, html_to_text
+from ._common import Collector, Draft, Options, key_slug
+from .anki_notes import (
+    Counts,
+    as_int,
+    as_text,
+    card_drafts,
+    note_types,
+    question_columns,
+    question_draft,
+)
+from .columns import norm_column
 
 MAX_UNCOMPRESSED = 200 * 1024 * 1024  # the whole package, as its zip directory declares it
 MAX_RATIO = 200  # a member that expands more than this is treated as a zip bomb
@@ -38,18 +45,15 @@ COLLECTIONS = ("collection.anki21b", "collection.anki21", "collection.anki2")
 SQLITE_MAGIC = b"SQLite format 3\x00"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
-_CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.S)
-_SOUND = re.compile(r"\[sound:[^\]]*\]")
-
 
 Review = tuple[datetime, int, int]  # (UTC time, rating 1-4, duration ms)
 
 
 def read_apkg(
     data: bytes, opts: Options, c: Collector
-) -> tuple[list[Draft], dict[int, list[Review]]]:
-    """Drafts (one per note, keyed by note id) and review logs by note id."""
-    raw, member = _collection_bytes(data, c)
+) -> tuple[list[Draft], dict[Any, list[Review]]]:
+    """Drafts (one per card, keyed (note id, ord)) and the review log of each."""
+    raw, member, n_media = _collection_bytes(data, c)
     with tempfile.TemporaryDirectory(prefix="certprep-apkg-") as tmp:
         db = Path(tmp) / "collection.db"
         db.write_bytes(raw)
@@ -59,7 +63,7 @@ def read_apkg(
         except sqlite3.Error as exc:
             raise c.fail(f"cannot open the collection database ({member}): {exc}") from None
         try:
-            return _read_collection(conn, member, opts, c)
+            return _read_collection(conn, member, opts, c, n_media)
         except (sqlite3.Error, UnicodeDecodeError) as exc:  # sqlite's own message may be garbled
             raise c.fail(
                 f"the collection database ({member}) is damaged or not an Anki collection: {exc}"
@@ -70,7 +74,7 @@ def read_apkg(
             conn.close()
 
 
-def _collection_bytes(data: bytes, c: Collector) -> tuple[bytes, str]:
+def _collection_bytes(data: bytes, c: Collector) -> tuple[bytes, str, int]:
     """The SQLite bytes of the best collection in the package, after every safety check."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
@@ -102,11 +106,6 @@ def _collection_bytes(data: bytes, c: Collector) -> tuple[bytes, str]:
             )
         c.check()
         media = [n for n in names if n not in COLLECTIONS and n not in ("media", "meta")]
-        if media:
-            c.warn(
-                f"the package holds {len(media)} media files (images, sounds); they are not "
-                "imported and cards show only their text"
-            )
         member = next((m for m in COLLECTIONS if m in names), None)
         if member is None:
             raise c.fail(
@@ -124,7 +123,7 @@ def _collection_bytes(data: bytes, c: Collector) -> tuple[bytes, str]:
         raw = _unzstd(raw, member, c)
     if not raw.startswith(SQLITE_MAGIC):
         raise c.fail(f"{member} is not an SQLite database; expected an Anki collection")
-    return raw, member
+    return raw, member, len(media)
 
 
 def _unzstd(raw: bytes, member: str, c: Collector) -> bytes:
@@ -149,64 +148,9 @@ def _table_names(conn: sqlite3.Connection) -> set[str]:
     return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
 
-def _as_text(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, bytes):
-        return v.decode("utf-8", "replace")
-    return str(v)
-
-
-def _as_int(v: Any) -> int | None:
-    if isinstance(v, bool):
-        return int(v)
-    if isinstance(v, int):
-        return v
-    if isinstance(v, float) and v == v and abs(v) < 2**62:
-        return int(v)
-    if isinstance(v, str | bytes):
-        try:
-            return int(v)
-        except ValueError:
-            return None
-    return None
-
-
-def _field_names(conn: sqlite3.Connection, tables: set[str], c: Collector) -> dict[int, list[str]]:
-    """Field names of each note type: schema 18 'fields' table, else the legacy col.models JSON."""
-    names: dict[int, list[tuple[int, str]]] = {}
-    if "fields" in tables:
-        for ntid, ord_, name in conn.execute("SELECT ntid, ord, name FROM fields"):
-            i, o = _as_int(ntid), _as_int(ord_)
-            if i is not None and o is not None:
-                names.setdefault(i, []).append((o, _as_text(name)))
-    elif "col" in tables:
-        row = conn.execute("SELECT models FROM col LIMIT 1").fetchone()
-        raw = _as_text(row[0]) if row else ""
-        if raw.strip():
-            try:
-                models = json.loads(raw)
-            except (json.JSONDecodeError, RecursionError):
-                c.warn("the note types in col.models are not valid JSON; field names unknown")
-                models = {}
-            if isinstance(models, dict):
-                for mid, model in models.items():
-                    flds = model.get("flds") if isinstance(model, dict) else None
-                    i = _as_int(mid)
-                    if i is None or not isinstance(flds, list):
-                        continue
-                    for n, f in enumerate(flds):
-                        if isinstance(f, dict):
-                            o = _as_int(f.get("ord"))
-                            names.setdefault(i, []).append(
-                                (o if o is not None else n, _as_text(f.get("name")))
-                            )
-    return {k: [n for _, n in sorted(v)] for k, v in names.items()}
-
-
 def _read_collection(
-    conn: sqlite3.Connection, member: str, opts: Options, c: Collector
-) -> tuple[list[Draft], dict[int, list[Review]]]:
+    conn: sqlite3.Connection, member: str, opts: Options, c: Collector, n_media: int
+) -> tuple[list[Draft], dict[Any, list[Review]]]:
     steps = 0
 
     def progress() -> int:
@@ -222,75 +166,133 @@ def _read_collection(
     tables = _table_names(conn)
     if "notes" not in tables:
         raise c.fail(f"{member} has no notes table; expected an Anki collection")
-    fields_of = _field_names(conn, tables, c)
+    types = note_types(conn, tables, c)
+    if not opts.bank_given and (deck := _deck_name(conn, tables)):
+        # the deck, not the file, names the bank: the same deck exported under another file
+        # name is the same bank, with the same item ids, and re-importing it updates it
+        # ("anki-" keeps a deck called CPC clear of the shipped banks' names)
+        opts.bank_name = key_slug(f"anki-{deck}"[:64]) or opts.bank_name
+    if opts.mapping:
+        known = {norm_column(f) for nt in types.values() for f in nt.fields}
+        for col in opts.mapping:
+            if norm_column(col) not in known:
+                shown = ", ".join(sorted({f for nt in types.values() for f in nt.fields}))
+                c.problem(
+                    f"--map names a field {col!r} that no note type in the deck has; "
+                    f"fields: {shown or '(none)'}"
+                )
+        c.check()
+    ords: dict[int, list[int]] = {}
+    if "cards" in tables:
+        for nid, ord_ in conn.execute("SELECT nid, ord FROM cards ORDER BY nid, ord"):
+            ni, oi = as_int(nid), as_int(ord_)
+            if ni is not None and oi is not None and oi not in ords.setdefault(ni, []):
+                ords[ni].append(oi)
+    question_types = {mid: question_columns(nt, opts.mapping, c) for mid, nt in types.items()}
     drafts: list[Draft] = []
-    empty = clozes = sounds = 0
+    counts = Counts()
+    as_questions: set[int] = set()
     for n, row in enumerate(
         conn.execute("SELECT id, guid, mid, tags, flds FROM notes ORDER BY id"), start=1
     ):
         nid, guid, mid, tags, flds = row
-        nid_i = _as_int(nid)
+        nid_i = as_int(nid)
         record = f"note {n}"
         if nid_i is None:
             c.problem("the note id is not a number", None, record)
             continue
-        fields = _as_text(flds).split("\x1f")
-        names = fields_of.get(_as_int(mid) or 0, [])
-        lower = [x.casefold() for x in names]
-        front_raw = fields[0]
-        if "back" in lower and lower.index("back") < len(fields) and lower.index("back") > 0:
-            back_raw = fields[lower.index("back")]
-        else:
-            back_raw = fields[1] if len(fields) > 1 else ""
-        if _SOUND.search(front_raw + back_raw):
-            sounds += 1
-        if _CLOZE.search(front_raw):
-            clozes += 1
-            front_html = _CLOZE.sub(lambda m: f"[{m.group(3) or '...'}]", front_raw)
-            back_html = _CLOZE.sub(lambda m: m.group(2), front_raw)
-            if len(fields) > 1 and fields[1].strip():
-                back_html += "<br>" + fields[1]
-        else:
-            front_html, back_html = front_raw, back_raw
-        front = html_to_text(_SOUND.sub("", front_html))
-        back = html_to_text(_SOUND.sub("", back_html))
-        if not front or not back:
-            empty += 1
-            continue
-        data: dict[str, Any] = {"kind": "flashcard", "stem": front, "back": back}
-        if topics := _as_text(tags).split():
-            data["topics"] = topics
-        # the guid follows a note through Anki's exports, so re-imports keep ids (and history)
-        item_id = derive_item_id(opts.bank_name, "anki", _as_text(guid) or str(nid_i))
-        drafts.append(Draft(data, record=f"{record} (id {nid_i})", id_hint=item_id, key=nid_i))
-    if empty:
-        c.warn(f"{empty} notes were left out: their front or back is empty")
-    if sounds:
-        c.warn(f"{sounds} notes play sounds; the sounds are not imported")
-    history = _history(conn, tables, c) if "revlog" in tables and "cards" in tables else {}
+        values = as_text(flds).split("\x1f")
+        topics = as_text(tags).split()
+        mid_i = as_int(mid) or 0
+        nt = types.get(mid_i)
+        if (q := question_types.get(mid_i)) is not None:
+            columns, chosen = q
+            sub = c if chosen else Collector(c.source)
+            d = question_draft(nid_i, as_text(guid), values, topics, columns, opts, sub, record)
+            if d is not None:
+                drafts.append(d)
+                as_questions.add(nid_i)
+                continue
+            if chosen:
+                continue  # the problem is reported
+            counts.choice_fallback += 1
+            counts.first_fallback = counts.first_fallback or (
+                sub.problems[0].message if sub.problems else record
+            )
+        drafts += card_drafts(
+            nid_i, as_text(guid), values, topics, nt, ords.get(nid_i, []), opts, counts, record
+        )
+    if counts.empty:
+        c.warn(f"{counts.empty} cards were left out: their front or back is empty")
+    if counts.media or n_media:
+        c.warn(
+            f"{counts.media} cards show images or play sounds (the package holds {n_media} "
+            "media files); media are not imported: cards show [image: file] or [sound: file] "
+            "in their place"
+        )
+    if counts.occlusion:
+        c.warn(
+            f"{counts.occlusion} image occlusion cards were left out: they mask parts of a "
+            "picture, which the app cannot show"
+        )
+    if counts.choice_fallback:
+        c.warn(
+            f"{counts.choice_fallback} notes of a multiple-choice note type could not be read "
+            f"as questions and were imported as flashcards (first: {counts.first_fallback})"
+        )
+    history = _history(conn, as_questions, c) if "revlog" in tables and "cards" in tables else {}
     return drafts, history
 
 
-def _history(conn: sqlite3.Connection, tables: set[str], c: Collector) -> dict[int, list[Review]]:
-    """Reviews of each note's first card: nid → [(UTC time, rating 1-4, duration ms)]."""
-    first_card: dict[int, tuple[int, int]] = {}  # nid → (ord, cid)
+def _deck_name(conn: sqlite3.Connection, tables: set[str]) -> str | None:
+    """The top-level deck most of the package's cards are in ("Default" only if alone)."""
+    names: dict[int, str] = {}
+    if "decks" in tables:
+        for did, name in conn.execute("SELECT id, name FROM decks"):
+            if (i := as_int(did)) is not None:
+                names[i] = as_text(name).replace("\x1f", "::")
+    elif "col" in tables:
+        row = conn.execute("SELECT decks FROM col LIMIT 1").fetchone()
+        try:
+            decks = json.loads(as_text(row[0])) if row else {}
+        except (json.JSONDecodeError, RecursionError):
+            decks = {}
+        if isinstance(decks, dict):
+            for did, deck in decks.items():
+                if (i := as_int(did)) is not None and isinstance(deck, dict):
+                    names[i] = as_text(deck.get("name"))
+    if "cards" not in tables:
+        return None
+    counts: dict[str, int] = {}
+    for did, n in conn.execute("SELECT did, count(*) FROM cards GROUP BY did"):
+        top = names.get(as_int(did) or 0, "").split("::")[0].strip()
+        if top:
+            counts[top] = counts.get(top, 0) + (as_int(n) or 0)
+    if len(counts) > 1:
+        counts.pop("Default", None)
+    return max(counts, key=lambda k: counts[k]) if counts else None
+
+
+def _history(
+    conn: sqlite3.Connection, as_questions: set[int], c: Collector
+) -> dict[Any, list[Review]]:
+    """Reviews of every card, keyed like the drafts: (note id, ord), or (note id, -1) for a note
+    read as one question (the reviews of all its cards)."""
+    key_of: dict[int, tuple[int, int]] = {}
     for cid, nid, ord_ in conn.execute("SELECT id, nid, ord FROM cards"):
-        ci, ni, oi = _as_int(cid), _as_int(nid), _as_int(ord_)
+        ci, ni, oi = as_int(cid), as_int(nid), as_int(ord_)
         if ci is None or ni is None:
             continue
-        oi = oi if oi is not None else 0
-        if ni not in first_card or (oi, ci) < first_card[ni]:
-            first_card[ni] = (oi, ci)
-    note_of = {cid: nid for nid, (_, cid) in first_card.items()}
-    out: dict[int, list[Review]] = {}
+        key_of[ci] = (ni, -1) if ni in as_questions else (ni, oi if oi is not None else 0)
+    out: dict[Any, list[Review]] = {}
     odd = 0
     for rid, cid, ease, ms, rtype in conn.execute(
         "SELECT id, cid, ease, time, type FROM revlog ORDER BY id"
     ):
-        nid = note_of.get(_as_int(cid) or 0)
-        if nid is None:
+        key = key_of.get(as_int(cid) or 0)
+        if key is None:
             continue
-        r, e, t, ty = _as_int(rid), _as_int(ease), _as_int(ms), _as_int(rtype)
+        r, e, t, ty = as_int(rid), as_int(ease), as_int(ms), as_int(rtype)
         if r is None or e is None or not 1 <= e <= 4 or (ty is not None and ty >= 4):
             odd += 1  # manual reschedules and damaged rows are not ratings
             continue
@@ -299,7 +301,7 @@ def _history(conn: sqlite3.Connection, tables: set[str], c: Collector) -> dict[i
         except (OverflowError, OSError, ValueError):
             odd += 1
             continue
-        out.setdefault(nid, []).append((when, e, max(0, min(t or 0, 3_600_000))))
+        out.setdefault(key, []).append((when, e, max(0, min(t or 0, 3_600_000))))
     if odd:
         c.warn(
             f"{odd} review-log rows were not ratings (manual reschedules or damaged) and were left out"

@@ -1,9 +1,11 @@
-"""GIFT, Moodle's text format for questions, read and written.
+"""GIFT, Moodle's text format for questions, read (the writer is ``gift_writer``).
 
-Read: multiple choice ``{=right ~wrong#feedback}``, multiple response with weights
-``{~%50%A ~%50%B ~%-100%C}``, true/false ``{T}``/``{FALSE#wrong fb#right fb}``, short answer
+Multiple choice ``{=right ~wrong#feedback}`` (an answer given partial credit ``~%50%`` in a
+question with an ``=`` answer is still a wrong answer: the question stays single-answer),
+multiple response with weights ``{~%50%A ~%50%B ~%-100%C}``, true/false ``{T}``/``{FALSE#wrong fb#right fb}``, short answer
 ``{=E11.9 =E119}`` (a code-entry item), ``::title::`` (the item id), ``$CATEGORY: a/b``
-(topics of the questions after it), ``// comments``, ``[html]`` text, general feedback
+(topics of the questions after it), ``// comments`` (``// certprep: key = value`` ones carry
+item fields), the ``[html]``/``[moodle]``/``[markdown]``/``[plain]`` text formats, general feedback
 ``####text`` (the rationale) and the escapes ``\\: \\~ \\= \\# \\{ \\} \\n \\\\``.
 Skipped with a warning: descriptions (no answer block), essays ``{}``, numeric ``{#...}`` and
 matching ``{=a -> b}`` questions.
@@ -16,11 +18,19 @@ from collections import Counter
 from functools import lru_cache
 from typing import Any
 
-from certprep.core.models import CHOICE_KEYS, Bank, Item, ItemKind, split_codes
+from certprep.core.models import CHOICE_KEYS, split_codes
 
-from ._common import Collector, Draft, Options, decode_text, html_to_text, infer_choice_kind
+from ._common import (
+    Collector,
+    Draft,
+    Options,
+    decode_text,
+    infer_choice_kind,
+    report_skipped,
+)
+from .carry import apply_meta
+from .text import text_in_format
 
-_ESCAPABLE = "~=#{}:\\"
 _MARKER = re.compile(r"\[(html|moodle|plain|markdown)\]", re.IGNORECASE)
 _WEIGHT = re.compile(r"\s*%(-?\d+(?:\.\d*)?)%")
 _MARK = re.compile(r"\\.|[=~]", re.S)
@@ -55,34 +65,44 @@ def _category_topics(path: str) -> list[str]:
     return out
 
 
-def _blocks(text: str) -> list[tuple[int, str]]:
-    """Questions separated by blank lines, without comment lines, with their first line."""
-    blocks: list[tuple[int, str]] = []
+_META = re.compile(r"^\s*//\s*certprep:\s*([A-Za-z_]+)\s*=(.*)$")
+
+
+def _blocks(text: str) -> list[tuple[int, str, list[tuple[int, str, str]]]]:
+    """Questions separated by blank lines, without comment lines, with their first line and
+    the ``// certprep: key = value`` comments written before them."""
+    blocks: list[tuple[int, str, list[tuple[int, str, str]]]] = []
     current: list[str] = []
+    meta: list[tuple[int, str, str]] = []
     start = 0
     for n, line in enumerate(text.splitlines(), start=1):
         if line.lstrip().startswith("//"):
+            if m := _META.match(line):
+                meta.append((n, m.group(1), unescape(m.group(2))))
             continue
         if not line.strip():
             if current:
-                blocks.append((start, "\n".join(current)))
-                current = []
+                blocks.append((start, "\n".join(current), meta))
+                current, meta = [], []
             continue
         if not current:
             start = n
         current.append(line)
     if current:
-        blocks.append((start, "\n".join(current)))
+        blocks.append((start, "\n".join(current), meta))
     return blocks
 
 
 def read_gift(data: bytes, opts: Options, c: Collector) -> list[Draft]:
     """Drafts from a GIFT file."""
-    text = decode_text(data, c)
+    text = decode_text(data, c, opts.encoding)
     drafts: list[Draft] = []
     skipped: Counter[str] = Counter()
+    partials: list[int] = []
     topics: list[str] = []
-    for start, block in _blocks(text):
+    pending: list[tuple[int, str, str]] = []
+    for start, block, meta in _blocks(text):
+        pending += meta
         i = len(block) - len(block.lstrip())
         if block.startswith("$CATEGORY:", i):
             end = block.find("\n", i)
@@ -91,10 +111,19 @@ def read_gift(data: bytes, opts: Options, c: Collector) -> list[Draft]:
             if not block[end:].strip():
                 continue
             i = end
-        _question(block, i, start, topics, c, drafts, skipped)
-    if skipped:
-        kinds = ", ".join(f"{k} ({n})" for k, n in skipped.most_common())
-        c.warn(f"skipped questions of kinds the app cannot ask: {kinds}")
+        n = len(drafts)
+        _question(block, i, start, topics, c, drafts, skipped, partials)
+        if len(drafts) > n:
+            for line, key, value in pending:
+                apply_meta(drafts[-1].data, key, value, c, line, None)
+        pending = []
+    report_skipped(c, skipped, drafts)
+    if partials:
+        c.warn(
+            f"{len(partials)} single-answer questions give partial credit to some wrong answers "
+            f"(~%50%...; first on line {partials[0]}); they stay single-answer and only the "
+            "full-credit answer counts as right"
+        )
     return drafts
 
 
@@ -112,6 +141,7 @@ def _question(
     c: Collector,
     drafts: list[Draft],
     skipped: Counter[str],
+    partials: list[int],
 ) -> None:
     def line_at(pos: int) -> int:
         return base + block.count("\n", 0, pos)
@@ -126,9 +156,9 @@ def _question(
             return
         title = unescape(block[i + 2 : end]).strip()
         i = _skip_ws(block, end + 2)
-    is_html = False
+    fmt = "moodle"  # Moodle's default for GIFT text: HTML allowed, line breaks kept
     if m := _MARKER.match(block, i):
-        is_html = m.group(1).lower() == "html"
+        fmt = m.group(1).lower()
         i = m.end()
     open_ = find_unescaped(block, "{", i)
     if open_ < 0:
@@ -147,12 +177,19 @@ def _question(
         return
 
     def clean(raw: str) -> str:
-        t = unescape(raw)
-        return html_to_text(t) if is_html else t.strip()
+        # answers and feedback are in the question's format unless they name their own
+        raw = raw.strip()
+        own = fmt
+        if m := _MARKER.match(raw):
+            own, raw = m.group(1).lower(), raw[m.end() :]
+        return text_in_format(unescape(raw), own)
 
     before, after = clean(block[i:open_]), clean(block[close + 1 :])
     stem = f"{before} _____ {after}".strip() if after else before
-    parsed = _answers(block[open_ + 1 : close], clean, line_at(open_), c)
+    partial: list[str] = []
+    parsed = _answers(block[open_ + 1 : close], clean, line_at(open_), c, partial)
+    if partial:
+        partials.append(start_line)
     if parsed is None:
         return
     if isinstance(parsed, str):
@@ -171,8 +208,12 @@ def _split_feedback(body: str) -> tuple[str, str | None]:
     return body[:k], body[k + 1 :]
 
 
-def _answers(inner: str, clean: Any, line: int, c: Collector) -> dict[str, Any] | str | None:
-    """Item fields from an answer block, a skip reason, or None after a problem."""
+def _answers(
+    inner: str, clean: Any, line: int, c: Collector, partial: list[str]
+) -> dict[str, Any] | str | None:
+    """Item fields from an answer block, a skip reason, or None after a problem.
+
+    Answers given partial credit in a single-answer question are added to ``partial``."""
     general = None
     g = find_unescaped(inner, "####")
     if g >= 0:
@@ -244,10 +285,19 @@ def _answers(inner: str, clean: Any, line: int, c: Collector) -> dict[str, Any] 
         out["rationale"] = general or fb
         return out
     if len(answers) > len(CHOICE_KEYS):
-        return _bad(f"{len(answers)} answers; at most {len(CHOICE_KEYS)} are allowed", line, c)
+        return f"multiple choice with more than {len(CHOICE_KEYS)} answers"
+    # Moodle: a question with an '=' answer is single-answer, and only full-credit answers are
+    # right (a '~%50%' answer earns partial credit, it is not the answer); without '=' every
+    # answer of positive weight is one of the right ones (multiple response)
+    single = any(mark == "=" for mark, *_ in answers)
     choices = []
     for key, (mark, weight, text, fb, _) in zip(CHOICE_KEYS, answers, strict=False):
-        correct = (weight > 0) if weight is not None else mark == "="
+        if single:
+            correct = mark == "=" and (weight is None or weight >= 100)
+            if weight is not None and 0 < weight < 100 and mark == "~":
+                partial.append(text)
+        else:
+            correct = weight is not None and weight > 0
         ch = {"key": key, "text": text, "correct": correct}
         if fb:
             ch["rationale"] = fb
@@ -266,96 +316,3 @@ def _bad(message: str, line: int, c: Collector) -> dict[str, Any] | str | None:
     """Report a problem; the caller returns this None to say the question is dropped."""
     c.problem(message, line)
     return None
-
-
-# ---------------------------------------------------------------------------- writer
-
-
-def escape(text: str) -> str:
-    """GIFT text: special characters escaped, line breaks as \\n (a blank line ends a question)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    out = []
-    for ch in text:
-        if ch in _ESCAPABLE:
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-def _choice(mark: str, text: str, rationale: str | None, weight: str | None = None) -> str:
-    if weight is None and text.startswith("%"):  # would read as a weight
-        weight = "100" if mark == "=" else "0"
-    w = f"%{weight}%" if weight is not None else ""
-    fb = f"#{escape(rationale)}" if rationale else ""
-    return f"\t{mark}{w}{escape(text)}{fb}"
-
-
-def _weight(n: int) -> str:
-    return f"{100 / n:.5f}".rstrip("0").rstrip(".")
-
-
-def _is_plain_true_false(item: Item) -> bool:
-    return [ch.text for ch in item.choices] == ["True", "False"]
-
-
-def item_stem(item: Item, cases: dict[str, Any]) -> str:
-    """The stem, with its case text in front when it belongs to one (GIFT and Moodle have none)."""
-    case = cases.get(item.case) if item.case else None
-    if case is None:
-        return item.stem
-    head = f"{case.title}: {case.text}" if case.title else case.text
-    return f"{head}\n\n{item.stem}"
-
-
-def write_gift(bank: Bank) -> tuple[bytes, list[str]]:
-    """GIFT text and the ids of items it cannot carry (flashcards)."""
-    out = [f"// {bank.title or bank.name}: exported by certprep from bank {bank.name!r}", ""]
-    skipped: list[str] = []
-    cases = {cs.id: cs for cs in bank.cases}
-    topics: list[str] = []
-    for item in bank.items:
-        if item.kind is ItemKind.FLASHCARD:
-            skipped.append(item.id)
-            continue
-        if item.topics != topics:
-            path = "/".join(t.replace("/", "//") for t in item.topics)
-            out += [f"$CATEGORY: $course$/top{'/' + path if path else ''}", ""]
-            topics = list(item.topics)
-        stem = escape(item_stem(item, cases))
-        marker = "[moodle]" if stem.startswith("[") else ""
-        head = f"::{escape(item.id)}::{marker}{stem} {{"
-        general = f"\t####{escape(item.rationale)}"
-        if item.kind is ItemKind.CODE:
-            lines = [f"\t={escape(', '.join(item.codes))}"]
-            lines += [f"\t={escape(', '.join(alt))}" for alt in item.alternatives if alt]
-        elif item.kind is ItemKind.TRUE_FALSE and _is_plain_true_false(item):
-            right = next(ch for ch in item.choices if ch.correct)
-            wrong = next(ch for ch in item.choices if not ch.correct)
-            fb = ""
-            if wrong.rationale or right.rationale:
-                fb = f"#{escape(wrong.rationale or '')}"
-                if right.rationale:
-                    fb += f"#{escape(right.rationale)}"
-            lines = [f"\t{'TRUE' if right.text == 'True' else 'FALSE'}{fb}"]
-        elif item.kind is ItemKind.MULTIPLE:
-            n = len(item.correct_keys)
-            lines = [
-                _choice("~", ch.text, ch.rationale, _weight(n) if ch.correct else "-100")
-                for ch in item.choices
-            ]
-        else:
-            lines = [
-                _choice("=" if ch.correct else "~", ch.text, ch.rationale) for ch in item.choices
-            ]
-        out += [head, *lines, general, "}", ""]
-    if skipped:
-        out.insert(
-            1,
-            f"// {len(skipped)} flashcards left out (GIFT has no flashcards): "
-            + ", ".join(skipped[:50])
-            + (" ..." if len(skipped) > 50 else ""),
-        )
-    return "\n".join(out).encode("utf-8", "replace"), skipped

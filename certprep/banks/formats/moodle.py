@@ -19,10 +19,20 @@ import defusedxml.ElementTree as DET
 
 from certprep.core.models import CHOICE_KEYS, Bank, Item, ItemKind, split_codes
 
-from ._common import Collector, Draft, Options, html_to_text, infer_choice_kind
-from .gift import _category_topics, item_stem
+from ._common import (
+    Collector,
+    Draft,
+    Options,
+    infer_choice_kind,
+    report_skipped,
+)
+from .carry import META_PREFIX, apply_meta, item_meta
+from .gift import _category_topics
+from .gift_writer import item_stem
+from .text import html_to_text, text_in_format
 
 _SUPPORTED = ("multichoice", "truefalse", "shortanswer")
+_REFS = "\n\nReferences:\n"  # the end of a general feedback written by certprep
 
 
 def _text_of(el: Any) -> str:
@@ -33,12 +43,11 @@ def _text_of(el: Any) -> str:
 
 
 def _conv(el: Any, default_fmt: str = "html") -> str:
-    """The plain text of a Moodle text element (its format attribute says whether it is HTML)."""
+    """The plain text of a Moodle text element, read in the format its attribute names
+    (html, moodle_auto_format, markdown, plain_text)."""
     if el is None:
         return ""
-    raw = _text_of(el)
-    fmt = (el.get("format") or default_fmt).lower()
-    return html_to_text(raw) if fmt == "html" else raw.strip()
+    return text_in_format(_text_of(el), el.get("format") or default_fmt)
 
 
 def _fraction(el: Any, record: str, c: Collector) -> float | None:
@@ -75,6 +84,7 @@ def read_moodle(data: bytes, opts: Options, c: Collector) -> list[Draft]:
     drafts: list[Draft] = []
     skipped: Counter[str] = Counter()
     topics: list[str] = []
+    files = with_files = 0
     for n, q in enumerate(root.findall("question"), start=1):
         qtype = (q.get("type") or "").strip()
         if qtype == "category":
@@ -85,6 +95,9 @@ def read_moodle(data: bytes, opts: Options, c: Collector) -> list[Draft]:
         if qtype not in _SUPPORTED:
             skipped[qtype or "without a type"] += 1
             continue
+        if embedded := len(q.findall(".//file")):
+            files += embedded
+            with_files += 1
         qtext = q.find("questiontext")
         fmt = (qtext.get("format") if qtext is not None else None) or "html"
         stem = _conv(qtext)
@@ -138,9 +151,7 @@ def read_moodle(data: bytes, opts: Options, c: Collector) -> list[Draft]:
         else:
             single = _text_of_plain(q.find("single")).strip().casefold() not in ("false", "0")
             if len(answers) > len(CHOICE_KEYS):
-                c.problem(
-                    f"{len(answers)} answers; at most {len(CHOICE_KEYS)} are allowed", None, record
-                )
+                skipped[f"multichoice with more than {len(CHOICE_KEYS)} answers"] += 1
                 continue
             choices = []
             for key, (f, t, fb) in zip(CHOICE_KEYS, answers, strict=False):
@@ -150,19 +161,34 @@ def read_moodle(data: bytes, opts: Options, c: Collector) -> list[Draft]:
                 choices.append(ch)
             fields["kind"] = infer_choice_kind(choices)
             fields["choices"] = choices
+            shuffle = _text_of_plain(q.find("shuffleanswers")).strip().casefold()
+            if shuffle in ("false", "0"):  # the teacher kept the written order
+                fields["pin_choices"] = True
             right = [ch for ch in choices if ch["correct"]]
             if rationale is None and len(right) == 1:
                 rationale = right[0].get("rationale")
         if rationale:
             fields["rationale"] = rationale
         tags = [_text_of(t).strip() for t in q.findall("tags/tag")]
-        if all_topics := [*topics, *(t for t in tags if t)]:
+        for tag in tags:
+            if tag.startswith(META_PREFIX) and "=" in tag:
+                meta_key, _, meta_value = tag[len(META_PREFIX) :].partition("=")
+                apply_meta(fields, meta_key, meta_value, c, None, record)
+        tags = [t for t in tags if t and not t.startswith(META_PREFIX)]
+        if all_topics := [*topics, *tags]:
             fields["topics"] = all_topics
+        if fields.get("rationale") and _REFS in fields["rationale"]:
+            rationale, _, refs = fields["rationale"].rpartition(_REFS)
+            fields["references"] = [r.strip() for r in refs.split("\n") if r.strip()]
+            fields["rationale"] = rationale.strip()
         id_hint = _text_of_plain(q.find("idnumber")).strip() or None
         drafts.append(Draft(fields, record=record, id_hint=id_hint, name_hint=name or None))
-    if skipped:
-        kinds = ", ".join(f"{k} ({n})" for k, n in skipped.most_common())
-        c.warn(f"skipped questions of types the app cannot ask: {kinds}")
+    report_skipped(c, skipped, drafts)
+    if files:
+        c.warn(
+            f"{with_files} questions embed {files} files (images and the like); they are not "
+            "imported: the text shows [image: file] in their place"
+        )
     return drafts
 
 
@@ -237,7 +263,7 @@ def _question_el(item: Item, cases: dict[str, Any]) -> ET.Element:
     q = ET.Element("question", {"type": qtype})
     _text_el(q, "name", item.id, None)
     _text_el(q, "questiontext", item_stem(item, cases))
-    _text_el(q, "generalfeedback", item.rationale)
+    _text_el(q, "generalfeedback", item.rationale + _REFS + "\n".join(item.references))
     ET.SubElement(q, "defaultgrade").text = "1"
     ET.SubElement(q, "penalty").text = "0.3333333"
     ET.SubElement(q, "hidden").text = "0"
@@ -262,8 +288,9 @@ def _question_el(item: Item, cases: dict[str, Any]) -> ET.Element:
             else:
                 frac = "100" if ch.correct else "0"
             _answer(q, frac, ch.text, ch.rationale)
-    if item.topics:
-        tags = ET.SubElement(q, "tags")
-        for t in item.topics:
-            _text_el(tags, "tag", t, None)
+    tags = ET.SubElement(q, "tags")
+    for t in item.topics:
+        _text_el(tags, "tag", t, None)
+    for key, value in item_meta(item, references=False):
+        _text_el(tags, "tag", f"{META_PREFIX}{key}={value}", None)
     return q

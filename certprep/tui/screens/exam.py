@@ -22,6 +22,7 @@ from certprep.tui.errors import describe_open_error
 from certprep.tui.screens.confirm_submit import SUBMIT, ConfirmSubmitScreen
 from certprep.tui.screens.exam_clock import ExamClock
 from certprep.tui.screens.exam_navigator import Cell, ExamNavigatorScreen
+from certprep.tui.widgets.codebook import CodeBookPanel
 
 LETTERS = "abcdef"
 CHOICE_KINDS = (ItemKind.SINGLE, ItemKind.MULTIPLE, ItemKind.TRUE_FALSE)
@@ -43,7 +44,8 @@ class ExamScreen(ExamClock):
     ExamScreen #clock.low { color: $error; }
     ExamScreen #submit { min-width: 10; height: 1; border: none; margin-left: 2; }
     ExamScreen #notice { height: auto; padding: 0 2; color: $warning; }
-    ExamScreen ExamBody { padding: 1 2; }
+    ExamScreen ExamBody { padding: 1 2; width: 1fr; }
+    ExamScreen #main { height: 1fr; }
     ExamScreen #feedback { padding: 1 0 0 0; }
     ExamScreen #code { margin: 0 2; }
     ExamScreen #code.hidden { display: none; }
@@ -51,12 +53,13 @@ class ExamScreen(ExamClock):
     """
     BINDINGS = [
         Binding("n,right", "next", "Next"),
-        Binding("p,left", "previous", "Previous"),
+        Binding("p,left", "previous", "Prev"),
         Binding("f", "flag", "Flag"),
-        Binding("x", "strike", "Strike out"),
-        Binding("g", "navigator", "Navigator"),
+        Binding("x", "strike", "Strike"),
+        Binding("g", "navigator", "Go to"),
         Binding("z", "pause", "Pause"),
         Binding("t", "toggle_pace", "Pace"),
+        Binding("k", "code_book", "Book"),
         Binding("up", "scroll(-1)", "Scroll up", show=False),
         Binding("down", "scroll(1)", "Scroll down", show=False),
         Binding("ctrl+s", "submit", "Submit", priority=True),
@@ -92,18 +95,22 @@ class ExamScreen(ExamClock):
             submit.can_focus = False
             yield submit
         yield Static("", id="notice", markup=False)
-        with ExamBody(id="body"):
-            yield Static("", id="question", markup=False)
-            yield Static("", id="feedback", markup=False)
+        with Horizontal(id="main"):
+            with ExamBody(id="body"):
+                yield Static("", id="question", markup=False)
+                yield Static("", id="feedback", markup=False)
+            # open-book: the code book beside the question, timed exams too (k opens it)
+            yield CodeBookPanel(self.services, context="exam", id="book")
         yield Input(
             placeholder="Type the code(s), separated by commas; enter saves, escape leaves the box",
             id="code",
             classes="hidden",
         )
         yield Static("", id="hint", markup=False)
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)  # fits 80 columns
 
     def on_mount(self) -> None:
+        self.query_one("#book").display = False  # k opens it beside the question
         try:
             view = self.exams.load(self.attempt_id)
         except Exception as exc:
@@ -144,6 +151,14 @@ class ExamScreen(ExamClock):
         if action == "toggle_pace":
             return timed
         return True
+
+    def action_code_book(self) -> None:
+        """Open the code book beside the question (the exams are open-book)."""
+        if self.view is None or self.done:
+            return
+        panel = self.query_one("#book", CodeBookPanel)
+        panel.set_question(self.attempt_id, self.question.item.id)
+        panel.open()
 
     def action_toggle_pace(self) -> None:
         """Show or hide ahead/behind the budget in the status line (remembered)."""

@@ -47,6 +47,10 @@ class ExamRender(Screen[None]):
 
     def show_question(self) -> None:
         assert self.view is not None
+        from certprep.tui.widgets.codebook import CodeBookPanel
+
+        for panel in self.query(CodeBookPanel):  # lookups are logged with the question on screen
+            panel.set_question(self.attempt_id, self.question.item.id)
         if not self.unsaved:
             self._notice("")  # a notice is about the question it was given on
         self.strike_mode = False
@@ -110,17 +114,25 @@ class ExamRender(Screen[None]):
         v = self.view
         q = self.question
         # what the learner needs most comes first; the section title, last, is what gets cut
+        narrow = self.size.width < 100  # at 80 columns the counts must still fit
+        n, total = self.position + 1, len(v.questions)
+        sep = " · " if narrow else "  ·  "
         t = Text(no_wrap=True, overflow="ellipsis")
-        t.append(f"Question {self.position + 1} of {len(v.questions)}", style="bold")
+        t.append(f"Q{n}/{total}" if narrow else f"Question {n} of {total}", style="bold")
         if q.flagged:
-            t.append(" ⚑ flagged", style="bold yellow")
-        t.append(f"  ·  answered {v.answered}/{len(v.questions)}")
+            t.append(" ⚑" if narrow else " ⚑ flagged", style="bold yellow")
+        t.append(
+            f"{sep}{v.answered}/{total} answered"
+            if narrow
+            else f"{sep}answered {v.answered}/{total}"
+        )
         if v.flagged:
-            t.append(f"  ·  flagged {v.flagged}")
+            t.append(f"{sep}{v.flagged} flagged" if narrow else f"{sep}flagged {v.flagged}")
         pace = self._pace_marker()
         if pace is not None:
+            t.append(sep)
             t.append_text(pace)
-        t.append(f"  ·  {q.section_title}")
+        t.append(f"{sep}{q.section_title}")
         self.query_one("#status", Static).update(t)
 
     def _pace_marker(self) -> Text | None:
@@ -130,10 +142,12 @@ class ExamRender(Screen[None]):
             return None
         budget = v.time_limit_s / max(1, len(v.questions))
         used = v.time_limit_s - self.remaining_s
-        gap = pace_gap_s(answered=v.answered, used_s=used, budget_s=budget)
+        # the question on screen has its budget too: nobody is behind three seconds in
+        counted = min(len(v.questions), v.answered + 1)
+        gap = pace_gap_s(answered=counted, used_s=used, budget_s=budget)
         word = "ahead" if gap >= 0 else "behind"
         return Text(
-            f"  ·  {word} {mmss(abs(gap))}",
+            f"{word} {mmss(abs(gap))}",
             style="green" if gap >= 0 else "bold red",
         )
 

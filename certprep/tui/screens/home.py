@@ -46,9 +46,10 @@ class HomeScreen(Screen[None]):
         Binding("c", "resume", "Resume exam", show=False),
         Binding("i", "import_bank", "Import"),
         Binding("t", "report", "Report"),
-        Binding("b", "browse", "Browse"),
+        Binding("b", "browse", "Cards"),
+        Binding("k", "code_book", "Book"),
         Binding("s", "stats", "Stats"),
-        Binding("o", "settings", "Settings"),
+        Binding("o", "settings", "Options"),
         Binding("m", "choose_exams", "My exams", show=False),  # named on the focus line
         Binding("q", "app.quit", "Quit"),
     ]
@@ -309,6 +310,12 @@ class HomeScreen(Screen[None]):
             self.app.push_screen(ExamScreen(self.services, attempt_id))
         else:
             self.app.push_screen(ExamResultsScreen(self.services, attempt_id))
+
+    def action_code_book(self) -> None:
+        """The code book on its own: ICD-10-CM, ICD-10-PCS, MS-DRG CC/MCC."""
+        from certprep.tui.screens.codebook import CodeBookScreen
+
+        self.app.push_screen(CodeBookScreen(self.services))
 
     def action_import_bank(self) -> None:
         from certprep.tui.screens.import_bank import ImportScreen

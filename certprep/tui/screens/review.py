@@ -6,7 +6,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Header, Input, Static
 
@@ -15,6 +15,7 @@ from certprep.core.scheduling import STATE_NAMES, Rating
 from certprep.services.review import ReviewFilter, ReviewSession, StudyCard
 from certprep.services.services import Services
 from certprep.tui.errors import safely
+from certprep.tui.widgets.codebook import CodeBookPanel
 from certprep.tui.widgets.item_view import feedback_text, item_text
 
 LETTERS = "abcdef"
@@ -52,7 +53,8 @@ class ReviewScreen(Screen[None]):
 
     DEFAULT_CSS = """
     ReviewScreen #counts { height: 1; padding: 0 2; }
-    ReviewScreen #body { padding: 1 2; }
+    ReviewScreen #body { padding: 1 2; width: 1fr; }
+    ReviewScreen #main { height: 1fr; }
     ReviewScreen #code { margin: 0 2; }
     ReviewScreen #code.hidden { display: none; }
     ReviewScreen #feedback { padding: 1 0 0 0; }
@@ -70,6 +72,7 @@ class ReviewScreen(Screen[None]):
         Binding("exclamation_mark", "flag", "Flag", key_display="!"),
         Binding("m,asterisk", "mark", "Mark"),
         Binding("i", "history", "History"),
+        Binding("k", "code_book", "Book"),
         Binding("plus", "study_more", "Study more", key_display="+"),
         Binding("escape", "end", "End"),
     ]
@@ -113,9 +116,11 @@ class ReviewScreen(Screen[None]):
         yield Header()
         yield Static("", id="counts")
         yield Static("", id="notice", markup=False)
-        with VerticalScroll(id="body"):
-            yield Static("Preparing today's cards…", id="question", markup=False)
-            yield Static("", id="feedback", markup=False)
+        with Horizontal(id="main"):
+            with VerticalScroll(id="body"):
+                yield Static("Preparing today's cards…", id="question", markup=False)
+                yield Static("", id="feedback", markup=False)
+            yield CodeBookPanel(self.services, context="review", id="book")
         yield Input(
             placeholder="Type the code(s), separated by commas, then press enter",
             id="code",
@@ -125,6 +130,7 @@ class ReviewScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#book").display = False  # k opens it beside the card
         self.start(extra_new=self.extra_new)
 
     @work(thread=True, exclusive=True)
@@ -399,6 +405,12 @@ class ReviewScreen(Screen[None]):
             on_ = self.session.toggle_mark(self.current)
             self.notify("Marked." if on_ else "Mark removed.")
             self._render_counts()
+
+    def action_code_book(self) -> None:
+        """Open the code book beside the card."""
+        panel = self.query_one("#book", CodeBookPanel)
+        panel.set_question(None, self.current.item.id if self.current else None)
+        panel.open()
 
     def action_history(self) -> None:
         if self.session is None or self.current is None:
