@@ -1,0 +1,151 @@
+"""The fast paths (issue 22) give exactly what the plain queries give: home's counts per exam,
+the review queue, and seeded form draws. Speed itself is measured in benchmarks/, never here."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from certprep.banks.importer import import_bank
+from certprep.core.models import Bank
+from certprep.services import Services
+from certprep.services.review import ReviewFilter, due_by_exam, due_counts
+from certprep.store.engine import writing
+from certprep.store.tables import CARD, ITEM, ITEM_EXAM
+
+pytestmark = pytest.mark.both_backends
+
+
+def _bank(n: int, name: str = "mix") -> Bank:
+    """Items over CPC and CPB sections; every fifth item is in both exams."""
+    items = []
+    for i in range(n):
+        exams = ["cpc", "cpb"] if i % 5 == 0 else (["cpc"] if i % 2 else ["cpb"])
+        items.append(
+            {
+                "id": f"{name}-{i:04d}",
+                "exams": exams,
+                "section": "icd10cm" if i % 3 else "compliance",
+                "topics": [f"t{i % 4}"],
+                "stem": f"Question {i}?",
+                "choices": [
+                    {"key": k, "text": f"option {k} {i}", "correct": k == "abcd"[i % 4]}
+                    for k in "abcd"
+                ],
+                "rationale": "Because.",
+                "references": ["Test reference"],
+            }
+        )
+    return Bank.model_validate({"name": name, "items": items})
+
+
+def _fill(services: Services, n: int, seed: int = 3) -> None:
+    """Cards in every state (some suspended, buried, due or not), and a few retired items."""
+    rng = random.Random(seed)
+    now = services.clock()
+    lid = services.learner_id
+    rows = []
+    for i in range(n):
+        if rng.random() < 0.35:
+            continue  # no card: new
+        state = rng.choice([0, 1, 2, 2, 2, 3])
+        due = now + timedelta(hours=rng.uniform(-48, 48)) if state else None
+        rows.append(
+            {
+                "learner_id": lid,
+                "item_id": f"mix-{i:04d}",
+                "state": state,
+                "step": 0,
+                "stability": rng.uniform(0.5, 30) if state else None,
+                "difficulty": 5.0 if state else None,
+                "due": due,
+                "last_review": now - timedelta(days=rng.uniform(0, 20)) if state else None,
+                "reps": 1,
+                "lapses": 0,
+                "suspended": rng.random() < 0.08,
+                "buried_until": (
+                    now + timedelta(hours=rng.choice([-2, 5])) if rng.random() < 0.08 else None
+                ),
+            }
+        )
+    with writing(services.engine) as conn:
+        conn.execute(sa.insert(CARD), rows)
+        retired = [f"mix-{i:04d}" for i in range(n) if rng.random() < 0.07]
+        conn.execute(sa.update(ITEM).where(ITEM.c.id.in_(retired)).values(retired=True))
+
+
+def _live_items(services: Services) -> dict[str, int]:
+    with services.engine.connect() as conn:
+        return dict(
+            conn.execute(
+                sa.select(ITEM_EXAM.c.exam, sa.func.count())
+                .select_from(ITEM_EXAM.join(ITEM, ITEM.c.id == ITEM_EXAM.c.item_id))
+                .where(ITEM.c.retired.is_(False))
+                .group_by(ITEM_EXAM.c.exam)
+            ).all()
+        )
+
+
+def _learning(services: Services) -> dict[str, int]:
+    now = services.clock()
+    with services.engine.connect() as conn:
+        return dict(
+            conn.execute(
+                sa.select(ITEM_EXAM.c.exam, sa.func.count())
+                .select_from(
+                    CARD.join(ITEM, ITEM.c.id == CARD.c.item_id).join(
+                        ITEM_EXAM, ITEM_EXAM.c.item_id == CARD.c.item_id
+                    )
+                )
+                .where(
+                    ITEM.c.retired.is_(False),
+                    CARD.c.state.in_((1, 3)),
+                    CARD.c.suspended.is_(False),
+                    sa.or_(CARD.c.buried_until.is_(None), CARD.c.buried_until <= now),
+                )
+                .group_by(ITEM_EXAM.c.exam)
+            ).all()
+        )
+
+
+@pytest.mark.parametrize(("new_per_day", "reviews_per_day"), [(3, 4), (20, 200), (1000, 1000)])
+def test_home_counts_per_exam_are_what_a_review_of_that_exam_offers(
+    services: Services, new_per_day: int, reviews_per_day: int
+) -> None:
+    import_bank(services.engine, _bank(240), checksum="mix")
+    _fill(services, 240)
+    services.update_settings(new_per_day=new_per_day, reviews_per_day=reviews_per_day)
+    rows = due_by_exam(services)
+    assert [d.exam for d in rows] == ["cpb", "cpc"]
+    items, learning = _live_items(services), _learning(services)
+    for d in rows:
+        assert d.offered == due_counts(services, ReviewFilter(exam=d.exam)), d.exam
+        assert d.items == items[d.exam]
+        assert d.learning == learning.get(d.exam, 0)
+    home = {c.exam: c for c in services.exam_counts()}
+    assert home["cpc"].items == items["cpc"] and home["cpc"].due_now == rows[1].offered.due
+    if new_per_day == 3:  # the caps bind: every exam has more new and due cards than that
+        assert all(d.offered.new == 3 and d.offered.review == 4 for d in rows)
+    assert services.home_summary().total_items == len(
+        {f"mix-{i:04d}" for i in range(240)}
+    ) - _retired(services)
+
+
+def _retired(services: Services) -> int:
+    with services.engine.connect() as conn:
+        return int(
+            conn.execute(
+                sa.select(sa.func.count()).select_from(ITEM).where(ITEM.c.retired.is_(True))
+            ).scalar_one()
+        )
+
+
+def test_an_exam_whose_items_are_all_retired_leaves_home(services: Services) -> None:
+    import_bank(services.engine, _bank(40), checksum="mix")
+    with writing(services.engine) as conn:
+        only_cpb = sa.select(ITEM_EXAM.c.item_id).where(ITEM_EXAM.c.exam == "cpb")
+        conn.execute(sa.update(ITEM).where(ITEM.c.id.in_(only_cpb)).values(retired=True))
+    assert [d.exam for d in due_by_exam(services)] == ["cpc"]
