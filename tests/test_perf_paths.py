@@ -149,3 +149,73 @@ def test_an_exam_whose_items_are_all_retired_leaves_home(services: Services) -> 
         only_cpb = sa.select(ITEM_EXAM.c.item_id).where(ITEM_EXAM.c.exam == "cpb")
         conn.execute(sa.update(ITEM).where(ITEM.c.id.in_(only_cpb)).values(retired=True))
     assert [d.exam for d in due_by_exam(services)] == ["cpc"]
+
+
+def _cpc_bank(services: Services, per_section: int) -> list[str]:
+    from tests.conftest import make_bank
+
+    sections = tuple(s.key for s in services.blueprint("cpc").sections)
+    bank = make_bank(per_section * len(sections), sections=sections)
+    import_bank(services.engine, bank, checksum="g")
+    with services.engine.connect() as conn:
+        return [r[0] for r in conn.execute(sa.select(ITEM.c.id).order_by(ITEM.c.id))]
+
+
+def _see(services: Services, ids: list[str]) -> None:
+    """Cards reviewed a day ago for these items: they are seen."""
+    now = services.clock()
+    with writing(services.engine) as conn:
+        conn.execute(
+            sa.insert(CARD),
+            [
+                {
+                    "learner_id": services.learner_id,
+                    "item_id": i,
+                    "state": 2,
+                    "stability": 5.0,
+                    "difficulty": 5.0,
+                    "due": now + timedelta(days=4),
+                    "last_review": now - timedelta(days=1),
+                }
+                for i in ids
+            ],
+        )
+
+
+def _form(services: Services, seed: int, **kw: object) -> list[tuple[str, tuple[str, ...]]]:
+    from certprep.services.exams import ExamService
+
+    form = ExamService(services).draw("cpc", seed, questions=24, **kw)
+    return [(q.item_id, tuple(q.choice_order)) for q in form.questions]
+
+
+def test_a_seed_draws_the_same_form_from_the_same_pool(services: Services) -> None:
+    _cpc_bank(services, 40)
+    first = _form(services, 11)
+    assert len(first) == 24 and len({i for i, _ in first}) == 24
+    assert _form(services, 11) == first
+    assert _form(services, 12) != first
+    assert len({frozenset(i for i, _ in _form(services, s)) for s in range(6)}) == 6
+
+
+def test_forms_draw_unseen_items_first(services: Services) -> None:
+    ids = _cpc_bank(services, 40)
+    seen = set(ids[::2])
+    _see(services, sorted(seen))
+    for seed in range(5):
+        assert not {i for i, _ in _form(services, seed)} & seen
+
+
+def test_when_a_section_is_short_of_unseen_items_its_seen_ones_fill_it(services: Services) -> None:
+    ids = _cpc_bank(services, 40)
+    keep = set(ids[:3])  # a few unseen items left, all in the first sections
+    _see(services, [i for i in ids if i not in keep])
+    drawn = {i for i, _ in _form(services, 4)}
+    assert len(drawn) == 24
+    with services.engine.connect() as conn:
+        section = dict(
+            conn.execute(sa.select(ITEM_EXAM.c.item_id, ITEM_EXAM.c.section)).all()  # type: ignore[arg-type]
+        )
+    wanted = {section[i] for i in drawn}
+    # every unseen item of a section the form draws from is in the form, before any seen one
+    assert {i for i in keep if section[i] in wanted} <= drawn

@@ -100,6 +100,9 @@ class ExamDraw:
             if counts is None:
                 rows = list(conn.execute(sa.select(*cols).select_from(joined).where(live)))
             else:
+                rows, short = self._walk(conn, blueprint.key, counts, seed, live)
+                counts = {k: n for k, n in counts.items() if k in short}
+            if counts:  # sections short of unseen items: rank all of theirs, seen included
                 mix = (
                     sa.cast(ITEM.c.bank_id, sa.BigInteger) * 1000003
                     + ITEM.c.position
@@ -126,7 +129,8 @@ class ExamDraw:
                 limits = sa.case(
                     *[(ranked.c.section == k, 4 * n + 20) for k, n in counts.items()], else_=0
                 )
-                rows = list(conn.execute(sa.select(ranked).where(ranked.c.rank <= limits)))
+                rows += list(conn.execute(sa.select(ranked).where(ranked.c.rank <= limits)))
+            if counts is not None:
                 cases = {r.case_id for r in rows if r.case_id}
                 if cases:  # a series is drawn whole: bring in the rest of its questions
                     have = {r.id for r in rows}
@@ -167,6 +171,63 @@ class ExamDraw:
         ]
         seen = {r.id: r.seen for r in rows if r.seen is not None}
         return pool, seen
+
+    def _walk(
+        self, conn: Any, exam: str, counts: dict[str, int], seed: int, live: Any
+    ) -> tuple[list[Any], set[str]]:
+        """Unseen live items of each section, walked in ``rkey`` order (a random key per item,
+        stored) from a point the seed picks, wrapping round: the first ``4n + 20`` of them, read
+        through ``ix_item_exam_walk`` without ranking the whole exam. Returns the rows and the
+        sections that have fewer unseen items than that (ranked the slow way, seen included)."""
+        lid = self.services.learner_id
+        unseen = sa.and_(
+            ~sa.exists().where(
+                CARD.c.learner_id == lid,
+                CARD.c.item_id == ITEM_EXAM.c.item_id,
+                CARD.c.last_review.is_not(None),
+            ),
+            ~sa.exists()
+            .select_from(
+                EXAM_ANSWER.join(EXAM_ATTEMPT, EXAM_ATTEMPT.c.id == EXAM_ANSWER.c.attempt_id)
+            )
+            .where(EXAM_ANSWER.c.item_id == ITEM_EXAM.c.item_id, EXAM_ATTEMPT.c.learner_id == lid),
+        )
+        cols = [
+            ITEM.c.id,
+            ITEM_EXAM.c.section,
+            ITEM.c.case_id,
+            ITEM.c.bank_id,
+            ITEM.c.position,
+            ITEM.c.kind,
+            sa.null().label("seen"),
+        ]
+        rows: list[Any] = []
+        short: set[str] = set()
+        for section, n in counts.items():
+            need = 4 * n + 20
+            start = random.Random(f"{seed}:{exam}:{section}").randrange(2**31)
+            found: list[Any] = []
+            for part in (ITEM_EXAM.c.rkey >= start, ITEM_EXAM.c.rkey < start):
+                if len(found) >= need:
+                    break
+                found += conn.execute(
+                    sa.select(*cols)
+                    .select_from(ITEM_EXAM.join(ITEM, ITEM.c.id == ITEM_EXAM.c.item_id))
+                    .where(
+                        ITEM_EXAM.c.exam == exam,
+                        ITEM_EXAM.c.section == section,
+                        part,
+                        live,
+                        unseen,
+                    )
+                    .order_by(ITEM_EXAM.c.rkey)
+                    .limit(need - len(found))
+                ).all()
+            if len(found) < need:
+                short.add(section)
+            else:
+                rows += found
+        return rows, short
 
     def drill_banks(self) -> list[int]:
         """Banks of generated drills (code-set items): they feed review and topic drills and
