@@ -219,3 +219,97 @@ def test_when_a_section_is_short_of_unseen_items_its_seen_ones_fill_it(services:
     wanted = {section[i] for i in drawn}
     # every unseen item of a section the form draws from is in the form, before any seen one
     assert {i for i in keep if section[i] in wanted} <= drawn
+
+
+def _queue_reference(services: Services, filt: ReviewFilter) -> tuple[list[str], list[str]]:
+    """What a session offers, computed the plain way: (re)learning cards by due, reviews due by
+    lowest retrievability (among the 4 x cap soonest due), new cards in bank order."""
+    from certprep.core.scheduling import CardState, retrievability
+    from certprep.services.review import settings_for, study_day
+
+    s = services.settings
+    day = study_day(services)
+    with services.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(CARD, ITEM.c.bank_id, ITEM.c.position)
+            .select_from(CARD.join(ITEM, ITEM.c.id == CARD.c.item_id))
+            .where(ITEM.c.retired.is_(False))
+        ).all()
+        items = (
+            conn.execute(
+                sa.select(ITEM.c.id)
+                .where(ITEM.c.retired.is_(False))
+                .order_by(ITEM.c.bank_id, ITEM.c.position)
+            )
+            .scalars()
+            .all()
+        )
+        exams = dict(conn.execute(sa.select(ITEM_EXAM.c.item_id, ITEM_EXAM.c.exam)).all())
+    cards = {r.item_id: r for r in rows}
+    scope = {i for i in items if not filt.exam or exams.get(i) == filt.exam or _in_both(i)}
+
+    def ok(r) -> bool:  # type: ignore[no-untyped-def]
+        return (
+            r.item_id in scope
+            and not r.suspended
+            and (r.buried_until is None or r.buried_until <= day.now)
+        )
+
+    due = sorted(
+        (r for r in rows if ok(r) and r.state == 2 and r.due < day.end), key=lambda r: r.due
+    )[: max(int(s["reviews_per_day"]) * 4, 1000)]
+    settings = settings_for(services, filt.exam)
+    reviews = [
+        r.item_id
+        for r in sorted(
+            due,
+            key=lambda r: retrievability(
+                CardState(state=2, stability=r.stability, last_review=r.last_review),
+                day.now,
+                settings,
+            ),
+        )
+    ][: int(s["reviews_per_day"])]
+    order = {i: n for n, i in enumerate(items)}
+    fresh = [
+        i
+        for i in items
+        if i in scope and (i not in cards or (cards[i].state == 0 and ok(cards[i])))
+    ]
+    # new cards given a due time (an exam miss, a reset) come first, by due
+    new = sorted(
+        fresh,
+        key=lambda i: (
+            i not in cards or cards[i].due is None,
+            cards[i].due if i in cards and cards[i].due else day.now,
+            order[i],
+        ),
+    )[: int(s["new_per_day"])]
+    return reviews, new
+
+
+def _in_both(item_id: str) -> bool:
+    return int(item_id.split("-")[1]) % 5 == 0  # _bank puts every fifth item in both exams
+
+
+@pytest.mark.parametrize("exam", [None, "cpc"])
+def test_a_review_session_offers_the_cards_the_plain_queries_pick(
+    services: Services, exam: str | None
+) -> None:
+    from certprep.services.review import ReviewSession
+
+    import_bank(services.engine, _bank(240), checksum="mix")
+    _fill(services, 240, seed=5)
+    with writing(services.engine) as conn:
+        dated = sa.select(CARD.c.item_id).where(CARD.c.state == 0).limit(4).scalar_subquery()
+        conn.execute(
+            sa.update(CARD)
+            .where(CARD.c.item_id.in_(dated))
+            .values(due=services.clock() - timedelta(hours=1))
+        )
+    services.update_settings(new_per_day=7, reviews_per_day=9)
+    session = ReviewSession(services, ReviewFilter(exam=exam))
+    reviews, new = _queue_reference(services, ReviewFilter(exam=exam))
+    assert len(reviews) == 9 and len(new) == 7
+    assert [i for i, q in session._main if q == "review"] == reviews
+    assert [i for i, q in session._main if q == "new"] == new

@@ -90,6 +90,8 @@ class ItemRow(SQLModel, table=True):
     __tablename__ = "item"
     __table_args__ = (
         sa.Index("ix_item_bank_position", "bank_id", "position"),
+        # the review queue walks never-studied items in bank order from this index alone
+        sa.Index("ix_item_queue", "bank_id", "position", "id", "retired"),
         # the few retired items: "live" is checked without reading the wide item rows
         sa.Index(
             "ix_item_retired",

@@ -9,6 +9,8 @@ Create Date: 2026-11-28
   a form draw walks a section from a seeded point in rkey order, unseen items first, instead
   of ranking every item of the exam; the same index covers the per-exam item counts.
 - ``ix_item_retired``: the few retired items, so "live" is checked without reading item rows.
+- ``ix_item_queue`` (bank, position, id, retired): the review queue walks never-studied items
+  in bank order without reading item rows.
 - ``ix_card_learner_state_due`` (learner, state, due, suspended, buried_until, item_id): due
   counts and the review queue read only this index.
 """
@@ -50,6 +52,9 @@ def upgrade() -> None:
         postgresql_where=sa.text("retired = true"),
     )
     op.create_index(
+        "ix_item_queue", "item", ["bank_id", "position", "id", "retired"], unique=False
+    )
+    op.create_index(
         "ix_card_learner_state_due",
         "card",
         ["learner_id", "state", "due", "suspended", "buried_until", "item_id"],
@@ -59,6 +64,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_card_learner_state_due", table_name="card")
+    op.drop_index("ix_item_queue", table_name="item")
     op.drop_index("ix_item_retired", table_name="item")
     with op.batch_alter_table("item_exam", schema=None) as batch_op:
         batch_op.drop_index("ix_item_exam_walk")

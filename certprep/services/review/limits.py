@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -79,6 +79,40 @@ def scoped(q: Any, filt: ReviewFilter) -> Any:
             sa.exists().where(ITEM_TOPIC.c.item_id == ITEM.c.id, ITEM_TOPIC.c.topic == filt.topic)
         )
     return q
+
+
+def scoped_cards(q: Any, filt: ReviewFilter, item_id: Any = CARD.c.item_id) -> Any:
+    """``scoped`` for a query that names an item by ``item_id`` (a card's) without reading the
+    wide item rows: live through the partial index of retired items, the rest through the
+    link tables' keys."""
+    q = q.where(live(item_id))
+    if filt.exam or filt.section:
+        conds = [ITEM_EXAM.c.item_id == item_id]
+        if filt.exam:
+            conds.append(ITEM_EXAM.c.exam == filt.exam)
+        if filt.section:
+            conds.append(ITEM_EXAM.c.section == filt.section)
+        q = q.where(sa.exists().where(*conds))
+    if filt.topic:
+        q = q.where(
+            sa.exists().where(ITEM_TOPIC.c.item_id == item_id, ITEM_TOPIC.c.topic == filt.topic)
+        )
+    return q
+
+
+def utc_of(value: Any) -> datetime | None:
+    """A stored datetime read raw (``raw_time``), as the aware UTC datetime it stands for:
+    SQLite hands back the ISO text, PostgreSQL a naive UTC datetime."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+
+
+def raw_time(column: Any) -> Any:
+    """A datetime column read without the per-row type processing (see ``utc_of``)."""
+    return sa.type_coerce(column, sa.String).label(column.name)
 
 
 def active(now: datetime) -> Any:
