@@ -91,7 +91,8 @@ class ItemRow(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_item_bank_position", "bank_id", "position"),
         # the review queue walks never-studied items in bank order from this index alone
-        sa.Index("ix_item_queue", "bank_id", "position", "id", "retired"),
+        # (no ``retired`` here: SQLite would then scan it instead of ix_item_retired)
+        sa.Index("ix_item_queue", "bank_id", "position", "id"),
         # the few retired items: "live" is checked without reading the wide item rows
         sa.Index(
             "ix_item_retired",

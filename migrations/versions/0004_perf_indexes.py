@@ -9,8 +9,9 @@ Create Date: 2026-11-28
   a form draw walks a section from a seeded point in rkey order, unseen items first, instead
   of ranking every item of the exam; the same index covers the per-exam item counts.
 - ``ix_item_retired``: the few retired items, so "live" is checked without reading item rows.
-- ``ix_item_queue`` (bank, position, id, retired): the review queue walks never-studied items
-  in bank order without reading item rows.
+- ``ix_item_queue`` (bank, position, id): the review queue walks never-studied items in bank
+  order without reading item rows (live through ``ix_item_retired``; with ``retired`` in this
+  index SQLite would scan it to list the retired items).
 - ``ix_card_learner_state_due`` (learner, state, due, suspended, buried_until, item_id): due
   counts and the review queue read only this index.
 """
@@ -52,7 +53,7 @@ def upgrade() -> None:
         postgresql_where=sa.text("retired = true"),
     )
     op.create_index(
-        "ix_item_queue", "item", ["bank_id", "position", "id", "retired"], unique=False
+        "ix_item_queue", "item", ["bank_id", "position", "id"], unique=False
     )
     op.create_index(
         "ix_card_learner_state_due",

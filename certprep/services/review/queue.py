@@ -154,7 +154,7 @@ class QueueSession:
     def _new_cards(self, conn: Any, now: datetime, cap: int) -> list[str]:
         """The first ``cap`` new cards in queue order: new cards with a due time (by due, then
         bank order), then the rest, never studied, in bank order. The second part walks
-        ``ix_item_queue`` (bank, position, id, retired) and stops at ``cap``."""
+        ``ix_item_queue`` (bank, position, id) and stops at ``cap`` (live: ``scoped_cards``)."""
         lid = self.services.learner_id
         f = self.filter
         fresh = sa.and_(CARD.c.state == NEW, active(now))
@@ -171,7 +171,7 @@ class QueueSession:
         out = [r[0] for r in dated]
         if len(out) < cap:
             undated = conn.execute(
-                scoped(
+                scoped_cards(
                     sa.select(ITEM.c.id)
                     .select_from(
                         ITEM.outerjoin(
@@ -182,6 +182,7 @@ class QueueSession:
                     .order_by(ITEM.c.bank_id, ITEM.c.position)
                     .limit(cap - len(out)),
                     f,
+                    ITEM.c.id,
                 )
             ).all()
             out += [r[0] for r in undated]
