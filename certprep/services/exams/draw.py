@@ -201,32 +201,40 @@ class ExamDraw:
             ITEM.c.kind,
             sa.null().label("seen"),
         ]
-        rows: list[Any] = []
-        short: set[str] = set()
-        for section, n in counts.items():
-            need = 4 * n + 20
-            start = random.Random(f"{seed}:{exam}:{section}").randrange(2**31)
-            found: list[Any] = []
-            for part in (ITEM_EXAM.c.rkey >= start, ITEM_EXAM.c.rkey < start):
-                if len(found) >= need:
-                    break
-                found += conn.execute(
-                    sa.select(*cols)
-                    .select_from(ITEM_EXAM.join(ITEM, ITEM.c.id == ITEM_EXAM.c.item_id))
-                    .where(
-                        ITEM_EXAM.c.exam == exam,
-                        ITEM_EXAM.c.section == section,
-                        part,
-                        live,
-                        unseen,
-                    )
-                    .order_by(ITEM_EXAM.c.rkey)
-                    .limit(need - len(found))
-                ).all()
-            if len(found) < need:
-                short.add(section)
-            else:
-                rows += found
+        need = {section: 4 * n + 20 for section, n in counts.items()}
+        starts = {
+            section: random.Random(f"{seed}:{exam}:{section}").randrange(2**31)
+            for section in counts
+        }
+        found: dict[str, list[Any]] = {section: [] for section in counts}
+
+        def walk(parts: list[tuple[str, Any, int]]) -> None:
+            """Each (section, rkey range, how many) in rkey order, in one statement."""
+            selects = [
+                sa.select(*cols)
+                .select_from(ITEM_EXAM.join(ITEM, ITEM.c.id == ITEM_EXAM.c.item_id))
+                .where(ITEM_EXAM.c.exam == exam, ITEM_EXAM.c.section == section, part, live, unseen)
+                .order_by(ITEM_EXAM.c.rkey)
+                .limit(limit)
+                .subquery()
+                .select()
+                for section, part, limit in parts
+            ]
+            q = selects[0] if len(selects) == 1 else sa.union_all(*selects)
+            for r in conn.execute(q):
+                found[r.section].append(r)
+
+        # from the seeded point to the end of each section, then (if short) round from its start
+        walk([(k, ITEM_EXAM.c.rkey >= starts[k], need[k]) for k in counts])
+        rest = [
+            (k, ITEM_EXAM.c.rkey < starts[k], need[k] - len(found[k]))
+            for k in counts
+            if len(found[k]) < need[k]
+        ]
+        if rest:
+            walk(rest)
+        short = {k for k in counts if len(found[k]) < need[k]}
+        rows = [r for k in counts if k not in short for r in found[k]]
         return rows, short
 
     def drill_banks(self) -> list[int]:
