@@ -182,6 +182,14 @@ def _see(services: Services, ids: list[str]) -> None:
         )
 
 
+@pytest.fixture(autouse=True)
+def _walk_small_exams(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Draw these tests' small exams the way a large exam is drawn (the seeded index walk)."""
+    from certprep.services.exams.draw import ExamDraw
+
+    monkeypatch.setattr(ExamDraw, "WALK_FROM", 10)
+
+
 def _form(services: Services, seed: int, **kw: object) -> list[tuple[str, tuple[str, ...]]]:
     from certprep.services.exams import ExamService
 

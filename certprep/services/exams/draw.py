@@ -37,6 +37,9 @@ class ExamDraw:
     """Pool, draw and start."""
 
     services: Services
+    # an exam with at least this many items is drawn by walking its sections' index from a
+    # seeded point (``_walk``); a smaller one is ranked whole, which is as quick at that size
+    WALK_FROM = 2000
 
     # -- starting --------------------------------------------------------------------------
     def pool(
@@ -99,9 +102,11 @@ class ExamDraw:
             rows: list[Any]
             if counts is None:
                 rows = list(conn.execute(sa.select(*cols).select_from(joined).where(live)))
-            else:
+            elif self._large(conn, blueprint.key):
                 rows, short = self._walk(conn, blueprint.key, counts, seed, live)
                 counts = {k: n for k, n in counts.items() if k in short}
+            else:
+                rows = []
             if counts:  # sections short of unseen items: rank all of theirs, seen included
                 mix = (
                     sa.cast(ITEM.c.bank_id, sa.BigInteger) * 1000003
@@ -171,6 +176,14 @@ class ExamDraw:
         ]
         seen = {r.id: r.seen for r in rows if r.seen is not None}
         return pool, seen
+
+    def _large(self, conn: Any, exam: str) -> bool:
+        """Whether the exam has ``WALK_FROM`` items or more (counted no further than that)."""
+        some = sa.select(ITEM_EXAM.c.item_id).where(ITEM_EXAM.c.exam == exam)
+        n = conn.execute(
+            sa.select(sa.func.count()).select_from(some.limit(self.WALK_FROM).subquery())
+        ).scalar_one()
+        return int(n) >= self.WALK_FROM
 
     def _walk(
         self, conn: Any, exam: str, counts: dict[str, int], seed: int, live: Any
