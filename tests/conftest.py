@@ -208,3 +208,12 @@ def make_bank(
             }
         )
     return Bank.model_validate({"name": name, "exams": [exam], "cases": cases, "items": items})
+
+
+@pytest.fixture
+def exam_services(services: Services) -> Services:
+    """Services with twelve generated CPC items per section of ``tests.exams.SECTIONS``."""
+    from tests.exams import SECTIONS
+
+    import_bank(services.engine, make_bank(12, sections=SECTIONS), checksum="gen")
+    return services

@@ -12,9 +12,9 @@ from certprep.core.models import Bank
 from certprep.core.problems import InputError
 from certprep.core.scheduling import Rating
 from certprep.services import Services
+from certprep.services.card_queries import Clause
 from certprep.services.cards import CardBrowser, parse_query
 from certprep.services.review import ReviewSession
-from certprep.store.card_queries import Clause
 from certprep.store.engine import writing
 from certprep.store.tables import CARD, ITEM_EXAM, REVIEW_LOG
 

@@ -3,6 +3,7 @@ construction, every code real, deterministic output, and banks the linter accept
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import subprocess
@@ -80,8 +81,12 @@ def test_reportable_e11_9_and_header_e11(cm_families: cm.CmFamilies) -> None:
     key = _key(item).split()[0]
     assert key.startswith("E11.") and codes.icd10cm(key).reportable  # type: ignore[union-attr]
     wrong = [t.split()[0] for t in _texts(item) if t.split()[0] != key]
-    assert "E11" in wrong
+    assert len(wrong) == 3
     assert all(not codes.icd10cm(c).reportable for c in wrong)  # type: ignore[union-attr]
+    # headers of the same block (E08-E13) and of the key's length: neither the first letter
+    # nor the length tells the key apart
+    assert all(cm_families.t.nodes[c].block == "E08-E13" for c in wrong)
+    assert all(len(c) == len(key) for c in wrong)
 
 
 def test_description_to_code_and_back(cm_families: cm.CmFamilies) -> None:
@@ -207,8 +212,13 @@ def test_guideline_items_quote_the_text(pcs_families: pcs.PcsFamilies) -> None:
     tf = pcs_families.guideline(("tf", "B6.2", "0", "t"))
     assert tf is not None and tf["kind"] == "true_false" and _key(tf) == "True"
     guide = pcs_families._guide("B6.2")
-    quoted = re.search(r'states: "(.+)"$', tf["stem"]).group(1)  # type: ignore[union-attr]
+    quoted = re.search(r'Guidelines: "(.+)"$', tf["stem"]).group(1)  # type: ignore[union-attr]
     assert quoted in guide.content
+    false = pcs_families.guideline(("tf", "B6.2", "0", "f"))
+    assert false is not None and _key(false) == "False"
+    wrong = re.search(r'Guidelines: "(.+)"$', false["stem"]).group(1)  # type: ignore[union-attr]
+    assert wrong not in guide.content
+    assert "root operation Drainage" in quoted and "root operation Drainage" not in wrong
 
 
 # -- the sample build ---------------------------------------------------------------------
@@ -302,6 +312,135 @@ def test_every_item_key_among_choices_and_codes_exist(
             assert sum(a != b for a, b in zip(w, key, strict=True)) == 1
 
 
+# -- the flaws a test-wise candidate would exploit, measured on the sample build -------------
+
+
+def _family(banks: dict[str, Bank], prefix: str) -> list[Item]:
+    items = [i for name in ("codeset-icd10cm", "codeset-icd10cm-ccs") for i in banks[name].items]
+    found = [i for i in items if i.id.startswith(prefix)]
+    assert len(found) >= 30, prefix  # enough items for a rate to mean something
+    return found
+
+
+def _code_len(text: str) -> int:
+    return len(text.split()[0].replace(".", ""))
+
+
+def test_reportable_items_are_not_solved_by_picking_the_longest_code(
+    banks: dict[str, Bank],
+) -> None:
+    # old generator: the key was the strictly longest code in 89% of these items
+    items = _family(banks, "cm-reportable-")
+    longest = shortest = 0
+    for item in items:
+        key = _code_len(next(c.text for c in item.choices if c.correct))
+        others = [_code_len(c.text) for c in item.choices if not c.correct]
+        longest += all(key > n for n in others)
+        shortest += all(key < n for n in others)
+    assert longest / len(items) <= 0.35
+    assert shortest / len(items) <= 0.35
+
+
+def _sevenths(item: Item) -> set[str]:
+    """The 7th-character values an item's choices stand for."""
+    listed = re.search(
+        r"gives these 7th characters for \S+: (.*?)\.(?: Its note| So )", item.rationale
+    )
+    assert listed, item.id
+    by_meaning = {v: k for k, v in re.findall(r'(\w) "([^"]*)"', listed.group(1))}
+    out = set()
+    for c in item.choices:
+        out.add(by_meaning[c.text] if c.text in by_meaning else c.text[-1])
+    return out
+
+
+def test_seventh_character_items_go_beyond_a_d_and_s(banks: dict[str, Bank]) -> None:
+    # old generator: 91% of these items offered only A, D and S
+    items = _family(banks, "cm-7thchar-")
+    only_ads = [i.id for i in items if _sevenths(i) <= set("ADS")]
+    assert len(only_ads) / len(items) <= 0.5
+    keys = {i.id.rsplit("-", 1)[1][-1] for i in items}
+    assert len(keys - set("ADS")) >= 5  # the key itself is often another value
+
+
+def test_code_and_description_items_draw_distractors_from_the_same_block(
+    banks: dict[str, Bank], cm_families: cm.CmFamilies
+) -> None:
+    # old generator: over half of these items spent a choice on a code from another chapter
+    nodes = cm_families.t.nodes
+    for prefix in ("cm-desc2code-", "cm-code2desc-"):
+        for item in _family(banks, prefix):
+            code = item.id.removeprefix(prefix)
+            if prefix == "cm-desc2code-":
+                wrong = [c.text for c in item.choices if not c.correct]
+            else:
+                wrong = [
+                    re.search(rf'(\S+) is "{re.escape(c.text)}"', item.rationale).group(1)  # type: ignore[union-attr]
+                    for c in item.choices
+                    if not c.correct
+                ]
+            assert 2 <= len(wrong) <= 3  # a small block may have only three codes
+            assert {nodes[w].block for w in wrong} == {nodes[code].block}, item.id
+    same_length = [
+        all(len(c.text) == len(i.id.removeprefix("cm-desc2code-")) for c in i.choices)
+        for i in _family(banks, "cm-desc2code-")
+    ]
+    assert sum(same_length) / len(same_length) >= 0.8
+
+
+def _claims_pair(rationale: str) -> bool:
+    return any(
+        p in rationale
+        for p in ("form an etiology/manifestation pair", "as for an etiology/manifestation pair")
+    )
+
+
+def test_note_rationales_are_worded_by_the_kind_of_note(
+    banks: dict[str, Bank], cm_families: cm.CmFamilies
+) -> None:
+    # old generator: every note item called the note "an etiology/manifestation pair"
+    items = [
+        i for i in _family(banks, "cm-") if i.id.startswith(("cm-useadditional-", "cm-codefirst-"))
+    ]
+    assert len(items) >= 30
+    for item in items:
+        kind, code = item.id.split("-", 2)[1:]
+        note = re.search(r'has the note "(.+?)"\. When both', item.stem).group(1)  # type: ignore[union-attr]
+        is_pair = (
+            kind == "codefirst" and "classified elsewhere" in cm_families.t.nodes[code].desc
+        ) or (kind == "useadditional" and "manifestation" in note.casefold())
+        assert _claims_pair(item.rationale) == is_pair, item.id
+    assert sum(_claims_pair(i.rationale) for i in items) / len(items) < 0.5
+    # the rationale says what the second code is for, when the note says it
+    drug = cm_families.notes(("R50.2", "ua"))
+    assert drug is not None and "adverse effect" in drug["rationale"]
+    assert "I.C.19.e.5.a" in " ".join(drug["references"]) and not _claims_pair(drug["rationale"])
+    g63 = cm_families.notes(("G63", "cf"))
+    assert g63 is not None and _claims_pair(g63["rationale"])
+
+
+def test_pcs_true_false_items_test_rules_not_guideline_numbers(
+    pcs_families: pcs.PcsFamilies,
+) -> None:
+    # old generator: every stem named a guideline number, and a "false" statement was a true
+    # rule quoted under another guideline's number
+    subjects = [s for s in pcs_families.families()[-1].pool if s[0] == "tf"]
+    items = [i for i in (pcs_families.guideline(s) for s in subjects) if i is not None]
+    assert len(items) >= 30
+    for item in items:
+        assert not re.search(r"\b[A-C]\d+(?:\.\d+)?[a-z]?\b", item["stem"]), item["stem"]
+        statement = re.search(r'Guidelines: "(.+)"$', item["stem"]).group(1)  # type: ignore[union-attr]
+        idx = item["id"].removeprefix("pcs-guideline-tf-").rsplit("-", 1)[0]
+        rule = pcs_families._guide(idx).content
+        if _key(item) == "True":
+            assert statement in rule
+        else:  # a real rule with one term changed, so no guideline says it
+            assert not any(statement in g.content for g in pcs_families.d.guidelines)
+            assert "False: the rule says" in item["rationale"]
+    share_true = sum(_key(i) == "True" for i in items) / len(items)
+    assert 0.4 <= share_true <= 0.6
+
+
 # -- packaging ----------------------------------------------------------------------------
 
 
@@ -309,7 +448,7 @@ def test_missing_packages_say_how_to_install(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setitem(sys.modules, "simple_icd_10_cm", None)
     with pytest.raises(InputError, match=r"pip install 'certprep\[codesets\]'"):
         cm.load_module()
-    monkeypatch.setattr(pcs.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     with pytest.raises(InputError, match="install the code-set extra"):
         pcs.database_path()
 

@@ -23,34 +23,9 @@ from certprep.services.exams import (
 from certprep.services.review import ReviewSession
 from certprep.store.tables import CARD, EXAM_ANSWER, REVIEW_LOG
 from tests.conftest import FakeClock, make_bank
+from tests.exams import SECTIONS, small_blueprint
 
 pytestmark = pytest.mark.both_backends
-
-SECTIONS = ("icd10cm", "hcpcs")
-
-
-def small_blueprint(minutes: int = 10, **extra: object) -> Blueprint:
-    """A CPC-keyed blueprint of five questions, so the generated cpc items fit it."""
-    return Blueprint.model_validate(
-        {
-            "key": "cpc",
-            "name": "Small CPC",
-            "questions": 5,
-            "time_limit_minutes": minutes,
-            "pass_mark": 0.6,
-            "sections": [
-                {"key": "icd10cm", "title": "ICD-10-CM", "questions": 3},
-                {"key": "hcpcs", "title": "HCPCS Level II", "questions": 2},
-            ],
-            **extra,
-        }
-    )
-
-
-@pytest.fixture
-def exam_services(services: Services) -> Services:
-    import_bank(services.engine, make_bank(12, sections=SECTIONS), checksum="gen")
-    return services
 
 
 def reopen(db_path: Path, clock: FakeClock, banks: Path) -> ExamService:
@@ -60,7 +35,7 @@ def reopen(db_path: Path, clock: FakeClock, banks: Path) -> ExamService:
 
 def test_start_writes_the_whole_form(exam_services: Services) -> None:
     exams = ExamService(exam_services)
-    aid = exams.start(small_blueprint(), seed=7)
+    aid = exams.start(small_blueprint(10), seed=7)
     view = exams.load(aid)
     assert len(view.questions) == 5 and view.mode == "timed" and view.status == "in_progress"
     assert [q.section for q in view.questions].count("icd10cm") == 3
@@ -68,7 +43,7 @@ def test_start_writes_the_whole_form(exam_services: Services) -> None:
     for q in view.questions:
         assert sorted(q.choice_order) == ["a", "b", "c", "d"]
     # items shown in the first attempt are the most recently seen: the next form avoids them
-    again = exams.load(exams.start(small_blueprint(), seed=7))
+    again = exams.load(exams.start(small_blueprint(10), seed=7))
     assert not {q.item.id for q in again.questions} & {q.item.id for q in view.questions}
     assert exams.in_progress() == again.id
     assert [h.id for h in exams.history()] == [again.id, aid]
@@ -78,7 +53,7 @@ def test_changes_are_committed_and_resume_keeps_them(
     exam_services: Services, db_path: Path, clock: FakeClock, blueprints_only: Path
 ) -> None:
     exams = ExamService(exam_services)
-    aid = exams.start(small_blueprint(), seed=1)
+    aid = exams.start(small_blueprint(10), seed=1)
     view = exams.load(aid)
     q0, q1 = view.questions[0], view.questions[1]
     wrong = next(c.key for c in q1.item.choices if not c.correct)
@@ -129,10 +104,10 @@ def test_pause_only_untimed_and_a_paused_absence_is_free(
     exam_services: Services, clock: FakeClock
 ) -> None:
     exams = ExamService(exam_services)
-    timed = exams.start(small_blueprint(), seed=3)
+    timed = exams.start(small_blueprint(10), seed=3)
     with pytest.raises(ExamModeError):
         exams.pause(timed)
-    aid = exams.start(small_blueprint(), seed=3, mode="untimed")
+    aid = exams.start(small_blueprint(10), seed=3, mode="untimed")
     view = exams.load(aid)
     assert view.time_limit_s is None and view.remaining_s is None
     clock.advance(seconds=40)
@@ -149,7 +124,7 @@ def test_pause_only_untimed_and_a_paused_absence_is_free(
 
 def test_submit_scores_and_stores_the_result(exam_services: Services) -> None:
     exams = ExamService(exam_services)
-    aid = exams.start(small_blueprint(), seed=4)
+    aid = exams.start(small_blueprint(10), seed=4)
     view = exams.load(aid)
     for q in view.questions[:3]:
         exams.answer(aid, q.position, q.item.correct_keys)
@@ -191,7 +166,7 @@ def _logs(services: Services) -> list[tuple[str, int, str]]:
 
 def test_misses_go_to_review(exam_services: Services, clock: FakeClock) -> None:
     exams = ExamService(exam_services)
-    aid = exams.start(small_blueprint(), seed=6, mode="untimed")
+    aid = exams.start(small_blueprint(10), seed=6, mode="untimed")
     view = exams.load(aid)
     seen_q, unseen_q, right_q = view.questions[0], view.questions[1], view.questions[2]
     # the learner studied the first item in review earlier (Good twice: a review card)
@@ -231,7 +206,7 @@ def test_misses_go_to_review(exam_services: Services, clock: FakeClock) -> None:
 def test_misses_to_review_can_be_switched_off(exam_services: Services) -> None:
     exam_services.update_settings(exam_misses_to_review=False)
     exams = ExamService(exam_services)
-    aid = exams.start(small_blueprint(), seed=8)
+    aid = exams.start(small_blueprint(10), seed=8)
     q = exams.load(aid).questions[0]
     exams.answer(aid, 0, [next(c.key for c in q.item.choices if not c.correct)])
     assert exams.submit(aid).sent_to_review == 0
@@ -418,7 +393,7 @@ def test_a_bank_in_use_by_an_attempt_is_not_removed_but_can_be_retired(
     from certprep.banks.importer import remove_bank, retire_bank
 
     exams = ExamService(exam_services)
-    aid = exams.start(small_blueprint(), seed=5)
+    aid = exams.start(small_blueprint(10), seed=5)
     view = exams.load(aid)
     exams.answer(aid, 0, [view.questions[0].item.correct_keys[0]])
     bank = exam_services.banks()[0]["name"]
@@ -431,7 +406,7 @@ def test_a_bank_in_use_by_an_attempt_is_not_removed_but_can_be_retired(
     assert [q.item.id for q in again.questions] == [q.item.id for q in view.questions]
     assert exams.submit(aid).score.right == 1  # the attempt scores as it was answered
     with pytest.raises(AssemblyError):  # retired items are out of new exams
-        exams.start(small_blueprint(), seed=6)
+        exams.start(small_blueprint(10), seed=6)
 
 
 def test_generated_drills_stay_out_of_mock_forms_unless_asked(services: Services) -> None:
@@ -445,12 +420,12 @@ def test_generated_drills_stay_out_of_mock_forms_unless_asked(services: Services
     import_bank(services.engine, drills, checksum="d")
     exams = ExamService(services)
     for seed in range(5):
-        form = exams.draw(small_blueprint(), seed=seed)
+        form = exams.draw(small_blueprint(10), seed=seed)
         assert not [q.item_id for q in form.questions if q.item_id.startswith("drill-")]
     asked = [
         q.item_id
         for seed in range(5)
-        for q in exams.draw(small_blueprint(), seed=seed, include_drills=True).questions
+        for q in exams.draw(small_blueprint(10), seed=seed, include_drills=True).questions
     ]
     assert any(i.startswith("drill-") for i in asked)
     assert services.stats()["items"] == 48  # kept for review and drills

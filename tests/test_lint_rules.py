@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -55,19 +56,26 @@ FACTS = [
     ),
 ]
 SHORT = ["A nurse practitioner", "The payer itself", "A paper form"]
+LONG = [
+    "A rule that each commercial and government plan sets for itself in its own contract",
+    "Whatever the practice's billing manager decides after reviewing the account history",
+    "The amount the state insurance commissioner publishes for the year in its bulletin",
+]
 
 
-def _item(n: int, fact: tuple[str, str], key_longest: bool) -> dict:
+def _item(n: int, fact: tuple[str, str], shape: str | bool) -> dict:
+    """An item whose key is the strictly 'longest', the strictly 'shortest', or in the 'middle'.
+
+    (True/False stand for 'longest'/'middle', as the first tests were written.)
+    """
+    shape = {True: "longest", False: "middle"}.get(shape, shape)  # type: ignore[arg-type]
     topic, key = fact
-    wrong = (
-        SHORT
-        if key_longest
-        else [
-            key[::-1].capitalize() + " for all plans",  # as long as the key: no cue
-            "A plan's own rule",
-            "No rule at all",
-        ]
-    )
+    wrong = {
+        "longest": SHORT,
+        "shortest": LONG,
+        # one distractor longer than the key and one shorter: no length cue either way
+        "middle": [key[::-1].capitalize() + " for all plans", "A plan's own rule", "No rule"],
+    }[shape]
     choices = [{"key": "a", "text": key, "correct": True, "rationale": "Right."}]
     choices += [
         {"key": k, "text": t, "rationale": "Wrong."} for k, t in zip("bcd", wrong, strict=True)
@@ -80,6 +88,13 @@ def _item(n: int, fact: tuple[str, str], key_longest: bool) -> dict:
         "rationale": "Because.",
         "references": ["A source"],
     }
+
+
+def _shapes(longest: int, shortest: int) -> list[dict]:
+    """Twelve items: the first `longest` keyed longest, the next `shortest` keyed shortest."""
+    shapes = ["longest"] * longest + ["shortest"] * shortest
+    shapes += ["middle"] * (len(FACTS) - len(shapes))
+    return [_item(i, f, s) for i, (f, s) in enumerate(zip(FACTS, shapes, strict=True))]
 
 
 def _bank(path: Path, name: str, items: list[dict]) -> Path:
@@ -100,17 +115,106 @@ def test_an_exam_whose_keys_are_the_longest_choice_fails_the_check(tmp_path) -> 
     assert "exam cpb" in result.output and "at most 30%" in result.output
 
 
-def test_the_longest_answer_rate_is_reported_per_bank_and_exam(tmp_path) -> None:
-    cued = [_item(i, f, i < 3) for i, f in enumerate(FACTS)]  # 3 of 12 = 25%: passes
-    result = check_paths([_bank(tmp_path / "ok.yaml", "fair", cued)])
+def test_the_longest_and_shortest_rates_are_reported_per_bank_and_exam(tmp_path) -> None:
+    fair = _shapes(longest=3, shortest=2)  # 25% and 17%: both inside the 15-30% band
+    result = check_paths([_bank(tmp_path / "ok.yaml", "fair", fair)])
     assert result.problems == []
-    assert "longest answer, bank fair: key is the longest choice in 3 of 12" in "\n".join(
-        result.notes
+    notes = "\n".join(result.notes)
+    assert "longest answer, bank fair: key is the longest choice in 3 of 12" in notes
+    assert any(
+        n.startswith("longest answer, exam cpb") and "(25%)" in n and "shortest in 2 (17%)" in n
+        for n in result.notes
     )
-    assert any(n.startswith("longest answer, exam cpb") and "(25%)" in n for n in result.notes)
 
 
-def test_code_choices_are_not_counted(tmp_path) -> None:
+def test_an_exam_whose_key_is_never_the_longest_choice_fails_the_check(tmp_path) -> None:
+    # the over-correction: "never pick the longest" is as good a cue as "pick the longest"
+    bank = _bank(tmp_path / "never.yaml", "never", _shapes(longest=1, shortest=3))
+    result = runner.invoke(app, ["banks", "check", str(bank)])
+    assert result.exit_code == 2
+    assert "strictly longest choice in 1 of 12 items (8%)" in result.output
+    assert "at least 15% is required" in result.output
+    problems = check_paths([bank]).problems
+    assert [p.message.split(":")[0] for p in problems] == ["exam cpb"]  # only the longest rate
+
+
+def test_an_exam_whose_key_is_too_often_the_shortest_choice_fails_the_check(tmp_path) -> None:
+    bank = _bank(tmp_path / "short.yaml", "short", _shapes(longest=3, shortest=5))
+    result = runner.invoke(app, ["banks", "check", str(bank)])
+    assert result.exit_code == 2
+    assert "strictly shortest choice in 5 of 12 items (42%)" in result.output
+    assert "at most 30%" in result.output
+
+
+def test_an_exam_whose_key_is_never_the_shortest_choice_fails_the_check(tmp_path) -> None:
+    result = check_paths([_bank(tmp_path / "n.yaml", "n", _shapes(longest=3, shortest=0))])
+    messages = [p.message for p in result.problems]
+    assert len(messages) == 1
+    assert "strictly shortest choice in 0 of 12" in messages[0]
+    assert "'never pick the shortest'" in messages[0]
+
+
+def test_the_band_is_not_judged_on_a_handful_of_items(tmp_path) -> None:
+    few = _shapes(longest=0, shortest=0)[:5]
+    assert check_paths([_bank(tmp_path / "few.yaml", "few", few)]).problems == []
+
+
+def _choices_item(n: int, texts: list[str], key: int) -> dict:
+    return {
+        "id": f"w-{n:03d}",
+        "section": "claims_billing",
+        "stem": f"Which statement about billing rule number {n} is correct?",
+        "choices": [
+            {"key": k, "text": t, **({"correct": True} if i == key else {})}
+            for i, (k, t) in enumerate(zip("abcd", texts, strict=False))
+        ],
+        "rationale": "Because.",
+        "references": ["A source"],
+    }
+
+
+def test_none_of_the_above_only_as_a_wrong_answer_fails_the_check(tmp_path) -> None:
+    texts = ["The payer decides it", "The patient decides it", "None of the above"]
+    items = [_choices_item(i, [f"{t} ({i})" for t in texts], 0) for i in range(3)]
+    bank = _bank(tmp_path / "nota.yaml", "nota", items)
+    result = runner.invoke(app, ["banks", "check", str(bank)])
+    assert result.exit_code == 2
+    assert "'all/none of the above' is a choice in 3 items and never the key" in result.output
+    # keyed once where it is true, it stops being a cue
+    items.append(_choices_item(3, [*texts[:2], "None of the above"], 2))
+    result = check_paths([_bank(tmp_path / "nota.yaml", "nota", items)])
+    assert not [p for p in result.problems if "of the above" in p.message]
+    assert any("keyed in 1 items, only in distractors in 3" in n for n in result.notes)
+
+
+def test_absolute_words_only_in_distractors_are_counted_per_exam(tmp_path) -> None:
+    items = [
+        _choices_item(0, ["Payers always pay first", "The primary plan pays first"], 1),
+        _choices_item(1, ["The patient never pays", "The patient pays the copay"], 1),
+        _choices_item(2, ["It is never reported alone", "It is reported alone"], 0),
+        _choices_item(3, ["It is reported once", "It is reported twice"], 0),
+    ]
+    result = check_paths([_bank(tmp_path / "abs.yaml", "abs", items)])
+    assert any(
+        n.startswith("wording cues, exam cpb")
+        and "always/never in the key in 1 items, only in distractors in 2" in n
+        for n in result.notes
+    )
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["99213-25", "99213", "99212"],
+        ["0DTN4ZZ", "0DTN0ZZ", "0DBN4ZZ"],  # PCS codes: letters, but not words
+        [
+            "29827-RT, 29826-51-RT, M75.121",
+            "29827-RT, 29826-RT, M75.121",
+            "23412-RT, 23130-RT, M75.101",
+        ],
+    ],
+)
+def test_code_choices_are_not_counted(tmp_path, texts) -> None:
     items = []
     for i in range(12):
         items.append(
@@ -119,16 +223,16 @@ def test_code_choices_are_not_counted(tmp_path) -> None:
                 "section": "coding",
                 "stem": f"Which code is reported for visit number {i}?",
                 "choices": [
-                    {"key": "a", "text": "99213-25", "correct": True},
-                    {"key": "b", "text": "99213"},
-                    {"key": "c", "text": "99212"},
+                    {"key": k, "text": t, **({"correct": True} if k == "a" else {})}
+                    for k, t in zip("abc", texts, strict=True)
                 ],
                 "rationale": "Because.",
                 "references": ["CPT"],
             }
         )
     result = check_paths([_bank(tmp_path / "codes.yaml", "codes", items)])
-    assert not any("longest choice" in str(p) for p in result.problems)
+    assert not any("choice in" in str(p) for p in result.problems)
+    assert not [n for n in result.notes if n.startswith("longest answer")]  # none counted
 
 
 def _pair(stem_b: str, key_b: str) -> tuple[dict, dict]:

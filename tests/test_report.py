@@ -237,3 +237,34 @@ def test_class_report_lists_every_student(sample_services: Services, clock, db_p
         app, ["--db", str(db_path), "report", "--class", "--exam", "cpc", "--format", "md"]
     )
     assert "| tester |" in md.output and "Exam accuracy by section" in md.output
+
+
+def test_a_slow_mock_is_said_with_the_readiness(tmp_path) -> None:
+    """Readiness takes pace into account: at 3 minutes a question a CPC candidate reaches
+    question 80 of 100, and the report says so in every format."""
+    from certprep.banks.importer import import_bank
+    from certprep.services import open_services
+    from certprep.services.exams import ExamService
+    from certprep.services.report import build_report
+    from certprep.services.report_format import RENDERERS
+    from tests.conftest import FakeClock, make_bank
+
+    clock = FakeClock()
+    services = open_services(str(tmp_path / "r.db"), "slow", clock=clock)
+    bp = services.blueprint("cpc")
+    import_bank(
+        services.engine, make_bank(60, sections=tuple(s.key for s in bp.sections)), checksum="x"
+    )
+    exams = ExamService(services)
+    aid = exams.start("cpc", seed=3, questions=20)  # 48 minutes
+    for q in exams.load(aid).questions[:10]:
+        clock.advance(minutes=3)
+        exams.answer(aid, q.position, q.item.correct_keys)
+        exams.goto(aid, q.position + 1)
+    exams.submit(aid)
+    rep = build_report(services, "cpc")
+    assert rep.pacing is not None and rep.pacing.reaches == 80
+    assert rep.pace_warning and "question 80 of 100" in rep.pace_warning
+    for fmt in ("text", "md", "html"):
+        assert "question 80 of 100" in RENDERERS[fmt]([rep], "slow")
+    assert '"reaches": 80' in RENDERERS["json"]([rep], "slow")

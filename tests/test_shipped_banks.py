@@ -39,3 +39,22 @@ def test_two_full_forms_share_no_item(shipped, exam) -> None:
     bp = shipped.blueprint(exam)
     assert len(first) == len(second) == bp.questions
     assert first.isdisjoint(second)
+
+
+@pytest.mark.parametrize("exam", ["cpc", "cpb", "ccs"])
+def test_the_length_of_a_choice_says_nothing_about_the_key(exam) -> None:
+    """Across each exam the key is the strictly longest choice, and the strictly shortest, about
+    as often as chance makes it (15-30%): neither "pick the longest" nor "never pick it" pays."""
+    from certprep.banks.lint_cues import (
+        LONGEST_ANSWER_FLOOR,
+        LONGEST_ANSWER_LIMIT,
+        LONGEST_ANSWER_MIN_ITEMS,
+        longest_answer_report,
+    )
+    from certprep.banks.native import load_bank
+
+    files = [p for p in bundled_banks_dir().rglob("*.yaml") if "blueprints" not in p.parts]
+    tally = longest_answer_report(load_bank(p) for p in files).by_exam[exam]
+    assert tally.counted >= LONGEST_ANSWER_MIN_ITEMS
+    assert LONGEST_ANSWER_FLOOR <= tally.rate <= LONGEST_ANSWER_LIMIT
+    assert LONGEST_ANSWER_FLOOR <= tally.short_rate <= LONGEST_ANSWER_LIMIT

@@ -12,31 +12,15 @@ import pytest
 
 from certprep.banks.importer import import_bank
 from certprep.banks.native import load_bank
-from certprep.core.models import Blueprint
 from certprep.services import Services
 from certprep.services.exams import ExamService
 from certprep.tui.app import make_app
 
 from .conftest import DATA, make_bank
+from .exams import small_blueprint
 
 SIZES = [(120, 36), (80, 24)]
 size_ids = [f"{w}x{h}" for w, h in SIZES]
-
-
-def small_blueprint() -> Blueprint:
-    return Blueprint.model_validate(
-        {
-            "key": "cpc",
-            "name": "Small CPC",
-            "questions": 5,
-            "time_limit_minutes": 40,
-            "pass_mark": 0.6,
-            "sections": [
-                {"key": "icd10cm", "title": "ICD-10-CM", "questions": 3},
-                {"key": "hcpcs", "title": "HCPCS Level II", "questions": 2},
-            ],
-        }
-    )
 
 
 @pytest.fixture
@@ -110,6 +94,7 @@ SCREENS: dict[str, dict[str, Any]] = {
     "exam_unfinished": {"attempt": {"answered": True}, "home_keys": ("e",)},
     "results": {"attempt": {"answered": True, "submit": True}},
     "results_walkthrough": {"attempt": {"answered": True, "submit": True}, "keys": ("r",)},
+    "browser": {"keys": ("b",)},
 }
 
 

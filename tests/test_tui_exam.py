@@ -15,31 +15,8 @@ from certprep.tui.screens.exam import ExamScreen
 from certprep.tui.screens.exam_navigator import ExamNavigatorScreen
 from certprep.tui.screens.exam_results import ExamResultsScreen
 from certprep.tui.screens.exam_start import ExamStartScreen
-from tests.conftest import FakeClock, make_bank
-
-SECTIONS = ("icd10cm", "hcpcs")
-
-
-def small_blueprint(minutes: int = 40) -> Blueprint:
-    return Blueprint.model_validate(
-        {
-            "key": "cpc",
-            "name": "Small CPC",
-            "questions": 5,
-            "time_limit_minutes": minutes,
-            "pass_mark": 0.6,
-            "sections": [
-                {"key": "icd10cm", "title": "ICD-10-CM", "questions": 3},
-                {"key": "hcpcs", "title": "HCPCS Level II", "questions": 2},
-            ],
-        }
-    )
-
-
-@pytest.fixture
-def exam_services(services: Services) -> Services:
-    import_bank(services.engine, make_bank(12, sections=SECTIONS), checksum="gen")
-    return services
+from tests.conftest import FakeClock
+from tests.exams import small_blueprint
 
 
 def _text(app, selector: str) -> str:

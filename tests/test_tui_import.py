@@ -99,3 +99,18 @@ async def test_typing_lands_in_the_path_and_exam_section_are_lists(
         await pilot.pause()
         text = str(app.screen.query_one("#preview", Static).render())
         assert "1 items" in text or "1 item" in text, text
+
+
+async def test_an_unknown_exam_in_a_file_is_refused_on_screen(services: Services, tmp_path) -> None:
+    """A per-row exam typo (cpt for cpc) is refused with the valid ones, nothing written."""
+    csv = tmp_path / "typo.csv"
+    csv.write_text(
+        "question,a,b,c,d,answer,exam,section\nWhich code?,A,B,C,D,a,cpt,icd10cm\n",
+        encoding="utf-8",
+    )
+    app = make_app(services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _open(app, pilot)
+        text = await _preview(app, pilot, csv)
+        assert "Cannot import this file" in text and "cpt" in text and "cpc" in text, text
+    assert services.stats()["items"] == 0

@@ -11,7 +11,7 @@ from certprep.tui.app import make_app
 from certprep.tui.screens.report import ReportScreen
 from certprep.tui.widgets.charts import Chart
 from tests.conftest import make_bank
-from tests.test_tui_exam import SECTIONS, small_blueprint
+from tests.exams import SECTIONS, small_blueprint
 
 
 async def _report(app, pilot, services: Services) -> ReportScreen:
@@ -50,3 +50,20 @@ async def test_scores_are_plotted_against_the_pass_mark(services: Services) -> N
         assert "Score per attempt" in drawn and "pass" in drawn
         sections = screen.query_one("#sections-chart", Chart)
         assert sections.display and "exam accuracy" in str(sections.render())
+
+
+async def test_pacing_per_section_is_charted_against_the_budget(services: Services, clock) -> None:
+    import_bank(services.engine, make_bank(12, sections=SECTIONS), checksum="gen")
+    exams = ExamService(services)
+    aid = exams.start(small_blueprint(minutes=40), seed=3)  # 8 minutes a question
+    for q in exams.load(aid).questions:
+        clock.advance(minutes=2)
+        exams.answer(aid, q.position, q.item.correct_keys)
+        if q.position < 4:
+            exams.goto(aid, q.position + 1)
+    exams.submit(aid)
+    app = make_app(services)
+    async with app.run_test(size=(120, 50)) as pilot:
+        screen = await _report(app, pilot, services)
+        chart = screen.query_one("#pacing-chart", Chart)
+        assert chart.display and "Pacing per section" in str(chart.render())

@@ -81,7 +81,7 @@ def import_bank(
     reassign: bool = True,
 ) -> ImportSummary:
     """Write ``bank`` to the store in one transaction (or only count, on a dry run)."""
-    with writing(engine) as conn:
+    with writing(engine, importing=True) as conn:
         return import_bank_into(
             conn,
             bank,
@@ -384,7 +384,7 @@ def _write_cases(conn: Connection, bank: Bank, bank_id: int) -> None:
 
 def remove_bank(engine: Engine, name: str) -> int:
     """Delete a bank, its items and every card and log on them. Returns the items removed."""
-    with writing(engine) as conn:
+    with writing(engine, importing=True) as conn:
         row = conn.execute(sa.select(BANK.c.id).where(BANK.c.name == name)).first()
         if row is None:
             raise InputError(f"no bank named {name!r}; `certprep banks list` shows the banks")
@@ -412,7 +412,7 @@ def remove_bank(engine: Engine, name: str) -> int:
 def retire_bank(engine: Engine, name: str) -> int:
     """Take a bank's items out of review and new exams, keeping them with every attempt and
     review of them. Returns the items retired."""
-    with writing(engine) as conn:
+    with writing(engine, importing=True) as conn:
         row = conn.execute(sa.select(BANK.c.id).where(BANK.c.name == name)).first()
         if row is None:
             raise InputError(f"no bank named {name!r}; `certprep banks list` shows the banks")

@@ -1,5 +1,6 @@
 """The content linter: codes that exist, keys among the choices, no duplicates, every item cited,
-no longest-answer cue, no near-duplicate stems across banks (certprep.banks.lint_rules).
+the key neither too often nor too seldom the longest or shortest choice,
+no "all of the above" only as a distractor, no near-duplicate stems across banks (certprep.banks.lint_rules).
 
 python -m certprep.banks.lint [PATH ...]      (also `certprep banks check`)
 """
@@ -11,7 +12,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from certprep.banks.lint_rules import longest_answer_report, near_duplicate_problems
+from certprep.banks.lint_cues import (
+    longest_answer_report,
+    wording_lines,
+    wording_problems,
+    wording_report,
+)
+from certprep.banks.lint_rules import near_duplicate_problems
 from certprep.banks.native import load_bank, load_blueprint
 from certprep.core import codes
 from certprep.core.models import Bank, Blueprint, Item, ItemKind
@@ -138,7 +145,8 @@ def check_paths(
     """Lint bank files (directories are searched for *.yaml / *.json bank files).
 
     Each item is checked on its own, then the rules that need every bank at once: the
-    longest-answer rate per exam and near-duplicate stems across banks.
+    longest- and shortest-answer rates per exam, wording cues per exam and near-duplicate
+    stems across banks.
     """
     blueprints = load_blueprints() if blueprints is None else blueprints
     result = CheckResult()
@@ -165,6 +173,9 @@ def check_paths(
     result.notes += longest.lines()
     where = ", ".join(str(p) for p in paths)
     result.problems += longest.problems(where)
+    wording = wording_report(b for b, _ in loaded)
+    result.notes += wording_lines(wording)
+    result.problems += wording_problems(wording, where)
     result.problems += near_duplicate_problems(loaded)
     return result
 

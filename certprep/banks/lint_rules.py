@@ -1,6 +1,6 @@
-"""Cross-bank item-writing rules: the longest-answer cue and near-duplicate stems.
+"""Cross-bank item-writing rules: near-duplicate stems (and, from lint_cues, the form cues).
 
-Both rules look at many banks at once (an exam draws its forms from all of them), so they run
+These rules look at many banks at once (an exam draws its forms from all of them), so they run
 after every file has been read, on the items of all the files being checked.
 """
 
@@ -9,100 +9,23 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 from itertools import pairwise
 
-from certprep.core.models import Bank, Item, ItemKind
+from certprep.banks.lint_cues import (  # noqa: F401  (re-exported)
+    LONGEST_ANSWER_FLOOR,
+    LONGEST_ANSWER_LIMIT,
+    LONGEST_ANSWER_MIN_ITEMS,
+    LongestAnswerReport,
+    LongestTally,
+    is_prose_item,
+    key_is_longest,
+    key_is_shortest,
+    longest_answer_report,
+)
+from certprep.core.models import Bank, Item
 from certprep.core.problems import Problem
-
-# -- longest answer ---------------------------------------------------------------------------
-#: an exam whose keyed answers are the strictly longest choice more often than this fails
-LONGEST_ANSWER_LIMIT = 0.30
-#: fewer counted items than this in an exam: the rate is reported but not judged (too noisy)
-LONGEST_ANSWER_MIN_ITEMS = 10
-
-_WORD_RE = re.compile(r"[A-Za-z]{2,}")
-
-
-def is_prose_item(item: Item) -> bool:
-    """A single-best-answer item whose every choice is a phrase or sentence (2+ words).
-
-    Choices that are codes ("99213-25, J45.909") or amounts ("$95.00") are left out: their
-    length follows the answer, not the writer's habit of qualifying the key.
-    """
-    if item.kind is not ItemKind.SINGLE or len(item.choices) < 3:
-        return False
-    return all(len(_WORD_RE.findall(c.text)) >= 2 for c in item.choices)
-
-
-def key_is_longest(item: Item) -> bool:
-    """The keyed choice is strictly longer (in characters) than every other choice."""
-    key = [len(c.text.strip()) for c in item.choices if c.correct]
-    others = [len(c.text.strip()) for c in item.choices if not c.correct]
-    return len(key) == 1 and all(key[0] > n for n in others)
-
-
-@dataclass
-class LongestTally:
-    counted: int = 0
-    longest: list[str] = field(default_factory=list)  # item ids whose key is the longest
-
-    @property
-    def rate(self) -> float:
-        return len(self.longest) / self.counted if self.counted else 0.0
-
-    def line(self, label: str) -> str:
-        if not self.counted:
-            return f"{label}: no items with phrase choices"
-        return (
-            f"{label}: key is the longest choice in {len(self.longest)} of {self.counted} "
-            f"items with phrase choices ({self.rate:.0%})"
-        )
-
-
-@dataclass
-class LongestAnswerReport:
-    by_bank: dict[str, LongestTally]
-    by_exam: dict[str, LongestTally]
-
-    def lines(self) -> list[str]:
-        out = [self.by_bank[b].line(f"longest answer, bank {b}") for b in sorted(self.by_bank)]
-        out += [self.by_exam[e].line(f"longest answer, exam {e}") for e in sorted(self.by_exam)]
-        return out
-
-    def problems(self, source: str) -> list[Problem]:
-        out: list[Problem] = []
-        for exam, tally in sorted(self.by_exam.items()):
-            if tally.counted >= LONGEST_ANSWER_MIN_ITEMS and tally.rate > LONGEST_ANSWER_LIMIT:
-                out.append(
-                    Problem(
-                        source,
-                        f"exam {exam}: the keyed answer is the strictly longest choice in "
-                        f"{len(tally.longest)} of {tally.counted} items ({tally.rate:.0%}); "
-                        f"at most {LONGEST_ANSWER_LIMIT:.0%} is allowed. Make distractors as "
-                        f"long and specific as the key, or trim the key: "
-                        + ", ".join(tally.longest[:12])
-                        + (" ..." if len(tally.longest) > 12 else ""),
-                    )
-                )
-        return out
-
-
-def longest_answer_report(banks: Iterable[Bank]) -> LongestAnswerReport:
-    by_bank: dict[str, LongestTally] = defaultdict(LongestTally)
-    by_exam: dict[str, LongestTally] = defaultdict(LongestTally)
-    for bank in banks:
-        for item in bank.items:
-            if not is_prose_item(item):
-                continue
-            tallies = [by_bank[bank.name]] + [by_exam[e] for e in item.exams or bank.exams]
-            for t in tallies:
-                t.counted += 1
-                if key_is_longest(item):
-                    t.longest.append(item.id)
-    return LongestAnswerReport(dict(by_bank), dict(by_exam))
-
 
 # -- near-duplicates --------------------------------------------------------------------------
 #: stems this similar (numbers folded) whose keyed answers also agree test the same thing

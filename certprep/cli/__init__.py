@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from certprep.cli import banks, codes, db, report, serve, study  # noqa: F401  (register the commands)
+from certprep.cli import banks, classroom, codes, db, report, serve, study  # noqa: F401
 from certprep.cli import cards as _cards  # noqa: F401  (the card browser)
 from certprep.cli.common import app, err, state
 

@@ -34,6 +34,9 @@ def open_services(
                 str(path.parent),
             ) from None
     ensure_schema(engine)
+    from certprep.services.classroom import profile_for
+
+    profile = profile_for(engine, profile)  # a classroom student is always their own learner
     kwargs = {"clock": clock} if clock else {}
     return Services(engine, profile, banks_dir=banks_dir, **kwargs)
 

@@ -10,8 +10,8 @@ from datetime import datetime
 
 from certprep.core.problems import InputError
 from certprep.core.scheduling import STATE_NAMES
-from certprep.store import card_queries as cq
-from certprep.store.card_queries import CardQuery, Clause, ResultRow
+from certprep.services import card_queries as cq
+from certprep.services.card_queries import CardQuery, Clause, ResultRow
 
 _TOKEN = re.compile(r'\s*(-?)(?:([A-Za-z]+):)?(?:"([^"]*)"|(\S+))')
 _ALIASES = {"sec": "section", "tag": "topic", "state": "is", "deck": "bank"}

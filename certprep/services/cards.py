@@ -38,9 +38,9 @@ import sqlalchemy as sa
 from certprep.core.models import Item, ItemKind
 from certprep.core.problems import InputError
 from certprep.core.scheduling import CardState, retrievability
+from certprep.services import card_queries as cq
+from certprep.services.card_queries import CardQuery, Clause, Page, ResultRow
 from certprep.services.card_syntax import due_label, parse_query, plain, state_label
-from certprep.store import card_queries as cq
-from certprep.store.card_queries import CardQuery, Clause, Page, ResultRow
 from certprep.store.engine import writing
 from certprep.store.tables import BANK, CARD, CASE, ITEM, ITEM_EXAM, ITEM_TOPIC, REVIEW_LOG
 

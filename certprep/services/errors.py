@@ -12,6 +12,11 @@ def database_message(exc: BaseException) -> str:
         return "the database server accepts no writes now (read-only); nothing was saved."
     elif "lock timeout" in text:
         text = "locked"
+    elif "permission denied" in text or "violates row-level security" in text:
+        return (
+            "the database refused this login (permission denied): on a classroom database a "
+            "student changes only their own work; banks and the schema are the instructor's"
+        )
     elif "password authentication failed" in text:
         return f"the database server refused the login; check the user and password in the --db URL ({text})"
     elif "connection failed" in text or "could not connect" in text:
@@ -36,6 +41,8 @@ KNOWN = (
     "lock timeout",
     "locked",
     "password authentication failed",
+    "permission denied",
+    "violates row-level security",
     "connection failed",
     "could not connect",
     "unable to open",

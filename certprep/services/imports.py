@@ -253,7 +253,7 @@ def import_files(
         raise InputError(problems)
     out = []
     ctx = history_context(services) if with_history and not dry_run else None
-    with gc_paused(), writing(services.engine) as conn:
+    with gc_paused(), writing(services.engine, importing=True) as conn:
         for rf in read:
             summary = import_bank_into(
                 conn,

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from certprep.core.models import Blueprint
+from certprep.core.pacing import Pacing, Timed, pacing
 from certprep.core.readiness import Forecast, ReviewEvidence, scored_split
 from certprep.core.report import (
     ASSUMPTIONS,
@@ -26,6 +28,7 @@ from certprep.core.report import (
 )
 from certprep.core.scheduling import REVIEW, CardState, SchedulerSettings, retrievability
 from certprep.core.studyday import local_zone
+from certprep.services.settings import exam_day_start
 from certprep.store.tables import (
     CARD,
     EXAM_ANSWER,
@@ -59,6 +62,18 @@ class ExamReport:
     assumptions: list[str] = field(default_factory=lambda: list(ASSUMPTIONS))
     forecast: Forecast | None = None  # the model's per-section detail
     scored_questions: dict[str, int] = field(default_factory=dict)  # pretest items left out
+    pacing: Pacing | None = None  # the last timed mock's pace against the exam's budget
+
+    @property
+    def pace_warning(self) -> str | None:
+        """Said with the readiness when the last timed mock's pace would not reach every
+        question of the real exam: those questions would score nothing."""
+        if self.pacing is None or self.pacing.finishes:
+            return None
+        return (
+            f"At your last timed mock's pace you reach question {self.pacing.reaches} of "
+            f"{self.pacing.total} when time runs out; the rest would score nothing."
+        )
 
 
 def _topics(conn: sa.Connection, item_ids: set[str]) -> dict[str, tuple[str, ...]]:
@@ -75,8 +90,6 @@ REVIEW_SAMPLE = 5000  # the newest scheduled reviews that calibrate forgetting
 def _review_evidence(conn: sa.Connection, lid: int, settings: SchedulerSettings) -> ReviewEvidence:
     """The learner's newest scheduled reviews of cards in review state (any exam): how many,
     how many recalled, and how many FSRS expected recalled."""
-    reviews = recalled = 0
-    expected = 0.0
     rows = conn.execute(
         sa.select(REVIEW_LOG.c.rating, REVIEW_LOG.c.reviewed_at, REVIEW_LOG.c.card_before)
         .where(
@@ -87,6 +100,14 @@ def _review_evidence(conn: sa.Connection, lid: int, settings: SchedulerSettings)
         .order_by(REVIEW_LOG.c.reviewed_at.desc())
         .limit(REVIEW_SAMPLE)
     )
+    return review_evidence(rows, settings)
+
+
+def review_evidence(rows: Iterable[Any], settings: SchedulerSettings) -> ReviewEvidence:
+    """Forgetting evidence from review-log rows (rating, reviewed_at, card_before), newest
+    first: the learner's own report and the class report read the same rows this way."""
+    reviews = recalled = 0
+    expected = 0.0
     for r in rows:
         if not r.card_before:
             continue
@@ -102,7 +123,7 @@ def _review_evidence(conn: sa.Connection, lid: int, settings: SchedulerSettings)
     return ReviewEvidence(reviews, recalled, expected)
 
 
-def _memory_at(
+def memory_at(
     pool_rows: Sequence[Any], at: datetime, settings: SchedulerSettings
 ) -> dict[str, tuple[int, float | None]]:
     """Per section: items studied before ``at`` and their mean retrievability then.
@@ -142,9 +163,9 @@ def build_report(services: Services, exam: str) -> ExamReport:
     at = now
     basis = "today"
     if raw_date:
-        exam_day = datetime.combine(date.fromisoformat(raw_date), time(9), local_zone()).astimezone(
-            UTC
-        )
+        exam_day = exam_day_start(services, bp.key) or datetime.combine(
+            date.fromisoformat(raw_date), time(9), local_zone()
+        ).astimezone(UTC)
         if exam_day > now:
             at, basis = exam_day, f"exam date {raw_date}"
     section_questions = {s.key: s.questions for s in bp.sections}
@@ -187,6 +208,8 @@ def build_report(services: Services, exam: str) -> ExamReport:
                     EXAM_ANSWER.c.correct,
                     EXAM_ANSWER.c.answered_at,
                     EXAM_ANSWER.c.pretest,
+                    EXAM_ANSWER.c.position,
+                    EXAM_ANSWER.c.time_spent_s,
                 ).where(EXAM_ANSWER.c.attempt_id.in_(attempt_ids))
             ).all()
             if attempt_ids
@@ -248,11 +271,12 @@ def build_report(services: Services, exam: str) -> ExamReport:
     for g in sections:
         g.weight = scored[g.key]
     topic_groups = build_groups(answers, cards, scored, now, by="topic")
-    attempt_memory = {a.id: _memory_at(pool_rows, a.started_at, settings) for a in attempts}
+    attempt_memory = {a.id: memory_at(pool_rows, a.started_at, settings) for a in attempts}
     evidence = section_evidence(sections, scored, answers, attempt_memory)
     ready, fc = readiness(evidence, reviews, bp.pass_mark, basis)
     apply_forecast(sections, topic_groups, fc)
     return ExamReport(
+        pacing=_last_timed_pacing(attempts, answer_rows, bp),
         exam=bp.key,
         name=bp.name,
         generated_at=now,
@@ -267,6 +291,42 @@ def build_report(services: Services, exam: str) -> ExamReport:
         section_titles={s.key: s.title for s in bp.sections},
         forecast=fc,
         scored_questions=scored,
+    )
+
+
+def _last_timed_pacing(attempts: Any, answer_rows: Any, bp: Blueprint) -> Pacing | None:
+    """Pacing of the newest submitted timed attempt, projected onto the full exam's budget."""
+    timed = [a for a in attempts if a.time_limit_s is not None]
+    if not timed:
+        return None
+    last = timed[-1]
+    rows = sorted((r for r in answer_rows if r.attempt_id == last.id), key=lambda r: r.position)
+    if not rows:
+        return None
+    times = [
+        Timed(r.position, r.section, float(r.time_spent_s or 0), r.correct is not None)
+        for r in rows
+    ]
+    # the real exam's budget per question, whatever the size of the mock
+    per_q = bp.time_limit_minutes * 60 / bp.questions
+    full = pacing(
+        times, time_limit_s=per_q * len(times), titles={s.key: s.title for s in bp.sections}
+    )
+    limit_s = bp.time_limit_minutes * 60
+    reaches = (
+        bp.questions
+        if full.per_question_s <= 0
+        else min(bp.questions, int(limit_s // full.per_question_s))
+    )
+    return Pacing(
+        per_q,
+        full.per_question_s,
+        bp.questions,
+        full.answered,
+        full.used_s,
+        reaches,
+        full.sections,
+        full.slowest,
     )
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
 import re
 import shlex
 from typing import Any
 
+from certprep.core.pacing import mmss
 from certprep.core.report import Group
 from certprep.core.text import visible
 from certprep.services.report import ExamReport
@@ -71,7 +71,9 @@ def report_dict(rep: ExamReport) -> dict[str, Any]:
             "need": r.need,
             "scored_questions": r.total,
             "lapse_ratio": _r(r.lapse_ratio),
+            "pace_warning": rep.pace_warning,
         },
+        "pacing": _pacing_dict(rep),
         "sections": [
             group_dict(rep.exam, g, topic=False, title=rep.section_titles.get(g.key))
             for g in rep.sections
@@ -131,6 +133,34 @@ def readiness_line(rep: ExamReport, bold: str = "") -> str:
     )
 
 
+def _pacing_dict(rep: ExamReport) -> dict[str, Any] | None:
+    p = rep.pacing
+    if p is None:
+        return None
+    return {
+        "budget_s": _r(p.budget_s),
+        "per_question_s": _r(p.per_question_s),
+        "reaches": p.reaches,
+        "questions": p.total,
+        "sections": [
+            {"key": sp.key, "title": sp.title, "per_question_s": _r(sp.per_question_s)}
+            for sp in p.sections
+        ],
+    }
+
+
+def pacing_lines(rep: ExamReport) -> list[str]:
+    """Pacing of the last timed mock: the verdict, then each section's time per question."""
+    p = rep.pacing
+    if p is None:
+        return ["no timed mock yet: pacing shows after one"]
+    lines = [p.verdict()]
+    for sp in sorted(p.sections, key=lambda x: -x.per_question_s):
+        over = " (over budget)" if p.budget_s and sp.per_question_s > p.budget_s else ""
+        lines.append(f"{mmss(sp.per_question_s)} per question: {sp.title}{over}")
+    return lines
+
+
 def _studied(g: Group) -> str:
     return f"{g.studied}/{g.cards}" if g.cards else "—"
 
@@ -181,6 +211,10 @@ def to_markdown(reports: list[ExamReport], profile: str) -> str:
     out = [f"# certprep report — {_md_cell(profile)}", ""]
     for rep in reports:
         out += [f"## {_md_cell(rep.name)}", "", readiness_line(rep, "**") + ".", ""]
+        if rep.pace_warning:
+            out += [f"**{rep.pace_warning}**", ""]
+        out += ["### Pacing (last timed mock)", ""]
+        out += [f"- {_md_cell(x)}" for x in pacing_lines(rep)] + [""]
         if rep.pass_note:
             out += [f"> {_md_cell(rep.pass_note)}", ""]
         out += [
@@ -229,7 +263,10 @@ def to_markdown(reports: list[ExamReport], profile: str) -> str:
 def to_text(reports: list[ExamReport], profile: str) -> str:
     lines = [f"certprep report — {profile}", ""]
     for rep in reports:
-        lines += [rep.name, "=" * len(rep.name), readiness_line(rep), ""]
+        lines += [rep.name, "=" * len(rep.name), readiness_line(rep)]
+        if rep.pace_warning:
+            lines.append(rep.pace_warning)
+        lines += ["", "Pacing (last timed mock):"] + [f"  {x}" for x in pacing_lines(rep)] + [""]
         lines.append("Weak topics (expected points lost on exam day):")
         for i, g in enumerate(rep.weak, 1):
             lines.append(
@@ -303,71 +340,10 @@ def to_csv(reports: list[ExamReport], profile: str) -> str:
 
 
 def to_html(reports: list[ExamReport], profile: str) -> str:
-    """One self-contained page: inline CSS, inline SVG bars, no scripts, no network fetches."""
-    e = html.escape
-    parts = [
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-        f"<title>certprep report — {e(profile)}</title>",
-        "<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}"
-        "table{border-collapse:collapse;width:100%;margin:1rem 0}td,th{border-bottom:1px solid #ddd;padding:.3rem;"
-        "text-align:left;font-size:.9rem}.bar{fill:#3b7ddd}.lo{fill:#c0392b}code{font-size:.8rem}"
-        ".note{color:#555;font-size:.9rem}</style></head><body>",
-        f"<h1>certprep report — {e(profile)}</h1>",
-    ]
-    for rep in reports:
-        parts.append(f"<h2>{e(rep.name)}</h2>")
-        parts.append(f"<p>{e(readiness_line(rep))}.</p>")
-        if rep.pass_note:
-            parts.append(f"<p class='note'>{e(rep.pass_note)}</p>")
-        parts.append(
-            "<h3>Weak topics</h3><table><tr><th>#</th><th>Topic</th><th>Section</th>"
-            "<th>Points lost</th><th>Accuracy</th><th>Memory</th><th>Drill</th></tr>"
-        )
-        for i, g in enumerate(rep.weak, 1):
-            parts.append(
-                f"<tr><td>{i}</td><td>{e(g.key)}</td><td>{e(g.section)}</td><td>{g.score:.2f}</td>"
-                f"<td>{e(_acc(g))}</td><td>{_pct(g.mean_r)}</td>"
-                f"<td><code>{e(drill_command(rep.exam, g, topic=True))}</code></td></tr>"
-            )
-        parts.append("</table><h3>Accuracy and memory by section</h3>")
-        height = 18 * len(rep.sections) + 10
-        svg = [
-            f"<svg width='100%' viewBox='0 0 600 {height}' role='img' aria-label='accuracy by section'>"
-        ]
-        for i, g in enumerate(rep.sections):
-            y = 5 + i * 18
-            acc = g.accuracy if g.accuracy is not None else 0
-            svg.append(f"<text x='0' y='{y + 12}' font-size='11'>{e(g.key)}</text>")
-            svg.append(
-                f"<rect class='{'lo' if acc < rep.pass_mark else 'bar'}' x='160' y='{y + 2}' "
-                f"width='{acc * 200:.1f}' height='7'/>"
-            )
-            svg.append(
-                f"<rect x='160' y='{y + 10}' width='{(g.mean_r or 0) * 200:.1f}' height='5' fill='#8e44ad'/>"
-            )
-            svg.append(
-                f"<text x='370' y='{y + 12}' font-size='11'>{e(_acc(g))}; memory {_pct(g.mean_r)}</text>"
-            )
-        svg.append("</svg>")
-        parts.append("".join(svg))
-        parts.append(
-            "<p class='note'>Blue/red: exam accuracy (red below the pass mark); purple: memory.</p>"
-        )
-        parts.append(
-            "<h3>History</h3><table><tr><th>Date</th><th>Attempt</th><th>Score</th><th>Result</th>"
-            "<th>Time</th></tr>"
-        )
-        for a in rep.attempts:
-            res = "—" if a.passed is None else ("pass" if a.passed else "fail")
-            parts.append(
-                f"<tr><td>{a.started_at.date()}</td><td>{e(a.title)}</td><td>{_pct(a.score)}</td>"
-                f"<td>{res}</td><td>{int(a.time_used_s // 60)} min</td></tr>"
-            )
-        parts.append("</table><h3>How these figures are made</h3><ul>")
-        parts += [f"<li>{e(a)}</li>" for a in rep.assumptions]
-        parts.append("</ul>")
-    parts.append("</body></html>\n")
-    return "".join(parts)
+    """One self-contained page (``report_html``): inline CSS and SVG, no scripts."""
+    from certprep.services.report_html import page
+
+    return page(reports, profile)
 
 
 RENDERERS = {"json": to_json, "md": to_markdown, "text": to_text, "csv": to_csv, "html": to_html}

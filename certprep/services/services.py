@@ -166,10 +166,9 @@ class Services:
         """Re-read the learner's settings (another process may have changed them)."""
         lid = self.learner_id
         with self.engine.connect() as conn:
-            stored = conn.execute(
-                sa.select(_learners.c.settings).where(_learners.c.id == lid)
-            ).scalar_one()
-        self._settings = dict(stored or {})
+            row = conn.execute(sa.select(_learners.c.settings).where(_learners.c.id == lid)).first()
+        if row is not None:  # a row this login may not read (row security) keeps what it had
+            self._settings = dict(row.settings or {})
         return self.settings
 
     # -- blueprints and banks --------------------------------------------------------------
@@ -205,6 +204,10 @@ class Services:
 
     def pending_bundled_banks(self) -> list[Path]:
         """Shipped bank files not yet in the database, or changed since they were loaded."""
+        from certprep.services.classroom import can_change_banks
+
+        if not can_change_banks(self.engine):
+            return []  # a classroom student: the instructor loads the banks
         with self.engine.connect() as conn:
             known = {r.checksum for r in conn.execute(sa.select(_banks.c.checksum))}
         return [p for p in self.bundled_bank_files() if checksum_bytes(p.read_bytes()) not in known]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -43,6 +43,11 @@ class ReviewStats:
     due_per_day: list[int] = field(default_factory=list)
     retention: list[Retention] = field(default_factory=list)
     states: dict[str, int] = field(default_factory=dict)
+    weeks: list[str] = field(default_factory=list)  # first study day of each week, oldest first
+    retention_per_week: list[float | None] = field(default_factory=list)  # None: no reviews
+
+
+WEEKS = 12
 
 
 def review_stats(
@@ -112,6 +117,20 @@ def review_stats(
             else:
                 r.young_total += 1
                 r.young_passed += passed
+        # true retention week by week, last 12 weeks: reviews of cards in review not forgotten
+        first_week = today_date - timedelta(days=7 * WEEKS - 1)
+        weekly: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+        for rating, ts in conn.execute(
+            sa.select(REVIEW_LOG.c.rating, REVIEW_LOG.c.reviewed_at).where(
+                REVIEW_LOG.c.learner_id == lid,
+                REVIEW_LOG.c.state_before == REVIEW,
+                REVIEW_LOG.c.source == "review",
+                REVIEW_LOG.c.reviewed_at >= local_instant(first_week, rollover, zone),
+            )
+        ):
+            week = (date.fromisoformat(day_of(ts)) - first_week).days // 7
+            weekly[week][0] += int(rating > 1)
+            weekly[week][1] += 1
         stats = services.stats()["cards"]
     for i in range(history_days):
         d = (since_date + timedelta(days=i)).isoformat()
@@ -122,5 +141,9 @@ def review_stats(
         out.forecast_days.append(d)
         out.due_per_day.append(due.get(d, 0))
     out.retention = sorted(ret.values(), key=lambda r: r.exam)
+    for w in range(WEEKS):
+        out.weeks.append((first_week + timedelta(days=7 * w)).isoformat())
+        passed, total = weekly.get(w, [0, 0])
+        out.retention_per_week.append(passed / total if total else None)
     out.states = {k: stats[k] for k in ("new", "learning", "review", "relearning", "suspended")}
     return out

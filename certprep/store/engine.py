@@ -84,6 +84,9 @@ def make_engine(url: str) -> Engine:
 
 # pg_advisory_xact_lock key of the one-writer-at-a-time lock ("cert" in ASCII)
 PG_WRITER_LOCK = 0x63657274
+# imports and bank removals queue on their own key ("cerb"): a long import never holds the lock
+# learners' answers wait on (PostgreSQL's row locks and MVCC keep the two apart)
+PG_IMPORT_LOCK = 0x63657262
 
 
 def _postgresql_writers(engine: Engine) -> None:
@@ -105,16 +108,20 @@ def _postgresql_writers(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _one_writer(conn: Any) -> None:
-        if conn.get_execution_options().get("sqlite_immediate", False):
-            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_WRITER_LOCK})")
+        options = conn.get_execution_options()
+        if options.get("sqlite_immediate", False):
+            key = PG_IMPORT_LOCK if options.get("importing", False) else PG_WRITER_LOCK
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({key})")
 
 
-def writing(engine: Engine) -> AbstractContextManager[Connection]:
+def writing(engine: Engine, *, importing: bool = False) -> AbstractContextManager[Connection]:
     """A write transaction: ``with writing(engine) as conn: ...`` commits on success.
 
-    One writer at a time: BEGIN IMMEDIATE on SQLite, an advisory lock on PostgreSQL.
+    One writer at a time: BEGIN IMMEDIATE on SQLite, an advisory lock on PostgreSQL. Bank imports
+    and removals (``importing=True``) take their own lock on PostgreSQL, so they wait for each
+    other but learners' writes never wait for them.
     """
-    return engine.execution_options(sqlite_immediate=True).begin()
+    return engine.execution_options(sqlite_immediate=True, importing=importing).begin()
 
 
 def sqlite_path(engine: Engine) -> Path | None:

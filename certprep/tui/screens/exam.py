@@ -143,9 +143,13 @@ class ExamScreen(ExamClock):
         self.refresh_bindings()
         self.set_interval(1.0, self.refresh_clock)
 
+    TYPED = ("next", "previous", "flag", "strike", "navigator", "pause", "toggle_pace", "code_book")
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Pause is offered only where the mode allows it; the pace marker where there is a clock."""
         timed = self.view is not None and self.view.mode == "timed"
+        if isinstance(self.focused, Input) and action in self.TYPED:
+            return False  # a box takes typing (a code answer, the code book's search)
         if action == "pause":
             return not timed
         if action == "toggle_pace":

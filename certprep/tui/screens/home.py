@@ -27,6 +27,17 @@ def _exam_day(exam_date: str | None, days_left: int | None) -> str:
     return f"{exam_date} ({days_left} days left)"
 
 
+def codeset_year_note() -> str:
+    """Which code-set year the content matches, so a candidate sitting a later exam knows."""
+    from certprep.core.codes import CM_YEAR
+
+    return (
+        f"Questions match the FY{CM_YEAR} ICD-10-CM code set (in effect until 30 September "
+        f"{CM_YEAR}); FY{CM_YEAR + 1} changes, in effect since 1 October {CM_YEAR}, are not "
+        "covered yet."
+    )
+
+
 class HomeScreen(Screen[None]):
     """Due counts per exam, exams to start, last attempts."""
 
@@ -39,6 +50,7 @@ class HomeScreen(Screen[None]):
     HomeScreen DataTable { height: auto; max-height: 12; margin: 0 2; }
     HomeScreen #empty { padding: 0 2; color: $text-muted; }
     HomeScreen #focus { padding: 0 2; height: auto; }
+    HomeScreen #codeset { padding: 1 2 0 2; color: $text-muted; height: auto; }
     """
     BINDINGS = [
         Binding("r", "review", "Review"),
@@ -75,6 +87,7 @@ class HomeScreen(Screen[None]):
         yield Static("Last attempts", classes="title", markup=False)
         yield DataTable(id="attempts", cursor_type="row")
         yield Static("", id="empty", markup=False)
+        yield Static(codeset_year_note(), id="codeset", markup=False)
         # every home key fits at 80 columns; ctrl+p (the palette) is in the help screen
         yield Footer(compact=True, show_command_palette=False)
 

@@ -32,6 +32,14 @@ if TYPE_CHECKING:
 FORMATS = ["auto", "native", "csv", "tsv", "json", "aiken", "gift", "moodle", "apkg"]
 
 
+def for_screen(text: str) -> str:
+    """The readers speak to the command line; here the same choices are the fields above."""
+    import re
+
+    text = re.sub(r"\b[Pp]ass (--exam|--section)", r"choose \1", text)
+    return text.replace("--exam", "Exam (above)").replace("--section", "Section (above)")
+
+
 class ImportScreen(Screen[bool]):
     """Import a bank file with a preview before anything is written."""
 
@@ -138,11 +146,13 @@ class ImportScreen(Screen[bool]):
     def preview(self, path: Path, fmt: str, exam: str | None, section: str | None) -> None:
         from certprep.banks.importer import import_bank
         from certprep.core.problems import InputError
-        from certprep.services.imports import check_sections, read_file
+        from certprep.services.imports import check_exams, check_sections, known_exams, read_file
 
         try:
             rf = read_file(path, fmt, exam=exam, section=section)
             problems = check_sections(rf, self.services.blueprints())
+            # a typo must never make a phantom exam, here as on the command line
+            problems += check_exams(rf, known_exams(self.services))
             if problems:
                 raise InputError(problems)
             summary = import_bank(
@@ -155,10 +165,7 @@ class ImportScreen(Screen[bool]):
 
     def _show_problems(self, text: str) -> None:
         t = Text("Cannot import this file; nothing was written:\n\n", style="bold red")
-        # the readers speak to the command line; here the same choices are fields above
-        for flag, field in (("--exam", "Exam (above)"), ("--section", "Section (above)")):
-            text = text.replace(f"pass {flag}", f"choose {field}").replace(flag, field)
-        t.append(text)
+        t.append(for_screen(text))
         self.query_one("#preview", Static).update(t)
 
     def _show_preview(self, rf: Any, summary: Any) -> None:
@@ -174,7 +181,7 @@ class ImportScreen(Screen[bool]):
                 f"  {exam}: " + ", ".join(f"{k} {v}" for k, v in sorted(sections.items())) + "\n"
             )
         for w in rf.warnings:
-            t.append(f"  note: {w}\n", style="yellow")
+            t.append(f"  note: {for_screen(str(w))}\n", style="yellow")
         if rf.history:
             t.append(f"  review history found for {len(rf.history)} cards\n")
         t.append("\nFirst items:\n", style="bold")

@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from certprep.services.report import ExamReport, build_report, exams_with_items
-from certprep.services.report_format import prob
+from certprep.services.report_format import pacing_lines, prob
 from certprep.services.services import Services
 from certprep.tui.widgets.charts import Chart
 
@@ -68,6 +68,7 @@ class ReportScreen(Screen[None]):
             yield Chart(id="sections-chart")
             yield Static("Score per attempt", classes="title", markup=False)
             yield Chart(id="trend")
+            yield Chart(id="pacing-chart")
             yield Static("", id="history", markup=False)
             yield Static("", id="assumptions", markup=False)
         yield Footer()
@@ -111,8 +112,12 @@ class ReportScreen(Screen[None]):
             prob(r.pass_probability),  # never rounds to certainty: >99%, <1%
             style="bold green" if r.pass_probability >= 0.8 else "bold red",
         )
+        if rep.pace_warning:
+            t.append(f"\n{rep.pace_warning}", style="bold red")
         if rep.pass_note:
             t.append(f"\n{rep.pass_note}", style="italic")
+        t.append("\nPacing (last timed mock): ", style="bold")
+        t.append("\n  ".join(pacing_lines(rep)))
         ready.update(t)
         weak = self.query_one("#weak", DataTable)
         weak.clear()
@@ -158,6 +163,16 @@ class ReportScreen(Screen[None]):
             reference=round(100 * rep.pass_mark),
             reference_label="pass",
             ylim=(0, 100),
+        )
+        p = rep.pacing
+        timed = sorted(p.sections, key=lambda x: -x.per_question_s) if p else []
+        self.query_one("#pacing-chart", Chart).show_grouped(
+            [sp.key[:10] for sp in timed],
+            {
+                "your seconds per question": [round(sp.per_question_s) for sp in timed],
+                "the exam's budget": [round(p.budget_s or 0) for _ in timed] if p else [],
+            },
+            title="Pacing per section, last timed mock (seconds per question)",
         )
         answered = [g for g in rep.sections if g.answered or g.mean_r is not None]
         self.query_one("#sections-chart", Chart).show_grouped(

@@ -7,45 +7,19 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from certprep.core.models import ItemKind, split_codes
-from certprep.core.scheduling import STATE_NAMES, Rating
+from certprep.core.scheduling import Rating
 from certprep.services.review import ReviewFilter, ReviewSession, StudyCard
 from certprep.services.services import Services
 from certprep.tui.errors import safely
+from certprep.tui.screens.card_history import RATING_NAMES, HistoryScreen, history_text
 from certprep.tui.widgets.codebook import CodeBookPanel
 from certprep.tui.widgets.item_view import feedback_text, item_text
 
 LETTERS = "abcdef"
-RATING_NAMES = {
-    Rating.AGAIN: "Again",
-    Rating.HARD: "Hard",
-    Rating.GOOD: "Good",
-    Rating.EASY: "Easy",
-}
-
-
-class HistoryScreen(ModalScreen[None]):
-    """A card's past ratings and memory state."""
-
-    DEFAULT_CSS = """
-    HistoryScreen { align: center middle; }
-    HistoryScreen > VerticalScroll { width: 80; height: 80%; border: round $accent; background: $surface; padding: 0 1; }
-    """
-    BINDINGS = [Binding("escape,q,i", "close", "Close")]
-
-    def __init__(self, text: Text) -> None:
-        super().__init__()
-        self.text = text
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll():
-            yield Static(self.text)
-
-    def action_close(self) -> None:
-        self.dismiss(None)
 
 
 class ReviewScreen(Screen[None]):
@@ -66,7 +40,7 @@ class ReviewScreen(Screen[None]):
         Binding("space", "reveal", "Show answer"),
         Binding("enter", "accept", "Rate highlighted"),
         Binding("u", "undo", "Undo"),
-        Binding("ctrl+z", "undo", "Undo", show=False, priority=True),
+        Binding("ctrl+z", "undo_anywhere", "Undo", show=False, priority=True),
         Binding("s", "suspend", "Suspend"),
         Binding("minus", "bury", "Bury", key_display="-"),
         Binding("exclamation_mark", "flag", "Flag", key_display="!"),
@@ -77,9 +51,23 @@ class ReviewScreen(Screen[None]):
         Binding("escape", "end", "End"),
     ]
     ON_A_CARD = ("suspend", "bury", "flag", "mark", "history")
+    TYPED = (
+        "reveal",
+        "undo",
+        "suspend",
+        "bury",
+        "flag",
+        "mark",
+        "history",
+        "code_book",
+        "study_more",
+    )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The footer shows only what acts in the current state."""
+        """The footer shows only what acts in the current state; while a box takes typing (the
+        code answer, the code book's search) letter keys type, so their actions are not shown."""
+        if isinstance(self.focused, Input) and action in self.TYPED:
+            return False
         if action == "reveal":
             return self.phase == "question"
         if action == "accept":
@@ -416,33 +404,22 @@ class ReviewScreen(Screen[None]):
         if self.session is None or self.current is None:
             return
         h = self.session.history(self.current.item.id)
-        t = Text()
-        t.append(f"Card {h.item_id}\n", style="bold")
-        c = h.card
-        t.append(f"state {STATE_NAMES[c.state]}   reviews {c.reps}   lapses {c.lapses}\n")
-        if c.stability is not None:
-            t.append(
-                f"stability {c.stability:.2f} days   difficulty {c.difficulty or 0:.2f}   "
-                f"retrievability now {h.retrievability:.0%}\n"
-            )
-        if c.due is not None:
-            t.append(f"due {c.due.astimezone().strftime('%Y-%m-%d %H:%M')}\n")
-        t.append("\n")
-        if not h.entries:
-            t.append("Never rated yet.\n")
-        for e in h.entries:
-            t.append(
-                f"{e.reviewed_at.astimezone().strftime('%Y-%m-%d %H:%M')}  "
-                f"{RATING_NAMES[Rating(e.rating)]:<6} ({e.source})\n"
-            )
-        self.app.push_screen(HistoryScreen(t))
+        self.app.push_screen(HistoryScreen(history_text(h)))
 
     def action_study_more(self) -> None:
         if self.phase == "done" and self.session is not None:
             s = self.session
             self.start(extra_new=s.extra_new + 10, extra_reviews=s.extra_reviews + 50)
 
+    def action_undo_anywhere(self) -> None:
+        """ctrl+z undoes even while a box takes typing (u then types)."""
+        self.action_undo()
+
     def action_end(self) -> None:
+        if isinstance(self.focused, Input) and self.focused.id == "code":
+            self.query_one("#body").focus()  # out of the code box: the card's keys act again
+            self.refresh_bindings()
+            return
         if self.current is not None and self.session is not None:
             self.session.put_back(self.current)
         self.dismiss(None)

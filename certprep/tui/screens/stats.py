@@ -47,6 +47,7 @@ class StatsScreen(Screen[None]):
                 markup=False,
             )
             yield DataTable(id="retention")
+            yield Chart(id="retention-weeks")
             yield Static("Cards by state", classes="title", markup=False)
             yield DataTable(id="states")
         yield Footer()
@@ -83,6 +84,11 @@ class StatsScreen(Screen[None]):
                 f"{s.forecast_days[0]} … {s.forecast_days[-1]}   due today {s.due_per_day[0]}, "
                 f"next 7 days {sum(s.due_per_day[:7])}"
             )
+        )
+        self.query_one("#retention-weeks", Chart).show_bars(
+            [w[5:] for w in s.weeks],
+            [round(100 * r) if r is not None else 0 for r in s.retention_per_week],
+            title="True retention per week (%), cards in review (no bar: no reviews)",
         )
         table = self.query_one("#retention", DataTable)
         table.clear()

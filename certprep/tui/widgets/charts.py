@@ -19,6 +19,8 @@ class Chart(PlotextPlot):
     Chart.empty { display: none; }
     """
 
+    values: list[float] = []
+
     def _start(self, title: str, ylabel: str) -> None:
         plt = self.plt
         plt.clear_figure()
@@ -34,6 +36,7 @@ class Chart(PlotextPlot):
         self, labels: Sequence[str], values: Sequence[float], *, title: str, ylabel: str = ""
     ) -> None:
         """One bar per label (days, sections)."""
+        self.values = list(values)  # what is drawn, for whoever reads it back
         self._start(title, ylabel)
         if labels and any(values):
             xs = list(range(len(labels)))

@@ -76,7 +76,7 @@ class CmFamilies(CodeFamilies, ExcludesFamily, SeventhFamily, NotesFamily, Place
             Family(
                 "seventh",
                 TITLES["seventh"],
-                interleave(seventh, seed, "seventh"),
+                self._seventh_order(seventh, seed),
                 self.seventh,
                 PER_BANK["seventh"],
             ),

@@ -57,31 +57,47 @@ class CmBase:
         pick = [n for n in near + rest if n.leaf == leaf and n.extended == node.extended]
         return pick
 
-    def _look_alikes(self, node: Node) -> list[Node]:
-        """Codes that look like this one: the same characters under another first letter."""
-        out = []
-        for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
-            if letter == node.code[0]:
-                continue
-            other = self.t.nodes.get(letter + node.code[1:])
-            if other is not None and other.leaf and not other.extended:
-                out.append(other)
-        return out
+    def _block_leaves(self, block: str) -> list[Node]:
+        """Every reportable, uniquely described leaf of a block (cached per block)."""
+        cache: dict[str, list[Node]] = self.__dict__.setdefault("_block_leaf_cache", {})
+        if not cache:
+            for n in self._reportable_leaves():
+                cache.setdefault(n.block, []).append(n)
+        return cache.get(block, [])
+
+    def _block_headers(self, block: str) -> list[Node]:
+        """Every header (category or subcategory with codes below it) of a block, cached."""
+        cache: dict[str, list[Node]] = self.__dict__.setdefault("_block_header_cache", {})
+        if not cache:
+            for n in self.t.nodes.values():
+                if not n.leaf and not n.extended and n.children and codes.icd10cm(n.code):
+                    cache.setdefault(n.block, []).append(n)
+        return cache.get(block, [])
 
     def _code_distractors(self, node: Node, item_id: str) -> list[Node]:
-        """Two near siblings and one look-alike from another chapter when there is one."""
+        """Three codes from the same block, of the same length as the node's code when it can.
+
+        Nearest first: the node's siblings, then the rest of its category, then the other
+        categories of its block. A code from another chapter, or of another length, would let
+        the candidate rule it out by its first letter or its length alone.
+        """
         rng = item_rng(self.seed, item_id + "|d")
         sibs = self._siblings(node)
         near = sibs[:6]
         rng.shuffle(near)
-        looks = self._look_alikes(node)
-        rng.shuffle(looks)
-        picked = near[:2] + looks[:1]
-        rest = [n for n in sibs[2:] + near[2:] + looks[1:] if n not in picked]
+        block = [
+            n
+            for n in self._block_leaves(node.block)
+            if n.category != node.category and n.extended == node.extended
+        ]
+        rng.shuffle(block)
+        ordered = near + sibs[6:] + block
+        size = len(node.code)
+        ordered.sort(key=lambda n: len(n.code) != size)  # stable: same length first
         out: list[Node] = []
         seen = {node.desc.casefold()}
-        for n in picked + rest:
-            if n.desc.casefold() in seen or n in out:
+        for n in ordered:
+            if n.desc.casefold() in seen or n in out or n.code == node.code:
                 continue
             seen.add(n.desc.casefold())
             out.append(n)

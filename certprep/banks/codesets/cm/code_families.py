@@ -35,13 +35,7 @@ class CodeFamilies(CmBase):
         )
         if choices is None or len(choices) < 3:
             return None
-        look = [o for o in others if o.chapter != node.chapter]
-        extra = (
-            f" {look[0].code} looks similar but sits in chapter {look[0].chapter}"
-            f' and means "{look[0].desc}".'
-            if look
-            else ""
-        )
+        extra = "".join(f' {o.code} is "{o.desc}".' for o in others)
         return self._item(
             "desc2code",
             item_id,
@@ -49,8 +43,9 @@ class CodeFamilies(CmBase):
             f'Which ICD-10-CM code has the tabular list description "{node.desc}"?',
             choices,
             f"In the {TABULAR}, {_quote(node)} is a reportable code in "
-            f"{_placement(t, node)}.{extra} Look the term up in the Alphabetic Index, then "
-            "confirm the code and its description in the Tabular List.",
+            f"{_placement(t, node)}. The other choices are codes of the same block:{extra} "
+            "Look the term up in the Alphabetic Index, then confirm the code and its "
+            "description in the Tabular List.",
             [
                 f"{GUIDE} I.B.1",
                 f"{GUIDE} I.B.2",
@@ -96,25 +91,31 @@ class CodeFamilies(CmBase):
         ]
         if not below:
             return None
-        key = below[rng.randrange(len(below))]
-        others = [
-            t.nodes[c]
-            for c in t.by_category[head.category]
-            if c != code and not t.nodes[c].leaf and codes.icd10cm(c)
-        ]
+        # headers of the same block that are not above the key: the candidate must know which
+        # codes are subdivided, not pick the longest code or the one in the named category
+        block_headers = self._block_headers(head.block)
+        below = [k for k in below if not k.extended]  # 7th characters have their own family
+        if not below:
+            return None
+
+        def peers(key: Node) -> list[Node]:
+            above = {key.parent, *t.cm.get_ancestors(key.code)}
+            return [n for n in block_headers if n.code not in above]
+
+        def fit(key: Node) -> int:  # headers at least as long as the key
+            return sum(len(n.code) >= len(key.code) for n in peers(key))
+
+        rng.shuffle(below)
+        below.sort(key=lambda k: -min(fit(k), 2))  # stable: a key with long-enough peers first
+        key = below[0]
+        if fit(key) < 2:
+            return None  # too few headers as long as any key: the length would answer it
+        others = peers(key)
         rng.shuffle(others)
-        # nearest first: the header's siblings, then its parent, then the rest of the category
-        others.sort(
-            key=lambda n: 0 if n.parent == head.parent else 1 if n.code == head.parent else 2
-        )
-        pool = [head, *others]
-        if len(pool) < 3:  # borrow headers from the neighbouring categories of the block
-            for cat in t.categories:
-                if t.nodes[cat].block == head.block and cat != head.category:
-                    pool += [t.nodes[c] for c in t.by_category[cat] if not t.nodes[c].leaf]
-                if len(pool) >= 6:
-                    break
-        distractors = pool[:3]
+        size = len(key.code)
+        # block headers of the key's length first (no length cue at all), then longer ones
+        others.sort(key=lambda n: 0 if len(n.code) == size else 1 if len(n.code) > size else 2)
+        distractors = others[:3]
         if len(distractors) < 2:
             return None
 

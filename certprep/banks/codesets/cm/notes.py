@@ -43,6 +43,84 @@ class NotesFamily(CmBase):
         sep = "" if body.startswith(",") else " "
         return lead + sep + body
 
+    # what a "use additional code" note asks for, by its words: (pattern, what, reference)
+    UA_KINDS: tuple[tuple[str, str, str | None], ...] = (
+        (
+            r"adverse effect|identify (?:the )?drug",
+            "the drug in an adverse effect (a T36-T50 code with 5th or 6th character 5), "
+            "which follows the code for the nature of the adverse effect",
+            "I.C.19.e.5.a",
+        ),
+        (
+            r"external cause|\(Y92\)|\bplace\b",
+            "the external cause (how, where or with what intent it happened); an external cause "
+            "code is never the principal or first-listed diagnosis",
+            "I.C.20",
+        ),
+        (
+            r"infectious agent|organism|B95|bacterial agent",
+            "the organism responsible (B95-B97), which follows the code for the infection",
+            None,
+        ),
+        (
+            r"tobacco|nicotine",
+            "tobacco use, dependence or exposure, a risk factor the code does not carry",
+            None,
+        ),
+        (
+            r"functional activity",
+            "any functional activity of the neoplasm (such as hormone excess), coded from its "
+            "own chapter",
+            None,
+        ),
+        (
+            r"ulcer|stage|severity|\bsite\b",
+            "the site, stage or severity that the code itself does not specify",
+            None,
+        ),
+        (
+            r"associated|complication",
+            "associated conditions or injuries that the code does not include",
+            None,
+        ),
+    )
+
+    def note_meaning(self, code: str, kind: str, text: str) -> tuple[str, list[str]]:
+        """The rationale's explanation, worded by the kind of note: only a manifestation code
+        ("in diseases classified elsewhere") and its etiology make an etiology/manifestation pair.
+        """
+        node = self.t.nodes[code]
+        manifestation = "classified elsewhere" in node.desc.casefold()
+        if kind == "cf":
+            if manifestation:
+                return (
+                    f'{code} is a manifestation code ("in diseases classified elsewhere"): it is '
+                    "never reported first, and the code for the underlying condition (the "
+                    "etiology) goes before it, so the two form an etiology/manifestation pair.",
+                    [],
+                )
+            return (
+                f'A "code first" note tells you that the condition it names, when it is present '
+                f"and known, is sequenced before {code}. {code} is not a manifestation code: the "
+                "guidelines use this note outside etiology/manifestation pairs too, and without "
+                f"that condition {code} may be reported first.",
+                [],
+            )
+        lead = (
+            'A "use additional code" note tells you to add a second code when the information '
+            f"is known: {code} is sequenced first and the additional code after it."
+        )
+        if "manifestation" in text.casefold():
+            return (
+                f"{lead} Here the second code is the manifestation, so {code} (the etiology) and "
+                "it form an etiology/manifestation pair.",
+                [],
+            )
+        for pattern, what, ref in self.UA_KINDS:
+            if re.search(pattern, text, re.IGNORECASE):
+                return f"{lead} Here it identifies {what}.", [f"{GUIDE} {ref}"] if ref else []
+        return f"{lead} Here it adds detail that {code} itself does not carry.", []
+
     def notes(self, subject: tuple[str, str]) -> ItemDict | None:
         code, kind = subject
         t = self.t
@@ -64,18 +142,7 @@ class NotesFamily(CmBase):
         )
         if choices is None:
             return None
-        if kind == "ua":
-            meaning = (
-                f'A "use additional code" note tells you to add a secondary code, if known: '
-                f"{code} is sequenced first and the additional code after it, as for an "
-                "etiology/manifestation pair."
-            )
-        else:
-            meaning = (
-                f'A "code first" note tells you that the underlying condition, when present '
-                f"and known, is sequenced first and {code} after it, as for an "
-                "etiology/manifestation pair."
-            )
+        meaning, extra_refs = self.note_meaning(code, kind, text)
         return self._item(
             "notes",
             item_id,
@@ -84,7 +151,7 @@ class NotesFamily(CmBase):
             "When both conditions are documented, what sequencing does the note direct?",
             choices,
             f'The {TABULAR} at {_quote(node)} reads: "{text}". {meaning}',
-            [f"{GUIDE} I.A.13", f"{GUIDE} I.B.7", f"ICD-10-CM Tabular List {code}"],
+            [f"{GUIDE} I.A.13", f"{GUIDE} I.B.7", *extra_refs, f"ICD-10-CM Tabular List {code}"],
         )
 
     # chapter and block placement

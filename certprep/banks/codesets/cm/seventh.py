@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from certprep.banks.codesets import (
     ItemDict,
+    interleave,
     item_rng,
     one_line,
     single,
@@ -30,6 +31,23 @@ class SeventhFamily(CmBase):
                 groups.setdefault(node.category, []).append(code)
         # one group per category keeps S and T from filling the family
         return {k: sorted(v) for k, v in groups.items()}
+
+    def _seventh_order(self, groups: dict[str, list[str]], seed: int) -> list[str]:
+        """The pool in draw order: two bases whose 7th characters go beyond A, D and S (fractures,
+        pregnancy, gout, coma scale ...) for each base that has only A, D and S (most injuries and
+        poisonings), so the family does not test the three encounter characters over and over."""
+        rich: dict[str, list[str]] = {}
+        plain: dict[str, list[str]] = {}
+        for cat, bases in groups.items():
+            defs, _note, _owner = self._seven_defs(bases[0])
+            (plain if set(defs) <= set("ADS") else rich)[cat] = bases
+        a = interleave(rich, seed, "seventh-rich")
+        b = interleave(plain, seed, "seventh")
+        out: list[str] = []
+        while a or b:
+            out += a[:2] + b[:1]
+            a, b = a[2:], b[1:]
+        return out
 
     def _seven_defs(self, base: str) -> tuple[dict[str, str], str, str]:
         """The 7th-character values for a base code, the note and where the table puts them."""
@@ -67,9 +85,8 @@ class SeventhFamily(CmBase):
             return None
         rng = item_rng(self.seed, f"cm-seventh-{base}")
         chars = sorted(built)
-        # mostly the encounter characters learners meet daily, when the base has them
-        common = [c for c in chars if c in "ADS"]
-        char = rng.choice(common if common and rng.random() < 0.7 else chars)
+        # any value the code really has, not mostly A, D and S
+        char = rng.choice(chars)
         full = built[char]
         variant = "meaning" if rng.random() < 0.5 else "build"
         item_id = f"cm-7thchar-{variant}-{full}"

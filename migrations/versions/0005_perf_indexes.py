@@ -1,7 +1,7 @@
 """indexes for the paths a learner waits on (issue 22)
 
-Revision ID: 0004_perf_indexes
-Revises: 0003
+Revision ID: 0005_perf_indexes
+Revises: 0004
 Create Date: 2026-11-28
 
 - ``item_exam.rkey``: a random key per (item, exam), drawn once by the database when the row is
@@ -21,8 +21,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_perf_indexes"
-down_revision = "0003"
+revision = "0005_perf_indexes"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
