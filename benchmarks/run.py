@@ -1,10 +1,12 @@
 """certprep's benchmark harness: speed and memory at scale, measured, never asserted in tests.
 
-    python benchmarks/run.py [--items N] [--reviews M] [--json] [--only NAME,...]
+    python benchmarks/run.py [--items N] [--reviews M] [--json] [--only NAME,...] [--vs-anki]
 
 Builds a synthetic database in a temporary folder (N items over the three blueprints, M
 review-log rows over a simulated year, cards in every state), then measures each figure over
 repeated runs (median and p95). Defaults: N=100000, M=1000000.
+With --vs-anki (pip install -e .[bench]) the same collection is mirrored into Anki
+(benchmarks/vs_anki.py) and each measure printed for both, with the ratio.
 """
 
 from __future__ import annotations
@@ -26,9 +28,12 @@ HERE = Path(__file__).resolve().parent
 TARGETS = {
     "answer_next_ms_median": ("<=", 2.0),
     "answer_next_ms_p95": ("<=", 5.0),
-    "due_counts_ms_median": ("<=", 20.0),
+    # issue 22: half of Anki 26.9's due counts (47 ms at 100k), its session start (63 ms at 100k)
+    "due_counts_ms_median": ("<=", 23.5),
+    "home_summary_ms_median": ("<=", 23.5),
+    "session_start_ms_median": ("<=", 63.0),
     "import_items_per_s": (">=", 25000.0),
-    "exam_assemble_ms_median": ("<=", 50.0),
+    "exam_assemble_ms_median": ("<=", 20.0),
     "first_frame_ratio": ("<=", 1.5),
     "optimize_s": ("<=", 10.0),
     "peak_rss_mb": ("<=", 150.0),
@@ -162,6 +167,7 @@ def build_db(tmp: Path, n: int, m: int) -> Path:
     services = open_services(str(db))
     import_bank(services.engine, Bank.model_validate(synthetic_bank(n)), checksum="bench")
     fill_history(services, n, m)
+    services.load_bundled_banks()  # as `certprep` would on first start (so home opens at once)
     services.engine.dispose()
     return db
 
@@ -183,6 +189,8 @@ def bench_answer_next(db: Path, answers: int) -> list[float]:
         session.rate(card, Rating.GOOD if i % 5 else Rating.AGAIN)
         card = session.next_card()
         out.append((time.perf_counter() - t) * 1000)
+    # the measures after this one run at the default daily limits (as Anki's are compared)
+    services.update_settings(new_per_day=20, reviews_per_day=200)
     services.engine.dispose()
     return out
 
@@ -193,6 +201,28 @@ def bench_due_counts(db: Path, repeat: int) -> list[float]:
     services = open_services(str(db))
     services.exam_counts()
     out = timed(services.exam_counts, repeat)
+    services.engine.dispose()
+    return out
+
+
+def bench_home_summary(db: Path, repeat: int) -> list[float]:
+    from certprep.services import open_services
+
+    services = open_services(str(db))
+    services.home_summary()
+    out = timed(services.home_summary, repeat)
+    services.engine.dispose()
+    return out
+
+
+def bench_session_start(db: Path, repeat: int) -> list[float]:
+    """A review session over every exam, built, with its first card loaded (default limits)."""
+    from certprep.services import open_services
+    from certprep.services.review import ReviewSession
+
+    services = open_services(str(db))
+    ReviewSession(services).next_card()
+    out = timed(lambda: ReviewSession(services).next_card(), repeat)
     services.engine.dispose()
     return out
 
@@ -213,9 +243,9 @@ def bench_exam_assemble(db: Path, repeat: int) -> list[float] | None:
 
 def first_frame(kind: str, db: Path) -> list[float]:
     """Seconds from process start to the first frame (and, for certprep, to the frame with the
-    counts), headless, in a fresh process."""
+    counts): the real `certprep` command (or a bare Textual app) in a pseudo-terminal."""
     out = subprocess.run(
-        [sys.executable, str(HERE / "first_frame.py"), kind, str(db), repr(time.time())],
+        [sys.executable, str(HERE / "first_frame.py"), kind, str(db)],
         capture_output=True,
         text=True,
         check=True,
@@ -253,6 +283,11 @@ def main() -> None:
     ap.add_argument("--reviews", type=int, default=1_000_000)
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--only", default="", help="comma-separated subset of measures")
+    ap.add_argument(
+        "--vs-anki",
+        action="store_true",
+        help="mirror the collection into Anki (the bench extra) and measure it the same way",
+    )
     args = ap.parse_args()
     only = set(filter(None, args.only.split(",")))
 
@@ -270,6 +305,15 @@ def main() -> None:
         t = time.perf_counter()
         db = build_db(tmp, args.items, args.reviews)
         log(f"built the database in {time.perf_counter() - t:.1f}s")
+        anki: dict[str, list[float]] = {}
+        if args.vs_anki:  # mirrored before certprep's measures write to the database
+            import vs_anki
+
+            t = time.perf_counter()
+            col, decks = vs_anki.mirror(db, tmp / "anki")
+            log(f"mirrored into Anki in {time.perf_counter() - t:.1f}s")
+            anki = vs_anki.measures(col, decks, timed, 20)
+            col.close()
         if want("answer_next"):
             a = bench_answer_next(db, 300)
             res["answer_next_ms_median"] = round(statistics.median(a), 3)
@@ -280,6 +324,16 @@ def main() -> None:
             res["due_counts_ms_median"] = round(statistics.median(c), 2)
             res["due_counts_ms_p95"] = round(pct(c, 0.95), 2)
             log("due_counts_ms", res["due_counts_ms_median"], res["due_counts_ms_p95"])
+        if want("home_summary"):
+            h = bench_home_summary(db, 20)
+            res["home_summary_ms_median"] = round(statistics.median(h), 2)
+            res["home_summary_ms_p95"] = round(pct(h, 0.95), 2)
+            log("home_summary_ms", res["home_summary_ms_median"], res["home_summary_ms_p95"])
+        if want("session_start"):
+            st = bench_session_start(db, 20)
+            res["session_start_ms_median"] = round(statistics.median(st), 2)
+            res["session_start_ms_p95"] = round(pct(st, 0.95), 2)
+            log("session_start_ms", res["session_start_ms_median"], res["session_start_ms_p95"])
         if want("exam_assemble"):
             e = bench_exam_assemble(db, 20)
             if e:
@@ -315,11 +369,39 @@ def main() -> None:
             if not ok:
                 misses[key] = f"{v} (target {op} {target})"
     res["targets_missed"] = misses
+    if anki:
+        res["anki"] = {
+            f"{name}_ms_median": round(statistics.median(v), 3) for name, v in anki.items() if v
+        }
+        res["vs_anki"] = {
+            name: round(float(res[f"{name}_ms_median"]) / med, 2)  # type: ignore[arg-type]
+            for name in anki
+            if f"{name}_ms_median" in res and (med := res["anki"].get(f"{name}_ms_median"))  # type: ignore[attr-defined]
+        }
     if args.json:
         print(json.dumps(res))
     else:
         for k, v in res.items():
-            print(f"{k:28} {v}")
+            if k not in ("anki", "vs_anki"):
+                print(f"{k:28} {v}")
+    if anki:
+        print(vs_table(res), file=sys.stderr if args.json else sys.stdout)
+
+
+def vs_table(res: dict[str, object]) -> str:
+    """certprep and Anki side by side, medians in ms, with the ratio."""
+    a: dict[str, float] = res["anki"]  # type: ignore[assignment]
+    lines = [
+        f"at {res['n_items']:,} items, {res['n_reviews']:,} reviews",
+        "| measure | certprep ms | Anki ms | certprep/Anki |",
+        "|---|---|---|---|",
+    ]
+    for name, ratio in res["vs_anki"].items():  # type: ignore[attr-defined]
+        lines.append(
+            f"| {name.replace('_', ' ')} | {res[f'{name}_ms_median']} | "
+            f"{a[f'{name}_ms_median']} | {ratio}x |"
+        )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -192,13 +192,16 @@ def run_tui(start: str = "home", **options: object) -> None:
     from certprep.tui.app import make_app
 
     if start == "home" and state._services is None:
-        # paint the home screen first; the database opens (and migrates) in a worker
-        from certprep.services import open_services
-
+        # paint the home screen first; the database layer (SQLAlchemy, SQLModel, pydantic) is
+        # imported, and the database opened and migrated, in the home screen's worker
         db, profile = state.db, state.profile
-        app = make_app(
-            lambda: open_services(db, profile), profile=profile, start=start, options=options
-        )
+
+        def open_db() -> Services:
+            from certprep.services import open_services
+
+            return open_services(db, profile)
+
+        app = make_app(open_db, profile=profile, start=start, options=options)
     else:
         app = make_app(state.services(load_banks=False), start=start, options=options)
     app.run()

@@ -88,7 +88,19 @@ class CaseRow(SQLModel, table=True):
 
 class ItemRow(SQLModel, table=True):
     __tablename__ = "item"
-    __table_args__ = (sa.Index("ix_item_bank_position", "bank_id", "position"),)
+    __table_args__ = (
+        sa.Index("ix_item_bank_position", "bank_id", "position"),
+        # the review queue walks never-studied items in bank order from this index alone
+        # (no ``retired`` here: SQLite would then scan it instead of ix_item_retired)
+        sa.Index("ix_item_queue", "bank_id", "position", "id"),
+        # the few retired items: "live" is checked without reading the wide item rows
+        sa.Index(
+            "ix_item_retired",
+            "id",
+            sqlite_where=sa.text("retired = 1"),
+            postgresql_where=sa.text("retired = true"),
+        ),
+    )
     id: str = Field(sa_column=sa.Column(sa.String(120), primary_key=True))
     bank_id: int = Field(
         sa_column=sa.Column(
@@ -110,7 +122,11 @@ class ItemExam(SQLModel, table=True):
     """Which exams an item fits, with its section: what exam assembly and due counts filter on."""
 
     __tablename__ = "item_exam"
-    __table_args__ = (sa.Index("ix_item_exam_exam_section", "exam", "section"),)
+    __table_args__ = (
+        sa.Index("ix_item_exam_exam_section", "exam", "section"),
+        # a form draw walks a section in rkey order from a seeded point; covers exam counts
+        sa.Index("ix_item_exam_walk", "exam", "section", "rkey", "item_id"),
+    )
     item_id: str = Field(
         sa_column=sa.Column(
             sa.String(120), sa.ForeignKey("item.id", ondelete="CASCADE"), primary_key=True
@@ -118,6 +134,9 @@ class ItemExam(SQLModel, table=True):
     )
     exam: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
     section: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    # a random key drawn by the database for each row written (the migration gives the column a
+    # per-row random default in the database's dialect); never set by the code
+    rkey: int | None = Field(default=None, sa_column=sa.Column(sa.Integer, nullable=False))
 
 
 class ItemTopic(SQLModel, table=True):
@@ -138,6 +157,16 @@ class CardRow(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_card_learner_due", "learner_id", "due"),
         sa.Index("ix_card_learner_state", "learner_id", "state"),
+        # due counts and the review queue read this index only
+        sa.Index(
+            "ix_card_learner_state_due",
+            "learner_id",
+            "state",
+            "due",
+            "suspended",
+            "buried_until",
+            "item_id",
+        ),
     )
     learner_id: int = Field(
         sa_column=sa.Column(

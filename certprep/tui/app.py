@@ -40,6 +40,7 @@ class CertprepApp(App[None]):
         else:
             self._factory = services
         self._lock = threading.Lock()
+        self._painted = threading.Event()  # set once the first frame is on screen
         self.profile = profile or (self._services.profile if self._services else "default")
         self.start = start
         self.options = options or {}
@@ -50,6 +51,10 @@ class CertprepApp(App[None]):
         with self._lock:
             if self._services is None:
                 assert self._factory is not None
+                if threading.current_thread() is not threading.main_thread():
+                    # a worker: let the first frame paint before importing the database layer
+                    # (the imports would hold the interpreter lock while the screen renders)
+                    self._painted.wait(timeout=2.0)
                 self._services = self._factory()
             return self._services
 
@@ -57,7 +62,10 @@ class CertprepApp(App[None]):
         from certprep.tui.screens.home import HomeScreen
 
         self.sub_title = f"profile: {self.profile}"
-        self.push_screen(HomeScreen())
+        home = HomeScreen()
+        self.push_screen(home)
+        # the first frame is painted once the home screen has refreshed
+        home.call_after_refresh(lambda: self.call_after_refresh(self._painted.set))
         if self.start == "exam":
             from certprep.tui.screens.exam import ExamScreen
 

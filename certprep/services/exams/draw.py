@@ -37,6 +37,9 @@ class ExamDraw:
     """Pool, draw and start."""
 
     services: Services
+    # an exam with at least this many items is drawn by walking its sections' index from a
+    # seeded point (``_walk``); a smaller one is ranked whole, which is as quick at that size
+    WALK_FROM = 2000
 
     # -- starting --------------------------------------------------------------------------
     def pool(
@@ -99,7 +102,12 @@ class ExamDraw:
             rows: list[Any]
             if counts is None:
                 rows = list(conn.execute(sa.select(*cols).select_from(joined).where(live)))
+            elif self._large(conn, blueprint.key):
+                rows, short = self._walk(conn, blueprint.key, counts, seed, live)
+                counts = {k: n for k, n in counts.items() if k in short}
             else:
+                rows = []
+            if counts:  # sections short of unseen items: rank all of theirs, seen included
                 mix = (
                     sa.cast(ITEM.c.bank_id, sa.BigInteger) * 1000003
                     + ITEM.c.position
@@ -126,7 +134,8 @@ class ExamDraw:
                 limits = sa.case(
                     *[(ranked.c.section == k, 4 * n + 20) for k, n in counts.items()], else_=0
                 )
-                rows = list(conn.execute(sa.select(ranked).where(ranked.c.rank <= limits)))
+                rows += list(conn.execute(sa.select(ranked).where(ranked.c.rank <= limits)))
+            if counts is not None:
                 cases = {r.case_id for r in rows if r.case_id}
                 if cases:  # a series is drawn whole: bring in the rest of its questions
                     have = {r.id for r in rows}
@@ -167,6 +176,79 @@ class ExamDraw:
         ]
         seen = {r.id: r.seen for r in rows if r.seen is not None}
         return pool, seen
+
+    def _large(self, conn: Any, exam: str) -> bool:
+        """Whether the exam has ``WALK_FROM`` items or more (counted no further than that)."""
+        some = sa.select(ITEM_EXAM.c.item_id).where(ITEM_EXAM.c.exam == exam)
+        n = conn.execute(
+            sa.select(sa.func.count()).select_from(some.limit(self.WALK_FROM).subquery())
+        ).scalar_one()
+        return int(n) >= self.WALK_FROM
+
+    def _walk(
+        self, conn: Any, exam: str, counts: dict[str, int], seed: int, live: Any
+    ) -> tuple[list[Any], set[str]]:
+        """Unseen live items of each section, walked in ``rkey`` order (a random key per item,
+        stored) from a point the seed picks, wrapping round: the first ``4n + 20`` of them, read
+        through ``ix_item_exam_walk`` without ranking the whole exam. Returns the rows and the
+        sections that have fewer unseen items than that (ranked the slow way, seen included)."""
+        lid = self.services.learner_id
+        unseen = sa.and_(
+            ~sa.exists().where(
+                CARD.c.learner_id == lid,
+                CARD.c.item_id == ITEM_EXAM.c.item_id,
+                CARD.c.last_review.is_not(None),
+            ),
+            ~sa.exists()
+            .select_from(
+                EXAM_ANSWER.join(EXAM_ATTEMPT, EXAM_ATTEMPT.c.id == EXAM_ANSWER.c.attempt_id)
+            )
+            .where(EXAM_ANSWER.c.item_id == ITEM_EXAM.c.item_id, EXAM_ATTEMPT.c.learner_id == lid),
+        )
+        cols = [
+            ITEM.c.id,
+            ITEM_EXAM.c.section,
+            ITEM.c.case_id,
+            ITEM.c.bank_id,
+            ITEM.c.position,
+            ITEM.c.kind,
+            sa.null().label("seen"),
+        ]
+        need = {section: 4 * n + 20 for section, n in counts.items()}
+        starts = {
+            section: random.Random(f"{seed}:{exam}:{section}").randrange(2**31)
+            for section in counts
+        }
+        found: dict[str, list[Any]] = {section: [] for section in counts}
+
+        def walk(parts: list[tuple[str, Any, int]]) -> None:
+            """Each (section, rkey range, how many) in rkey order, in one statement."""
+            selects = [
+                sa.select(*cols)
+                .select_from(ITEM_EXAM.join(ITEM, ITEM.c.id == ITEM_EXAM.c.item_id))
+                .where(ITEM_EXAM.c.exam == exam, ITEM_EXAM.c.section == section, part, live, unseen)
+                .order_by(ITEM_EXAM.c.rkey)
+                .limit(limit)
+                .subquery()
+                .select()
+                for section, part, limit in parts
+            ]
+            q = selects[0] if len(selects) == 1 else sa.union_all(*selects)
+            for r in conn.execute(q):
+                found[r.section].append(r)
+
+        # from the seeded point to the end of each section, then (if short) round from its start
+        walk([(k, ITEM_EXAM.c.rkey >= starts[k], need[k]) for k in counts])
+        rest = [
+            (k, ITEM_EXAM.c.rkey < starts[k], need[k] - len(found[k]))
+            for k in counts
+            if len(found[k]) < need[k]
+        ]
+        if rest:
+            walk(rest)
+        short = {k for k in counts if len(found[k]) < need[k]}
+        rows = [r for k in counts if k not in short for r in found[k]]
+        return rows, short
 
     def drill_banks(self) -> list[int]:
         """Banks of generated drills (code-set items): they feed review and topic drills and

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -79,6 +79,40 @@ def scoped(q: Any, filt: ReviewFilter) -> Any:
             sa.exists().where(ITEM_TOPIC.c.item_id == ITEM.c.id, ITEM_TOPIC.c.topic == filt.topic)
         )
     return q
+
+
+def scoped_cards(q: Any, filt: ReviewFilter, item_id: Any = CARD.c.item_id) -> Any:
+    """``scoped`` for a query that names an item by ``item_id`` (a card's) without reading the
+    wide item rows: live through the partial index of retired items, the rest through the
+    link tables' keys."""
+    q = q.where(live(item_id))
+    if filt.exam or filt.section:
+        conds = [ITEM_EXAM.c.item_id == item_id]
+        if filt.exam:
+            conds.append(ITEM_EXAM.c.exam == filt.exam)
+        if filt.section:
+            conds.append(ITEM_EXAM.c.section == filt.section)
+        q = q.where(sa.exists().where(*conds))
+    if filt.topic:
+        q = q.where(
+            sa.exists().where(ITEM_TOPIC.c.item_id == item_id, ITEM_TOPIC.c.topic == filt.topic)
+        )
+    return q
+
+
+def utc_of(value: Any) -> datetime | None:
+    """A stored datetime read raw (``raw_time``), as the aware UTC datetime it stands for:
+    SQLite hands back the ISO text, PostgreSQL a naive UTC datetime."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+
+
+def raw_time(column: Any) -> Any:
+    """A datetime column read without the per-row type processing (see ``utc_of``)."""
+    return sa.type_coerce(column, sa.String).label(column.name)
 
 
 def active(now: datetime) -> Any:
@@ -192,42 +226,134 @@ class ExamDue:
     offered: Counts
 
 
+BATCH = 500  # ids per IN (...) list: under SQLite's 999 bound parameters
+
+
+def retired_ids() -> Any:
+    """The ids of retired items, read from their partial index (``retired = 1`` there)."""
+    return sa.select(ITEM.c.id).where(ITEM.c.retired == sa.true())
+
+
+def live(item_id: Any) -> Any:
+    """The item is not retired (without reading the wide item rows)."""
+    return item_id.not_in(retired_ids())
+
+
+def exams_of(conn: Any, ids: list[str]) -> dict[str, list[str]]:
+    """The exams of each item, looked up in batches through item_exam's primary key."""
+    out: dict[str, list[str]] = {}
+    for start in range(0, len(ids), BATCH):
+        part = ids[start : start + BATCH]
+        for item_id, exam in conn.execute(
+            sa.select(ITEM_EXAM.c.item_id, ITEM_EXAM.c.exam).where(ITEM_EXAM.c.item_id.in_(part))
+        ):
+            out.setdefault(item_id, []).append(exam)
+    return out
+
+
 def due_by_exam(services: Services) -> list[ExamDue]:
-    """``due_counts`` for every exam with items, in one grouped query (home's "due now" and
-    "new today" per exam), with the exam's live items and cards in (re)learning."""
+    """``due_counts`` for every exam with items (home's "due now" and "new today" per exam),
+    with the exam's live items and cards in (re)learning.
+
+    Read from indexes only, and in time that does not grow with the bank: items per exam from
+    ``ix_item_exam_walk`` less the retired ones; (re)learning cards from
+    ``ix_card_learner_state_due``; reviews due and new cards are counted only up to what the
+    daily limits let a session offer (streamed in due order for reviews, each exam's items for
+    new cards, both stopping once every exam has reached the limit).
+    """
     lid = services.learner_id
     day = study_day(services)
-    joined = ITEM_EXAM.join(ITEM, ITEM.c.id == ITEM_EXAM.c.item_id).outerjoin(
-        CARD, sa.and_(CARD.c.item_id == ITEM_EXAM.c.item_id, CARD.c.learner_id == lid)
-    )
-    _, new_cond = unseen(lid, day.now)
-
-    def n(cond: Any) -> Any:
-        return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
-
-    q = (
-        sa.select(
-            ITEM_EXAM.c.exam,
-            sa.func.count().label("items"),
-            n(sa.and_(CARD.c.state.in_((LEARNING, RELEARNING)), active(day.now))).label("all_l"),
-            n(learning_due(day)).label("learning"),
-            n(review_due(day)).label("review"),
-            n(new_cond).label("new"),
-        )
-        .select_from(joined)
-        .where(ITEM.c.retired.is_(False))
-        .group_by(ITEM_EXAM.c.exam)
-        .order_by(ITEM_EXAM.c.exam)
-    )
+    mine = CARD.c.learner_id == lid
     with services.engine.connect() as conn:
         new_cap, rev_cap = caps(services, conn, day)
-        rows = conn.execute(q).all()
+        items: dict[str, int] = dict(
+            conn.execute(
+                sa.select(ITEM_EXAM.c.exam, sa.func.count()).group_by(ITEM_EXAM.c.exam)
+            ).all()
+        )
+        retired = conn.execute(
+            sa.select(ITEM_EXAM.c.exam, sa.func.count())
+            .where(ITEM_EXAM.c.item_id.in_(retired_ids()))
+            .group_by(ITEM_EXAM.c.exam)
+        ).all()
+        for exam, n in retired:
+            items[exam] -= n
+        exams = sorted(e for e, n in items.items() if n > 0)
+        in_learning = sa.and_(
+            mine, CARD.c.state.in_((LEARNING, RELEARNING)), active(day.now), live(CARD.c.item_id)
+        )
+
+        def per_exam(cond: Any) -> dict[str, int]:
+            """Cards matching ``cond`` per exam (the cards first, then their exams)."""
+            found = dict.fromkeys(exams, 0)
+            q = (
+                sa.select(ITEM_EXAM.c.exam, sa.func.count())
+                .where(ITEM_EXAM.c.item_id.in_(sa.select(CARD.c.item_id).where(cond)))
+                .group_by(ITEM_EXAM.c.exam)
+            )
+            for exam, n in conn.execute(q):
+                if exam in found:
+                    found[exam] = int(n)
+            return found
+
+        all_l = per_exam(in_learning)
+        learning = per_exam(sa.and_(in_learning, CARD.c.due <= day.now + LEARN_AHEAD))
+        reviews = _capped(
+            conn,
+            exams,
+            rev_cap,
+            sa.select(CARD.c.item_id)
+            .where(mine, review_due(day), live(CARD.c.item_id))
+            .order_by(CARD.c.due),
+        )
+        new = dict.fromkeys(exams, 0)
+        if new_cap:
+            for exam in exams:
+                new[exam] = conn.execute(
+                    sa.select(sa.func.count()).select_from(
+                        sa.select(ITEM_EXAM.c.item_id)
+                        .where(
+                            ITEM_EXAM.c.exam == exam,
+                            live(ITEM_EXAM.c.item_id),
+                            ~sa.exists().where(
+                                mine,
+                                CARD.c.item_id == ITEM_EXAM.c.item_id,
+                                sa.not_(sa.and_(CARD.c.state == NEW, active(day.now))),
+                            ),
+                        )
+                        # in the walk index's order (random within a section): unseen items
+                        # come up as often as they are among the exam's items
+                        .limit(new_cap)
+                        .subquery()
+                    )
+                ).scalar_one()
     return [
         ExamDue(
-            r.exam,
-            int(r.items),
-            int(r.all_l),
-            Counts(min(int(r.new), new_cap), int(r.learning), min(int(r.review), rev_cap)),
+            e,
+            int(items[e]),
+            all_l[e],
+            Counts(min(new[e], new_cap), learning[e], min(reviews[e], rev_cap)),
         )
-        for r in rows
+        for e in exams
     ]
+
+
+def _capped(conn: Any, exams: list[str], cap: int, q: Any) -> dict[str, int]:
+    """Items of ``q`` per exam, counted until every exam has ``cap`` (streamed in batches)."""
+    out = dict.fromkeys(exams, 0)
+    if cap <= 0 or not exams:
+        return out
+    result = conn.execute(q.execution_options(stream_results=True, yield_per=BATCH))
+    try:
+        for part in result.partitions(BATCH):
+            ids = [r[0] for r in part]
+            of = exams_of(conn, ids)
+            for item_id in ids:
+                for exam in of.get(item_id, ()):
+                    if exam in out:
+                        out[exam] += 1
+            if all(n >= cap for n in out.values()):
+                break
+    finally:
+        result.close()
+    return out

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import heapq
 import math
-from datetime import datetime
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -14,20 +14,20 @@ from certprep.core.scheduling import (
     LEARNING,
     NEW,
     RELEARNING,
-    REVIEW,
     CardState,
     SchedulerSettings,
-    retrievability,
 )
 from certprep.services.review.limits import (
     LEARN_AHEAD,
     active,
     caps,
+    raw_time,
     review_due,
     scoped,
+    scoped_cards,
     settings_for,
     study_day,
-    unseen,
+    utc_of,
 )
 from certprep.services.review.model import (
     Counts,
@@ -40,6 +40,14 @@ from certprep.store.tables import CARD, CASE, ITEM, ITEM_EXAM
 
 if TYPE_CHECKING:
     from certprep.services.services import Services
+
+
+def days_since(dialect: str, column: Any, now: datetime) -> Any:
+    """Days from a stored time to ``now``, in SQL (fractional)."""
+    at = now.astimezone(UTC).replace(tzinfo=None)
+    if dialect == "sqlite":
+        return sa.func.julianday(at.isoformat(" ")) - sa.func.julianday(column)
+    return sa.extract("epoch", sa.literal(at, sa.DateTime) - column) / 86400.0
 
 
 class QueueSession:
@@ -88,65 +96,97 @@ class QueueSession:
         return min(modes, key=lambda s: s.exam_date or datetime.max) if modes else self.settings
 
     def build_queue(self) -> None:
-        """Learning cards, then reviews by lowest retrievability, new cards interleaved."""
+        """Learning cards, then reviews by lowest retrievability, new cards interleaved.
+
+        Read from the card indexes without the wide item rows (live and in scope through the
+        link tables), with stored times read raw (``utc_of``): no per-row type processing."""
         svc = self.services
         lid = svc.learner_id
         day = study_day(svc)
-        joined = CARD.join(ITEM, ITEM.c.id == CARD.c.item_id)
         f = self.filter
+        mine = CARD.c.learner_id == lid
         with svc.engine.connect() as conn:
             new_cap, rev_cap = caps(svc, conn, day, self.extra_new, self.extra_reviews)
             learning = conn.execute(
-                scoped(
-                    sa.select(CARD.c.item_id, CARD.c.due)
-                    .select_from(joined)
-                    .where(
-                        CARD.c.learner_id == lid,
-                        CARD.c.state.in_((LEARNING, RELEARNING)),
-                        active(day.now),
+                scoped_cards(
+                    sa.select(CARD.c.item_id, raw_time(CARD.c.due)).where(
+                        mine, CARD.c.state.in_((LEARNING, RELEARNING)), active(day.now)
                     ),
                     f,
                 )
             ).all()
-            reviews = conn.execute(
-                scoped(
-                    sa.select(CARD.c.item_id, CARD.c.stability, CARD.c.last_review, CARD.c.due)
-                    .select_from(joined)
-                    .where(CARD.c.learner_id == lid, review_due(day))
-                    .order_by(CARD.c.due)
-                    .limit(max(rev_cap * 4, 1000)),
-                    f,
-                )
-            ).all()
-            new_from, new_cond = unseen(lid, day.now)
-            new = (
+            # the 4 x cap soonest due, then the lowest retrievability first: R falls as the
+            # days since the last review over the stability grow, so the database sorts by that
+            # (ties in due order) and no R is computed per card
+            soonest = scoped_cards(
+                sa.select(CARD.c.item_id, CARD.c.stability, CARD.c.last_review, CARD.c.due)
+                .where(mine, review_due(day))
+                .order_by(CARD.c.due)
+                .limit(max(rev_cap * 4, 1000)),
+                f,
+            ).subquery()
+            elapsed = days_since(svc.engine.dialect.name, soonest.c.last_review, day.now)
+            reviews = (
                 conn.execute(
-                    scoped(
-                        sa.select(ITEM.c.id)
-                        .select_from(new_from)
-                        .where(new_cond)
-                        .order_by(CARD.c.due.is_(None), CARD.c.due, ITEM.c.bank_id, ITEM.c.position)
-                        .limit(new_cap),
-                        f,
+                    sa.select(soonest.c.item_id)
+                    .order_by(
+                        sa.or_(
+                            soonest.c.stability.is_(None), soonest.c.last_review.is_(None)
+                        ).desc(),
+                        (sa.case((elapsed < 0, 0.0), else_=elapsed) / soonest.c.stability).desc(),
+                        soonest.c.due,
                     )
-                ).all()
-                if new_cap
+                    .limit(rev_cap)
+                )
+                .scalars()
+                .all()
+                if rev_cap
                 else []
             )
-        self._learning = [(r.due, r.item_id) for r in learning]
+            new = self._new_cards(conn, day.now, new_cap) if new_cap else []
+        self._learning = [(utc_of(due), item_id) for item_id, due in learning]  # type: ignore[misc]
         heapq.heapify(self._learning)
-        scored = sorted(
-            reviews,
-            key=lambda r: retrievability(
-                CardState(state=REVIEW, stability=r.stability, last_review=r.last_review),
-                day.now,
-                self.settings,
-            ),
-        )[:rev_cap]
-        self._main = interleave([r.item_id for r in scored], [r.id for r in new])
+        self._main = interleave(list(reviews), new)
         if f.limit is not None:
             room = max(0, f.limit - len(self._learning))
             self._main = self._main[:room]
+
+    def _new_cards(self, conn: Any, now: datetime, cap: int) -> list[str]:
+        """The first ``cap`` new cards in queue order: new cards with a due time (by due, then
+        bank order), then the rest, never studied, in bank order. The second part walks
+        ``ix_item_queue`` (bank, position, id) and stops at ``cap`` (live: ``scoped_cards``)."""
+        lid = self.services.learner_id
+        f = self.filter
+        fresh = sa.and_(CARD.c.state == NEW, active(now))
+        dated = conn.execute(
+            scoped(
+                sa.select(ITEM.c.id)
+                .select_from(CARD.join(ITEM, ITEM.c.id == CARD.c.item_id))
+                .where(CARD.c.learner_id == lid, fresh, CARD.c.due.is_not(None))
+                .order_by(CARD.c.due, ITEM.c.bank_id, ITEM.c.position)
+                .limit(cap),
+                f,
+            )
+        ).all()
+        out = [r[0] for r in dated]
+        if len(out) < cap:
+            undated = conn.execute(
+                scoped_cards(
+                    sa.select(ITEM.c.id)
+                    .select_from(
+                        ITEM.outerjoin(
+                            CARD, sa.and_(CARD.c.item_id == ITEM.c.id, CARD.c.learner_id == lid)
+                        )
+                    )
+                    .where(sa.or_(CARD.c.item_id.is_(None), sa.and_(fresh, CARD.c.due.is_(None))))
+                    .order_by(ITEM.c.bank_id, ITEM.c.position)
+                    .limit(cap - len(out)),
+                    f,
+                    ITEM.c.id,
+                )
+            ).all()
+            out += [r[0] for r in undated]
+        return out
 
     def counts(self) -> Counts:
         """Cards this session offers now, by queue (like Anki's header); learning cards count

@@ -1,0 +1,152 @@
+"""The same synthetic collection in Anki (its Rust backend, FSRS on), measured the same way.
+
+Used by ``benchmarks/run.py --vs-anki``; needs the ``bench`` extra (``pip install -e .[bench]``).
+The certprep database built by run.py is read back and mirrored: one Anki deck per exam under
+``certprep::``, one Basic note per item in item order, each card's state (new, learning, review,
+relearning; suspended), due time, FSRS stability and difficulty, and every review-log row.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+
+def _ts(text: str | None) -> float | None:
+    if text is None:
+        return None
+    return datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp()
+
+
+def mirror(certprep_db: Path, folder: Path) -> Any:
+    """An Anki collection holding the certprep database's items, cards and review log."""
+    from anki.collection import AddNoteRequest, Collection
+
+    src = sqlite3.connect(certprep_db)
+    items = src.execute(
+        "SELECT item.id, min(item_exam.exam) FROM item JOIN item_exam ON item_exam.item_id = "
+        "item.id WHERE item.retired = 0 GROUP BY item.id ORDER BY item.bank_id, item.position"
+    ).fetchall()
+    folder.mkdir(parents=True, exist_ok=True)
+    col = Collection(str(folder / "collection.anki2"))
+    col.set_config("fsrs", True)
+    basic = col.models.by_name("Basic")
+    assert basic is not None
+    decks = {e: col.decks.id(f"certprep::{e}") for e in sorted({e for _, e in items})}
+    requests = []
+    for item_id, exam in items:
+        note = col.new_note(basic)
+        note["Front"] = item_id
+        note["Back"] = "answer"
+        requests.append(AddNoteRequest(note=note, deck_id=decks[exam]))
+    for start in range(0, len(requests), 50_000):
+        col.add_notes(requests[start : start + 50_000])
+    # card ids in item order (one card per note, notes added in item order)
+    cids = dict(
+        zip(
+            [i for i, _ in items],
+            col.db.list("SELECT c.id FROM cards c JOIN notes n ON n.id = c.nid ORDER BY n.id"),
+            strict=True,
+        )
+    )
+    now = time.time()
+    today = col.sched.today
+    rows = []
+    for item_id, state, stab, diff, due, last, reps, lapses, suspended in src.execute(
+        "SELECT item_id, state, stability, difficulty, due, last_review, reps, lapses, suspended "
+        "FROM card"
+    ):
+        cid = cids.get(item_id)
+        if cid is None or state == 0:
+            continue
+        due_s, last_s = _ts(due) or now, _ts(last) or now
+        ivl = max(1, round(stab or 1))
+        if state == 2:
+            ctype, queue, adue = 2, 2, today + int((due_s - now) // 86400)
+        else:
+            ctype, queue, adue = (1 if state == 1 else 3), 1, int(due_s)
+        data = json.dumps({"s": stab, "d": diff, "dr": 0.9, "lrt": int(last_s)})
+        rows.append((ctype, -1 if suspended else queue, adue, ivl, reps, lapses, 1001, data, cid))
+    col.db.executemany(
+        "UPDATE cards SET type=?, queue=?, due=?, ivl=?, reps=?, lapses=?, left=?, data=? "
+        "WHERE id=?",
+        rows,
+    )
+    logs = []
+    seen_ids: set[int] = set()
+    for item_id, rating, at, duration in src.execute(
+        "SELECT item_id, rating, reviewed_at, duration_ms FROM review_log ORDER BY reviewed_at"
+    ):
+        cid = cids.get(item_id)
+        if cid is None:
+            continue
+        rid = int((_ts(at) or now) * 1000)
+        while rid in seen_ids:
+            rid += 1
+        seen_ids.add(rid)
+        logs.append((rid, cid, 0, rating, 1, 1, 0, duration or 0, 1))
+        if len(logs) == 100_000:
+            col.db.executemany("INSERT INTO revlog VALUES (?,?,?,?,?,?,?,?,?)", logs)
+            logs = []
+    if logs:
+        col.db.executemany("INSERT INTO revlog VALUES (?,?,?,?,?,?,?,?,?)", logs)
+    src.close()
+    return col, decks
+
+
+def measures(
+    col: Any, decks: dict[str, int], timed: Callable[..., list[float]], repeat: int
+) -> dict[str, list[float]]:
+    """Anki's side of each measure, in certprep's terms."""
+    parent = col.decks.id("certprep")
+    out: dict[str, list[float]] = {}
+
+    def due_counts() -> None:  # certprep's due_by_exam: every exam's counts
+        for did in decks.values():
+            col.decks.select(did)
+            col.sched.counts()
+
+    out["due_counts"] = timed(due_counts, repeat)
+    out["home_summary"] = timed(col.sched.deck_due_tree, repeat)  # the deck list
+
+    first = next(iter(decks.values()))
+
+    def session_start() -> None:  # a session over every exam, up to its first card
+        col.decks.select(first)
+        col.sched.get_queued_cards(fetch_limit=1)  # (this deck's queue, not timed below)
+
+    def start_parent() -> None:
+        col.decks.select(parent)
+        col.sched.get_queued_cards(fetch_limit=1)
+
+    times = []
+    for _ in range(repeat):
+        session_start()
+        t = time.perf_counter()
+        start_parent()
+        times.append((time.perf_counter() - t) * 1000)
+    out["session_start"] = times
+
+    from anki.scheduler.v3 import CardAnswer
+
+    col.decks.select(parent)
+    answers = []
+    queued = col.sched.get_queued_cards(fetch_limit=1)
+    for i in range(300):
+        if not queued.cards:
+            break
+        t = time.perf_counter()
+        qc = queued.cards[0]
+        card = col.get_card(qc.card.id)
+        card.start_timer()
+        rating = CardAnswer.GOOD if i % 5 else CardAnswer.AGAIN
+        col.sched.answer_card(col.sched.build_answer(card=card, states=qc.states, rating=rating))
+        queued = col.sched.get_queued_cards(fetch_limit=1)
+        answers.append((time.perf_counter() - t) * 1000)
+    out["answer_next"] = answers
+    return out
