@@ -46,6 +46,7 @@ class ExamScreen(ExamClock):
     ExamScreen #notice { height: auto; padding: 0 2; color: $warning; }
     ExamScreen ExamBody { padding: 1 2; width: 1fr; }
     ExamScreen #main { height: 1fr; }
+    ExamScreen #book { width: 45%; min-width: 34; }
     ExamScreen #feedback { padding: 1 0 0 0; }
     ExamScreen #code { margin: 0 2; }
     ExamScreen #code.hidden { display: none; }
@@ -155,6 +156,12 @@ class ExamScreen(ExamClock):
         if action == "toggle_pace":
             return timed
         return True
+
+    def on_descendant_focus(self, event: object) -> None:
+        self.refresh_bindings()  # a box taking typing changes which keys act
+
+    def on_descendant_blur(self, event: object) -> None:
+        self.refresh_bindings()
 
     def action_code_book(self) -> None:
         """Open the code book beside the question (the exams are open-book)."""

@@ -29,6 +29,7 @@ class ReviewScreen(Screen[None]):
     ReviewScreen #counts { height: 1; padding: 0 2; }
     ReviewScreen #body { padding: 1 2; width: 1fr; }
     ReviewScreen #main { height: 1fr; }
+    ReviewScreen #book { width: 45%; min-width: 34; }
     ReviewScreen #code { margin: 0 2; }
     ReviewScreen #code.hidden { display: none; }
     ReviewScreen #feedback { padding: 1 0 0 0; }
@@ -393,6 +394,12 @@ class ReviewScreen(Screen[None]):
             on_ = self.session.toggle_mark(self.current)
             self.notify("Marked." if on_ else "Mark removed.")
             self._render_counts()
+
+    def on_descendant_focus(self, event: object) -> None:
+        self.refresh_bindings()  # a box taking typing changes which keys act
+
+    def on_descendant_blur(self, event: object) -> None:
+        self.refresh_bindings()
 
     def action_code_book(self) -> None:
         """Open the code book beside the card."""
