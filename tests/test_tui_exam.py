@@ -504,27 +504,3 @@ async def test_a_database_damaged_mid_exam_is_a_notice_not_a_traceback(
         await pilot.pause()
         assert app.screen is screen
         assert "damaged" in _text(app, "#notice")
-
-
-async def test_keys_that_type_leave_the_footer_while_the_code_book_has_the_cursor(
-    exam_services: Services,
-) -> None:
-    from textual.widgets import Footer
-
-    exams = ExamService(exam_services)
-    aid = exams.start(small_blueprint(), seed=81)
-    app = make_app(exam_services)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await _open_exam(app, pilot, aid)
-
-        def shown() -> set[str]:
-            footer = app.screen.query_one(Footer)
-            return {str(k.key) for k in footer.query("FooterKey")}
-
-        assert "n" in shown() and "f" in shown()
-        await pilot.press("k")
-        await pilot.pause()
-        assert "n" not in shown() and "f" not in shown()  # n and f type into the search
-        await pilot.press("escape")
-        await pilot.pause()
-        assert "n" in shown()
