@@ -1,5 +1,6 @@
-"""The exam screen's clock and its saving: the countdown, warnings, auto-submit, and every change
-committed at once or, when the database refuses, kept and retried in order every second."""
+"""The exam screen's clock, saving and finishing: the countdown, warnings and auto-submit; every
+change committed at once or, when the database refuses, kept and retried in order every second;
+submit (asked, or when time is up) and leaving."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from certprep.core.scoring import format_duration
 from certprep.services.exams import ExamClosed
 from certprep.tui.errors import describe_open_error
+from certprep.tui.screens.confirm_submit import SUBMIT, ConfirmSubmitScreen
 from certprep.tui.screens.exam_render import ExamRender
 
 LETTERS = "abcdef"
@@ -123,5 +125,85 @@ class ExamClock(ExamRender):
     def _exam_closed(self, exc: ExamClosed) -> None:
         raise NotImplementedError
 
-    def submit_now(self, auto: bool = False) -> None:
+    def go(self, position: int) -> None:
         raise NotImplementedError
+
+    # -- finishing: submit (asked, or when time is up) and leaving ----------------------------
+    def action_submit(self) -> None:
+        if self.view is None or self.done:
+            return
+        v = self.view
+
+        def confirmed(choice: int | str | None) -> None:
+            if choice == SUBMIT:
+                self.submit_now(False)
+            elif isinstance(choice, int):
+                self.go(choice)
+
+        unanswered = [q.position for q in v.questions if not q.answered]
+        flagged = [q.position for q in v.questions if q.flagged]
+        self.app.push_screen(ConfirmSubmitScreen(len(v.questions), unanswered, flagged), confirmed)
+
+    def submit_now(self, auto: bool = False) -> None:
+        """Score the attempt and show the results (auto: the time ran out)."""
+        if self.done:
+            return
+        got: list[Any] = []
+        if not self._db(lambda: got.append(self.exams.submit(self.attempt_id)), retry=auto):
+            if auto:  # time is up: keep trying
+                self.unsaved.append(self._retry_submit)
+            return
+        self.done = True
+        result = got[0]
+        if auto:
+            self.notify("Time is up: the exam was submitted.", severity="warning", timeout=10)
+        if result.sent_to_review:
+            n = result.sent_to_review
+            self.notify(f"{n} missed question{'s' if n != 1 else ''} added to your daily review.")
+        self._show_results()
+
+    def _retry_submit(self) -> bool:
+        if not self._db(lambda: self.exams.submit(self.attempt_id), quiet=True):
+            return False
+        self.submit_now(True)  # submitted: this reads the stored result and shows it
+        return True
+
+    def _show_results(self) -> None:
+        from certprep.tui.screens.exam_results import ExamResultsScreen
+
+        self.done = True
+        # a modal (navigator, confirmation) may be on top when the clock runs out
+        while len(self.app.screen_stack) > 1 and self.app.screen is not self:
+            self.app.pop_screen()
+        self.app.switch_screen(ExamResultsScreen(self.services, self.attempt_id))
+
+    def action_leave(self) -> None:
+        if isinstance(self.focused, Input):
+            self.set_focus(None)
+            return
+        if self.view is None or self.done:
+            self.dismiss(None)
+            return
+        if self.unsaved:
+            self.notify(
+                "A change is not saved yet: certprep is still retrying. Wait a moment, "
+                "or press escape again to leave without it.",
+                severity="warning",
+            )
+            self.unsaved.clear()
+            return
+        if self.view.mode == "timed":
+            self._db(lambda: self.exams.tick(self.attempt_id), quiet=True)
+            self.notify(
+                "Exam saved. The clock keeps running: resume it soon (c on the home screen).",
+                severity="warning",
+            )
+        else:
+            if not self.view.paused and not self._db(
+                lambda: self.exams.pause(self.attempt_id), quiet=True
+            ):
+                self.notify("The exam could not be paused: its clock runs until you resume it.")
+            else:
+                self.notify("Exam saved and paused.")
+        self.done = True
+        self.dismiss(None)

@@ -7,7 +7,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from certprep.core.models import ItemKind, split_codes
@@ -15,14 +14,15 @@ from certprep.core.scheduling import Rating
 from certprep.services.review import ReviewFilter, ReviewSession, StudyCard
 from certprep.services.services import Services
 from certprep.tui.errors import safely
-from certprep.tui.screens.card_history import RATING_NAMES, HistoryScreen, history_text
+from certprep.tui.screens.card_history import RATING_NAMES
+from certprep.tui.screens.review_keys import ReviewKeys
 from certprep.tui.widgets.codebook import CodeBookPanel
 from certprep.tui.widgets.item_view import feedback_text, item_text
 
 LETTERS = "abcdef"
 
 
-class ReviewScreen(Screen[None]):
+class ReviewScreen(ReviewKeys):
     """One review session."""
 
     DEFAULT_CSS = """
@@ -353,74 +353,6 @@ class ReviewScreen(Screen[None]):
         else:
             notice.update(Text(f"{RATING_NAMES[rating]}: next in {result.interval}"))
         self.next()
-
-    # -- other keys ------------------------------------------------------------------------
-    @safely
-    def action_undo(self) -> None:
-        if self.session is None or not self.session.can_undo():
-            self.notify("Nothing to undo.")
-            return
-        label = self.session.undo_label() or "the last action was taken back"
-        card = self.session.undo(self.current)
-        self.query_one("#notice", Static).update(Text(f"Undone: {label}."))
-        self.next(card)
-
-    @safely
-    def action_suspend(self) -> None:
-        if self.session and self.current:
-            self.session.suspend(self.current)
-            self.query_one("#notice", Static).update(Text("Card suspended."))
-            self.next()
-
-    @safely
-    def action_bury(self) -> None:
-        if self.session and self.current:
-            n = self.session.bury(self.current)
-            self.query_one("#notice", Static).update(
-                Text(f"Buried until tomorrow: {n} card{'s' if n > 1 else ''}.")
-            )
-            self.next()
-
-    @safely
-    def action_flag(self) -> None:
-        if self.session and self.current:
-            on_ = self.session.toggle_flag(self.current)
-            self.notify("Flagged." if on_ else "Flag removed.")
-            self._render_counts()
-
-    @safely
-    def action_mark(self) -> None:
-        if self.session and self.current:
-            on_ = self.session.toggle_mark(self.current)
-            self.notify("Marked." if on_ else "Mark removed.")
-            self._render_counts()
-
-    def on_descendant_focus(self, event: object) -> None:
-        self.refresh_bindings()  # a box taking typing changes which keys act
-
-    def on_descendant_blur(self, event: object) -> None:
-        self.refresh_bindings()
-
-    def action_code_book(self) -> None:
-        """Open the code book beside the card."""
-        panel = self.query_one("#book", CodeBookPanel)
-        panel.set_question(None, self.current.item.id if self.current else None)
-        panel.open()
-
-    def action_history(self) -> None:
-        if self.session is None or self.current is None:
-            return
-        h = self.session.history(self.current.item.id)
-        self.app.push_screen(HistoryScreen(history_text(h)))
-
-    def action_study_more(self) -> None:
-        if self.phase == "done" and self.session is not None:
-            s = self.session
-            self.start(extra_new=s.extra_new + 10, extra_reviews=s.extra_reviews + 50)
-
-    def action_undo_anywhere(self) -> None:
-        """ctrl+z undoes even while a box takes typing (u then types)."""
-        self.action_undo()
 
     def action_end(self) -> None:
         if isinstance(self.focused, Input) and self.focused.id == "code":
