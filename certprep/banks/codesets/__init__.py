@@ -199,3 +199,24 @@ def build_codesets(
 
 
 __all__ = ["INSTALL_HINT", "InputError", "build_codesets"]
+
+
+def item_dict(
+    item_id: str,
+    topics: list[str],
+    stem: str,
+    choices: list[dict[str, Any]],
+    rationale: str,
+    refs: list[str],
+    kind: str = "single",
+) -> ItemDict:
+    """A generated item as the native bank format has it (section and exams come later)."""
+    return {
+        "id": item_id,
+        "kind": kind,
+        "topics": topics,
+        "stem": stem,
+        "choices": choices,
+        "rationale": rationale,
+        "references": refs,
+    }

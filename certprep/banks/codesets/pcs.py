@@ -18,6 +18,7 @@ from certprep.banks.codesets import (
     ItemDict,
     fixed_choices,
     interleave,
+    item_dict,
     item_rng,
     shuffled,
     single,
@@ -62,15 +63,7 @@ class PcsFamilies:
         refs: list[str],
         kind: str = "single",
     ) -> ItemDict:
-        return {
-            "id": item_id,
-            "kind": kind,
-            "topics": topics,
-            "stem": stem,
-            "choices": choices,
-            "rationale": rationale,
-            "references": refs,
-        }
+        return item_dict(item_id, topics, stem, choices, rationale, refs, kind)
 
     def families(self) -> list[Family]:
         d = self.d

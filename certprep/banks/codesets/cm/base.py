@@ -6,6 +6,7 @@ from typing import Any
 
 from certprep.banks.codesets import (
     ItemDict,
+    item_dict,
     item_rng,
 )
 from certprep.banks.codesets.cm.tables import (
@@ -116,12 +117,4 @@ class CmBase:
         refs: list[str],
         kind: str = "single",
     ) -> ItemDict:
-        return {
-            "id": item_id,
-            "kind": kind,
-            "topics": self.t.topics(family, node),
-            "stem": stem,
-            "choices": choices,
-            "rationale": rationale,
-            "references": refs,
-        }
+        return item_dict(item_id, self.t.topics(family, node), stem, choices, rationale, refs, kind)
