@@ -87,7 +87,7 @@ class HomeScreen(Screen[None]):
         yield Static("Last attempts", classes="title", markup=False)
         yield DataTable(id="attempts", cursor_type="row")
         yield Static("", id="empty", markup=False)
-        yield Static(codeset_year_note(), id="codeset", markup=False)
+        yield Static("", id="codeset", markup=False)  # filled once the data is in
         # every home key fits at 80 columns; ctrl+p (the palette) is in the help screen
         yield Footer(compact=True, show_command_palette=False)
 
@@ -145,6 +145,8 @@ class HomeScreen(Screen[None]):
 
     def show(self, summary: HomeSummary) -> None:
         self.summary = summary
+        # off the path to the first frame: core.codes is imported after the database opened
+        self.query_one("#codeset", Static).update(codeset_year_note())
         self.query_one("#loading").add_class("done")
         exams = self.query_one("#exams", DataTable)
         mine = self.my_exams()
