@@ -482,6 +482,14 @@ async def test_the_code_book_opens_beside_the_question_in_a_timed_exam(
         await pilot.press(_letter_of(screen, right))
         await pilot.pause()
         assert exams.load(aid).questions[0].response == [right]
+        # the results say which question needed the book
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        result = _text(app, "#result")
+        assert "Code book" in result and "question 1: 1 lookup" in result, result
+        assert "E11.22" in result
 
 
 @pytest.mark.sqlite_only

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,6 +15,7 @@ from certprep.core.assembly import time_limit_s
 from certprep.core.models import ItemKind
 from certprep.core.pacing import Timed, pacing
 from certprep.core.scoring import Score, format_duration
+from certprep.services.codebook_log import ItemLookups
 from certprep.services.exams import ExamQuestion, ExamService, ExamView
 from certprep.services.services import Services
 from certprep.tui.widgets.item_view import feedback_text, item_text
@@ -24,7 +27,7 @@ FILTERS = {
 }
 
 
-def summary_text(view: ExamView, score: Score) -> Text:
+def summary_text(view: ExamView, score: Score, lookups: Sequence[ItemLookups] = ()) -> Text:
     """The result as plain Text: user-given names are appended, never parsed as markup."""
     t = Text()
     t.append(view.title, style="bold")
@@ -65,6 +68,7 @@ def summary_text(view: ExamView, score: Score) -> Text:
     t.append(f"  average {format_duration(score.per_question_s)} per question, ")
     t.append(f"slowest {format_duration(score.slowest_s)}\n")
     t.append_text(pacing_text(view))
+    t.append_text(book_text(view, lookups))
     t.append("\nr review your answers   w wrong only   f flagged only   escape back", style="dim")
     return t
 
@@ -93,6 +97,29 @@ def pacing_text(view: ExamView) -> Text:
                 f"question {q.position + 1} ({format_duration(q.seconds)})" for q in p.slowest
             )
         )
+        t.append("\n")
+    return t
+
+
+def book_text(view: ExamView, lookups: Sequence[ItemLookups]) -> Text:
+    """Which questions needed the code book, how often, how long the learner was in it and how
+    long the searches took."""
+    t = Text("\nCode book\n", style="bold")
+    if not lookups:
+        t.append("  not opened during this attempt (k opens it beside a question)\n")
+        return t
+    where = {q.item.id: q.position for q in view.questions}
+    for lk in sorted(lookups, key=lambda x: where.get(x.item_id, 10**6)):
+        pos = where.get(lk.item_id)
+        label = f"question {pos + 1}" if pos is not None else lk.item_id
+        t.append(
+            f"  {label}: {lk.lookups} lookup{'s' if lk.lookups != 1 else ''}, "
+            f"{format_duration(lk.book_s)} in the book, searches {lk.search_ms:.0f} ms"
+        )
+        if lk.queries:
+            t.append(" (")
+            t.append(", ".join(lk.queries[:3]))  # the learner's words: plain text
+            t.append(")")
         t.append("\n")
     return t
 
@@ -194,7 +221,10 @@ class ExamResultsScreen(Screen[None]):
         if view.result is None:
             self.query_one("#result", Static).update(Text("This attempt has not been submitted."))
             return
-        self.query_one("#result", Static).update(summary_text(view, view.result))
+        from certprep.services.codebook import lookups_by_item
+
+        lookups = lookups_by_item(self.services, self.attempt_id)
+        self.query_one("#result", Static).update(summary_text(view, view.result, lookups))
 
     # -- review ----------------------------------------------------------------------------
     def _apply_filter(self) -> None:
