@@ -95,6 +95,8 @@ SCREENS: dict[str, dict[str, Any]] = {
     "results": {"attempt": {"answered": True, "submit": True}},
     "results_walkthrough": {"attempt": {"answered": True, "submit": True}, "keys": ("r",)},
     "browser": {"keys": ("b",)},
+    # with data, so the charts are drawn: score and pacing in the report, reviews in statistics
+    "stats_charts": {"attempt": {"answered": True, "submit": True}, "home_keys": ("s",)},
 }
 
 
@@ -112,3 +114,10 @@ def test_screen(snap_compare, data: Services, name: str, size: tuple[int, int]) 
             *spec.get("keys", ()), exam=aid, submitted=spec.get("attempt", {}).get("submit", False)
         )
     assert snap_compare(make_app(data), terminal_size=size, run_before=run_before)
+
+
+def test_report_charts_whole_page(snap_compare, data: Services) -> None:
+    """The report with an attempt, tall enough to show its charts: sections, score with the
+    pass line, pacing per section."""
+    _attempt(data, answered=True, submit=True)
+    assert snap_compare(make_app(data), terminal_size=(120, 90), run_before=_keys("t"))
