@@ -264,21 +264,38 @@ def card_drafts(
             continue
         q_html = render(q_fmt, by_name, number, question=True)
         a_html = _answer_side(render(a_fmt, by_name, number, question=False))
-        if _IMG.search(q_html + a_html) or _SOUND.search(q_html + a_html):
-            counts.media += 1
-        front, back = media_text(q_html), media_text(a_html)
-        if not front or not back:
-            counts.empty += 1
-            continue
-        data: dict[str, Any] = {"kind": "flashcard", "stem": front, "back": back}
-        if topics:
-            data["topics"] = list(topics)
-        # the guid follows a note through Anki's exports, so re-imports keep ids (and history)
-        seed = guid or str(nid)
-        item_id = derive_item_id(opts.bank_name, "anki", seed if o == 0 else f"{seed}/{o}")
         where = f"{record} card {o + 1} (note id {nid})"
-        drafts.append(Draft(data, record=where, id_hint=item_id, key=(nid, o)))
+        draft = _card_draft(q_html, a_html, o, nid, guid, topics, opts, counts, where)
+        if draft is not None:
+            drafts.append(draft)
     return drafts
+
+
+def _card_draft(
+    q_html: str,
+    a_html: str,
+    o: int,
+    nid: int,
+    guid: str,
+    topics: list[str],
+    opts: Options,
+    counts: Counts,
+    where: str,
+) -> Draft | None:
+    """One card's sides as a flashcard draft (None, counted, when a side is empty)."""
+    if _IMG.search(q_html + a_html) or _SOUND.search(q_html + a_html):
+        counts.media += 1
+    front, back = media_text(q_html), media_text(a_html)
+    if not front or not back:
+        counts.empty += 1
+        return None
+    data: dict[str, Any] = {"kind": "flashcard", "stem": front, "back": back}
+    if topics:
+        data["topics"] = list(topics)
+    # the guid follows a note through Anki's exports, so re-imports keep ids (and history)
+    seed = guid or str(nid)
+    item_id = derive_item_id(opts.bank_name, "anki", seed if o == 0 else f"{seed}/{o}")
+    return Draft(data, record=where, id_hint=item_id, key=(nid, o))
 
 
 def _untemplated(
@@ -313,19 +330,10 @@ def _untemplated(
         pairs = [(front_raw, back_raw, 0)]
     drafts = []
     for q_html, a_html, o in pairs:
-        if _IMG.search(q_html + a_html) or _SOUND.search(q_html + a_html):
-            counts.media += 1
-        front, back = media_text(q_html), media_text(a_html)
-        if not front or not back:
-            counts.empty += 1
-            continue
-        data: dict[str, Any] = {"kind": "flashcard", "stem": front, "back": back}
-        if topics:
-            data["topics"] = list(topics)
-        seed = guid or str(nid)
-        item_id = derive_item_id(opts.bank_name, "anki", seed if o == 0 else f"{seed}/{o}")
         where = f"{record} (note id {nid})"
-        drafts.append(Draft(data, record=where, id_hint=item_id, key=(nid, o)))
+        draft = _card_draft(q_html, a_html, o, nid, guid, topics, opts, counts, where)
+        if draft is not None:
+            drafts.append(draft)
     return drafts
 
 
