@@ -22,11 +22,20 @@ def check_scope(services: Services, exam: str | None, section: str | None) -> No
     """An unknown exam or section is a mistake to name, with the valid ones (exit 2)."""
     if exam is None and section is None:
         return
-    by_exam = guard(lambda: services.stats())["by_exam"]
     blueprints = guard(services.blueprints)
-    sections: dict[str, set[str]] = {k: set(v["sections"]) for k, v in by_exam.items()}
-    for key, bp in blueprints.items():
-        sections.setdefault(key, set()).update(s.key for s in bp.sections)
+    sections: dict[str, set[str]] = {
+        k: {s.key for s in bp.sections} for k, bp in blueprints.items()
+    }
+
+    def known(exam_key: str | None, section_key: str | None) -> bool:
+        if exam_key is not None and exam_key not in sections:
+            return False
+        valid = sections[exam_key] if exam_key else set().union(*sections.values())
+        return section_key is None or section_key in valid
+
+    if not known(exam, section):  # imported items may use exams and sections of their own
+        for key, info in guard(lambda: services.stats())["by_exam"].items():
+            sections.setdefault(key, set()).update(info["sections"])
     if exam is not None and exam not in sections:
         fail(f"certprep: no exam {exam!r}; valid exams: {', '.join(sorted(sections)) or 'none'}")
     if section is not None:
