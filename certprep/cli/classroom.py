@@ -103,7 +103,10 @@ def classroom_list() -> None:
     if not rows:
         typer.echo("no students yet; add one with `certprep classroom add-student NAME`")
         return
-    width = max(len(m.name) for m in rows)
-    for m in rows:
+    from certprep.core.text import visible
+
+    names = [visible(m.name) for m in rows]  # a login name is user text: no terminal control
+    width = max(len(n) for n in names)
+    for name, m in zip(names, rows, strict=True):
         work = f"{m.reviews} reviews, {m.attempts} exams" if m.has_learner else "not started"
-        typer.echo(f"{m.name.ljust(width)}  {m.role:<10}  {work}")
+        typer.echo(f"{name.ljust(width)}  {m.role:<10}  {work}")
