@@ -512,3 +512,15 @@ async def test_a_database_damaged_mid_exam_is_a_notice_not_a_traceback(
         await pilot.pause()
         assert app.screen is screen
         assert "damaged" in _text(app, "#notice")
+
+
+async def test_the_status_line_follows_a_resized_terminal(exam_services: Services) -> None:
+    exams = ExamService(exam_services)
+    aid = exams.start(small_blueprint(), seed=91)
+    app = make_app(exam_services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_exam(app, pilot, aid)
+        assert _text(app, "#status").startswith("Q1/5")
+        await pilot.resize_terminal(120, 36)
+        await pilot.pause()
+        assert _text(app, "#status").startswith("Question 1 of 5")

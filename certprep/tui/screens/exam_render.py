@@ -109,6 +109,11 @@ class ExamRender(Screen[None]):
         else:
             feedback.update("")
 
+    def on_resize(self, event: object) -> None:
+        """The status line's long or compact form follows the terminal's width."""
+        if self.view is not None and self.view.questions:
+            self._render_status()
+
     def _render_status(self) -> None:
         assert self.view is not None
         v = self.view
