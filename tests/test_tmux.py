@@ -64,6 +64,17 @@ class Terminal:
             time.sleep(0.1)
         raise AssertionError(f"{text!r} never appeared; the screen shows:\n{self.screen()}")
 
+    def wait_question(self, n: int, total: int, timeout: float = 20) -> str:
+        """The exam's status line names the question long ("Question 3 of 20") or, in a
+        narrow terminal, short ("Q3/20")."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            shown = self.screen()
+            if f"Question {n} of {total}" in shown or f"Q{n}/{total} " in shown:
+                return shown
+            time.sleep(0.1)
+        raise AssertionError(f"question {n} of {total} never showed; the screen:\n{self.screen()}")
+
     def kill(self) -> None:
         subprocess.run(["tmux", "kill-session", "-t", self.name], check=False)
 
@@ -146,11 +157,11 @@ def test_exam_survives_sigkill_and_resumes_in_place(tmp_path, terminal_env) -> N
         f"{certprep_command()} --db {db} exam cpc --seed 3 --questions 20", terminal_env
     )
     try:
-        term.wait_for("Question 1 of 20")
+        term.wait_question(1, 20)
         term.keys("a", "n")
-        term.wait_for("Question 2 of 20")
+        term.wait_question(2, 20)
         term.keys("b", "f", "n")
-        term.wait_for("Question 3 of 20")
+        term.wait_question(3, 20)
         term.keys("c")
         end = time.monotonic() + 10
         while time.monotonic() < end and _answered(db) < 3:
@@ -169,7 +180,7 @@ def test_exam_survives_sigkill_and_resumes_in_place(tmp_path, terminal_env) -> N
         term.kill()
     again = Terminal(f"{certprep_command()} --db {db} exam resume", terminal_env)
     try:
-        again.wait_for("Question 3 of 20")
+        again.wait_question(3, 20)
         again.keys("g")
         shown = again.wait_for("3 answered")
         assert "1 flagged" in shown
