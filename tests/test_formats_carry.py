@@ -42,6 +42,8 @@ def full_banks(draw: st.DrawFn) -> Bank:
             item["code_set_year"] = draw(st.integers(2015, 2100))
         if item["kind"] == "code":
             item["ordered"] = draw(st.booleans())
+            if len(item["codes"]) > 1:
+                item["partial_credit"] = draw(st.booleans())
         if item["kind"] in ("single", "multiple", "true_false"):
             item["pin_choices"] = draw(st.booleans())
         if draw(st.integers(0, 3)) == 0:

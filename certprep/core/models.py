@@ -94,6 +94,9 @@ class Item(_Strict):
     codes: list[CodeText] = Field(default_factory=list)
     alternatives: list[list[str]] = Field(default_factory=list)
     ordered: bool = False  # code entry: sequencing matters
+    # code entry with several codes: each right code earns its share of the point in an exam,
+    # a wrong extra code takes a share back (CCS-style record coding); never below zero
+    partial_credit: bool = False
     back: str | None = None  # flashcard answer side
     rationale: LongText
     references: list[Reference] = Field(min_length=1)
@@ -143,7 +146,11 @@ class Item(_Strict):
                 raise ValueError("a code-entry item has codes, not choices or back")
             if not self.codes:
                 raise ValueError("a code-entry item needs at least one code in 'codes'")
-        elif kind is ItemKind.FLASHCARD:
+            if self.partial_credit and len(self.codes) < 2:
+                raise ValueError("partial credit needs a code-entry item with two or more codes")
+        if self.partial_credit and kind is not ItemKind.CODE:
+            raise ValueError("partial credit is for code-entry items")
+        if kind is ItemKind.FLASHCARD:
             if self.choices or self.codes:
                 raise ValueError("a flashcard has a back, not choices or codes")
             if not self.back:
@@ -323,6 +330,29 @@ def code_answer_is_right(item: Item, given: list[str]) -> bool:
         elif sorted(typed) == sorted(want):
             return True
     return False
+
+
+def code_answer_credit(item: Item, given: list[str]) -> float:
+    """The share of the point earned by the codes typed for a code-entry item: 1.0 for a right
+    answer; for a partial-credit item, the best over the accepted sets of (codes matched minus
+    wrong extra codes) / codes wanted, never below 0. When sequencing matters the first code
+    (the principal) earns its share only in the first place. Other items earn 1.0 or 0.0."""
+    if code_answer_is_right(item, given):
+        return 1.0
+    if not item.partial_credit:
+        return 0.0
+    typed = list(dict.fromkeys(normalize_code(c) for c in given if normalize_code(c)))
+    best = 0.0
+    for option in [item.codes, *item.alternatives]:
+        want = [normalize_code(c) for c in option]
+        if not want:
+            continue
+        matched = len(set(typed) & set(want))
+        if item.ordered and want[0] in typed and typed[0] != want[0]:
+            matched -= 1  # the principal code typed, but not first
+        extra = len(set(typed) - set(want))
+        best = max(best, (matched - extra) / len(want))
+    return min(1.0, max(0.0, best))
 
 
 def split_codes(text: str) -> list[str]:

@@ -24,6 +24,13 @@ class ScoredAnswer:
     correct: bool | None  # None: not answered
     pretest: bool = False
     time_spent_s: float = 0.0
+    credit: float | None = None  # a partial-credit item's share of the point; None: 1 or 0
+
+    @property
+    def points(self) -> float:
+        if self.credit is not None:
+            return self.credit
+        return 1.0 if self.correct else 0.0
 
 
 @dataclass(frozen=True)
@@ -33,10 +40,15 @@ class SectionScore:
     right: int
     total: int  # scored questions
     unanswered: int
+    points: float | None = None  # with partial credit: right answers plus shares; None = right
+
+    @property
+    def earned(self) -> float:
+        return self.right if self.points is None else self.points
 
     @property
     def fraction(self) -> float:
-        return self.right / self.total if self.total else 0.0
+        return self.earned / self.total if self.total else 0.0
 
 
 @dataclass(frozen=True)
@@ -67,10 +79,15 @@ class Score:
     time_limit_s: int | None = None
     per_question_s: float = 0.0  # average over all questions of the form
     slowest_s: float = 0.0
+    points: float | None = None  # with partial credit: right answers plus shares; None = right
+
+    @property
+    def earned(self) -> float:
+        return self.right if self.points is None else self.points
 
     @property
     def fraction(self) -> float:
-        return self.right / self.total if self.total else 0.0
+        return self.earned / self.total if self.total else 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready; ``score`` and ``passed`` are what the home screen lists."""
@@ -84,7 +101,9 @@ class Score:
     def from_dict(cls, d: dict[str, Any]) -> Score:
         """Inverse of to_dict."""
         sections = [
-            SectionScore(s["key"], s["title"], s["right"], s["total"], s["unanswered"])
+            SectionScore(
+                s["key"], s["title"], s["right"], s["total"], s["unanswered"], s.get("points")
+            )
             for s in d.get("sections", [])
         ]
         pl = d.get("pass_line")
@@ -102,10 +121,11 @@ class Score:
             time_limit_s=d.get("time_limit_s"),
             per_question_s=d.get("per_question_s", 0.0),
             slowest_s=d.get("slowest_s", 0.0),
+            points=d.get("points"),
         )
 
 
-def wilson_interval(right: int, total: int, z: float = Z95) -> tuple[float, float]:
+def wilson_interval(right: float, total: int, z: float = Z95) -> tuple[float, float]:
     """The Wilson score interval for a binomial proportion (sane at 0% and 100%)."""
     if total <= 0:
         return (0.0, 1.0)
@@ -116,7 +136,7 @@ def wilson_interval(right: int, total: int, z: float = Z95) -> tuple[float, floa
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
-def pass_line(right: int, total: int, pass_mark: float) -> PassLine:
+def pass_line(right: float, total: int, pass_mark: float) -> PassLine:
     """Raw percentage against the stand-in line, with a 95% binomial margin."""
     low, high = wilson_interval(right, total)
     pct = right / total if total else 0.0
@@ -127,7 +147,7 @@ def pass_line(right: int, total: int, pass_mark: float) -> PassLine:
     else:
         verdict, reading = "too_close", "too close to call against"
     statement = (
-        f"Raw score {right}/{total} = {pct:.0%} of the scored questions. "
+        f"Raw score {format_points(right)}/{total} = {pct:.0%} of the scored questions. "
         f"With {total} questions the margin is wide: your true rate on questions like these is "
         f"likely between {low:.0%} and {high:.0%} (95%, binomial). That is {reading} "
         f"certprep's stand-in pass line of {pass_mark:.0%} raw. This is not a scaled score: "
@@ -158,13 +178,17 @@ def score(
             sum(1 for a in per[k] if a.correct),
             len(per[k]),
             sum(1 for a in per[k] if a.correct is None),
+            _points(per[k]),
         )
         for k in keys
     ]
     right = sum(s.right for s in sections)
     total = sum(s.total for s in sections)
+    partial = any(s.points is not None for s in sections)
+    points = round(sum(s.earned for s in sections), 4) if partial else None
+    earned = right if points is None else points
     answered = sum(1 for a in answers if a.correct is not None)
-    passed = total > 0 and right / total >= blueprint.pass_mark
+    passed = total > 0 and earned / total >= blueprint.pass_mark
     times = [a.time_spent_s for a in answers]
     return Score(
         right=right,
@@ -175,12 +199,25 @@ def score(
         pass_mark=blueprint.pass_mark,
         passed=passed,
         sections=sections,
-        pass_line=pass_line(right, total, blueprint.pass_mark) if blueprint.pass_note else None,
+        pass_line=pass_line(earned, total, blueprint.pass_mark) if blueprint.pass_note else None,
         time_used_s=time_used_s,
         time_limit_s=time_limit_s,
         per_question_s=(sum(times) / len(times)) if times else 0.0,
         slowest_s=max(times, default=0.0),
+        points=points,
     )
+
+
+def _points(answers: list[ScoredAnswer]) -> float | None:
+    """A section's points when one of its answers earned partial credit, else None."""
+    if all(a.credit is None or a.credit in (0.0, 1.0) for a in answers):
+        return None
+    return round(sum(a.points for a in answers), 4)
+
+
+def format_points(points: float) -> str:
+    """71, or 71.5 when partial credit left a fraction (two places at most)."""
+    return f"{points:.2f}".rstrip("0").rstrip(".")
 
 
 def format_duration(seconds: float) -> str:

@@ -17,7 +17,7 @@ from certprep.core.problems import Problem
 from ._common import Collector, is_true, key_slug
 
 META_PREFIX = "certprep:"
-_FLAGS = ("ordered", "pin_choices")
+_FLAGS = ("ordered", "pin_choices", "partial_credit")
 _NUMBERS = ("difficulty", "code_set_year")
 HEADER_FIELDS = ("title", "description", "license", "source")
 

@@ -199,7 +199,7 @@ def _extras(
     if alts := _text(cells.get("alternatives")):
         sets = [split_codes(part) for part in re.split(r"\s*[|\n]\s*", alts) if part.strip()]
         data["alternatives"] = [s for s in sets if s]
-    for flag in ("ordered", "pin_choices"):
+    for flag in ("ordered", "pin_choices", "partial_credit"):
         if v := _text(cells.get(flag)):
             data[flag] = is_true(v)
     for number in ("code_set_year", "difficulty"):

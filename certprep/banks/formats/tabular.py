@@ -143,7 +143,7 @@ def _used_extras(bank: Bank) -> list[str]:
         used |= {f"rationale_{ch.key}" for ch in item.choices if ch.rationale}
         if item.alternatives:
             used.add("alternatives")
-        for name in ("ordered", "pin_choices", "code_set_year", "difficulty"):
+        for name in ("ordered", "partial_credit", "pin_choices", "code_set_year", "difficulty"):
             if getattr(item, name):
                 used.add(name)
         if item.case:
@@ -155,7 +155,7 @@ def write_csv(bank: Bank, delimiter: str = ",") -> bytes:
     """The bank as CSV (UTF-8 with a BOM so spreadsheet programs read accents right).
 
     Carries every item field: the documented columns, then the optional ones the bank uses
-    (per-choice rationales, alternatives, ordered, code-set year, difficulty, pinned choices,
+    (per-choice rationales, alternatives, ordered, partial credit, code-set year, difficulty, pinned choices,
     and each case's id, title and text on the rows of its questions).
     """
     extras = _used_extras(bank)
@@ -173,6 +173,7 @@ def write_csv(bank: Bank, delimiter: str = ",") -> bytes:
             },
             "alternatives": " | ".join(", ".join(alt) for alt in item.alternatives),
             "ordered": "true" if item.ordered else "",
+            "partial_credit": "true" if item.partial_credit else "",
             "pin_choices": "true" if item.pin_choices else "",
             "code_set_year": str(item.code_set_year or ""),
             "difficulty": str(item.difficulty or ""),

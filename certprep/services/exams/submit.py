@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from certprep.core.grading import is_correct
+from certprep.core.grading import credit, is_correct
 from certprep.core.models import Blueprint, Item
 from certprep.core.scoring import Score, ScoredAnswer, score
 from certprep.services.review import exam_answers_to_memory, settings_for
@@ -75,7 +75,10 @@ class ExamSubmit(ExamAttemptOps):
                         )
                         .values(correct=correct)
                     )
-                scored.append(ScoredAnswer(a.section, correct, bool(a.pretest), spent))
+                share = (
+                    credit(item, list(a.response)) if item.partial_credit and a.response else None
+                )
+                scored.append(ScoredAnswer(a.section, correct, bool(a.pretest), spent, share))
                 if correct is False:
                     missed.setdefault(a.item_id, spent)
                 elif correct is True:

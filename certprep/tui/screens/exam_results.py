@@ -12,9 +12,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from certprep.core.assembly import time_limit_s
-from certprep.core.models import ItemKind
+from certprep.core.models import ItemKind, code_answer_credit
 from certprep.core.pacing import Timed, pacing
-from certprep.core.scoring import Score, format_duration
+from certprep.core.scoring import Score, format_duration, format_points
 from certprep.services.codebook_log import ItemLookups
 from certprep.services.exams import ExamQuestion, ExamService, ExamView
 from certprep.services.services import Services
@@ -32,7 +32,9 @@ def summary_text(view: ExamView, score: Score, lookups: Sequence[ItemLookups] = 
     t = Text()
     t.append(view.title, style="bold")
     t.append("\n\n")
-    t.append(f"Score {score.right}/{score.total} ({score.fraction:.0%})  ", style="bold")
+    t.append(
+        f"Score {format_points(score.earned)}/{score.total} ({score.fraction:.0%})  ", style="bold"
+    )
     if score.passed:
         t.append("PASS", style="bold green")
     else:
@@ -52,7 +54,7 @@ def summary_text(view: ExamView, score: Score, lookups: Sequence[ItemLookups] = 
     # the figures first, the whole title after: a narrow terminal wraps the title, not the numbers
     for s in score.sections:
         style = "green" if s.fraction >= score.pass_mark else "red"
-        t.append(f"  {s.right:>3}/{s.total:<3} {s.fraction:>5.0%}", style=style)
+        t.append(f"  {format_points(s.earned):>3}/{s.total:<3} {s.fraction:>5.0%}", style=style)
         t.append(f"  {s.title}")
         if s.unanswered:
             t.append(f"  ({s.unanswered} unanswered)", style="dim")
@@ -136,6 +138,13 @@ def answer_text(q: ExamQuestion, index: int, total: int) -> Text:
     t.append(f"  ·  time {format_duration(q.time_spent_s)}\n")
     if q.correct is True:
         t.append("✔ right\n", style="bold green")
+    elif q.correct is False and q.item.partial_credit and q.response:
+        share = code_answer_credit(q.item, list(q.response))
+        t.append(
+            f"◐ partly right: {format_points(share)} of the point (each right code earns its "
+            "share, each wrong extra code takes one back)\n",
+            style="bold yellow",
+        )
     elif q.correct is False:
         t.append("✘ wrong\n", style="bold red")
     else:
