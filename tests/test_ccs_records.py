@@ -6,14 +6,15 @@ The item with topic ``principal-diagnosis`` keys the principal diagnosis (one co
 with topic ``secondary-diagnoses`` the secondary diagnoses, and the items with topic
 ``procedures`` the ICD-10-PCS codes (a record without a procedure has none). The item with topic
 ``ms-drg`` keys one choice written "DRG NNN Title". What the grouper needs that is not a code
-(age, sex, discharge status, and the POA indicators that are not Y, which decide whether a
-hospital-acquired condition counts as a CC or MCC) is in the small sidecar
+(age, sex, discharge status, and the POA indicators that are not Y) is in the small sidecar
 tests/data/ccs_records.yaml, one line per record. So the test groups exactly the codes a candidate
 is told are right: change a keyed code and the DRG the record must key changes with it.
 
 The grouper is ``drgpy`` with its MS-DRG v43 tables (FY2026, effective 2025-10-01), built from the
 CMS definitions-manual files: MDC assignment, the surgical hierarchy, the CC/MCC lists with the
-principal-diagnosis exclusions and the HAC POA rule. The ``drg`` package (1.0.0) was tried first
+principal-diagnosis exclusions. Its snapshot carries no hospital-acquired-condition list, so no
+record is written to depend on the HAC rule: the only HAC-category code reported not POA
+(J95.811, record c19) sits beside a CC present on admission. The ``drg`` package (1.0.0) was tried first
 and rejected as the oracle: it assigns DRGs by heuristics and, for example, groups an embolic
 MCA infarct (I63.412) to DRG 281 (acute myocardial infarction), a hip replacement for a femoral
 neck fracture to DRG 902, sepsis (A41.51) to DRG 863 and a cesarean delivery to DRG 807.
