@@ -54,6 +54,12 @@ def _item_codes(item: Item) -> list[tuple[str, str]]:
     return found
 
 
+def _rationales(item: Item) -> list[tuple[str, str]]:
+    return [("rationale", item.rationale)] + [
+        (f"choice {c.key} rationale", c.rationale or "") for c in item.choices
+    ]
+
+
 _HEADER_WORDS = ("header", "category", "not reportable", "cannot be reported", "placeholder")
 
 
@@ -80,9 +86,16 @@ def lint_item(item: Item, blueprints: dict[str, Blueprint]) -> list[str]:
                 out.append(f"{where}: {token} is a header, not reportable, yet the key reports it")
         elif "icd10pcs" in where and codes.icd10pcs(token) is None:
             out.append(
-                f"{where}: {token} is not a valid ICD-10-PCS code in the shipped table "
-                "(medical-surgical and obstetrics sections)"
+                f"{where}: {token} is not a valid ICD-10-PCS FY{codes.PCS_TABLE_YEAR} code "
+                "(all sections)"
             )
+    for where, text in _rationales(item):  # a PCS code quoted in a rationale is checked too
+        for token in codes.codes_in_text(text)["icd10pcs"]:
+            if codes.icd10pcs(token) is None:
+                out.append(
+                    f"{where}: {token} is not a valid ICD-10-PCS FY{codes.PCS_TABLE_YEAR} code "
+                    "(all sections)"
+                )
     if item.kind is ItemKind.CODE:
         for option in [item.codes, *item.alternatives]:
             for code in option:
@@ -104,8 +117,8 @@ def _check_answer_code(code: str) -> list[str]:
     if len(raw) == 7 and codes.ICD10PCS_SHAPE_RE.match(raw):
         if codes.icd10pcs(raw) is None:
             return [
-                f"code answer {code}: not a valid ICD-10-PCS code in the shipped table "
-                "(medical-surgical and obstetrics sections)"
+                f"code answer {code}: not a valid ICD-10-PCS FY{codes.PCS_TABLE_YEAR} code "
+                "(all sections)"
             ]
         return []
     if codes.is_cpt_shape(base) or codes.is_hcpcs_shape(base):

