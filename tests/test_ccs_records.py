@@ -14,10 +14,10 @@ The grouper is ``drgpy`` with its MS-DRG v43 tables (FY2026, effective 2025-10-0
 CMS definitions-manual files: MDC assignment, the surgical hierarchy, the CC/MCC lists with the
 principal-diagnosis exclusions. Its snapshot carries no hospital-acquired-condition list, so no
 record is written to depend on the HAC rule: the only HAC-category code reported not POA
-(J95.811, record c19) sits beside a CC present on admission. The ``drg`` package (1.0.0) was tried first
-and rejected as the oracle: it assigns DRGs by heuristics and, for example, groups an embolic
-MCA infarct (I63.412) to DRG 281 (acute myocardial infarction), a hip replacement for a femoral
-neck fracture to DRG 902, sepsis (A41.51) to DRG 863 and a cesarean delivery to DRG 807. Its
+(J95.811, record c19) sits beside a CC present on admission. The ``drg`` package (1.0.0) was
+tried first and rejected as the oracle: it assigns DRGs by heuristics and, for example, groups an
+embolic MCA infarct (I63.412) to DRG 281 (acute myocardial infarction), a hip replacement for a
+femoral neck fracture to DRG 902, sepsis (A41.51) to DRG 863 and a cesarean delivery to DRG 807. Its
 tables are still used, as a second source: it ships CMS's FY2026 CC list, MCC list and CC
 exclusions (Tables 6I, 6J and 6K) as published, so each record's CC/MCC level is computed from them
 as well and must agree with drgpy's (the check that a secondary diagnosis the key counts as an MCC
