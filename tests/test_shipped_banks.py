@@ -1,4 +1,5 @@
-"""The shipped banks: every blueprint section has twice its count, and two full forms share no item."""
+"""The shipped banks: every blueprint section has four times its count, four full forms share no
+item, and the CPC procedure sections rest on full notes as the real exam does."""
 
 from __future__ import annotations
 
@@ -18,20 +19,84 @@ def shipped(tmp_path_factory):
     return services
 
 
+FORMS = 4  # AAPC sells three practice exams per credential: we carry four
+
+
 @pytest.mark.parametrize("exam", ["cpc", "cpb", "ccs"])
-def test_every_section_has_twice_its_exam_count(shipped, exam) -> None:
+def test_every_section_has_four_times_its_exam_count(shipped, exam) -> None:
     bp = shipped.blueprint(exam)
     have = shipped.stats()["by_exam"][exam]["sections"]
     short = {
-        s.key: (have.get(s.key, 0), 2 * s.questions)
+        s.key: (have.get(s.key, 0), FORMS * s.questions)
         for s in bp.sections
-        if have.get(s.key, 0) < 2 * s.questions
+        if have.get(s.key, 0) < FORMS * s.questions
     }
     assert short == {}
 
 
 @pytest.mark.parametrize("exam", ["cpc", "cpb", "ccs"])
-def test_two_full_forms_share_no_item(shipped, exam) -> None:
+def test_four_full_forms_share_no_item(tmp_path, exam) -> None:
+    """A learner sits four full mocks of one exam, each drawn from questions not yet shown:
+    every form is complete, section by section, and no question comes back."""
+    from tests.conftest import FakeClock
+    from tests.shipped import shipped_services, shipped_template
+
+    services = shipped_services(
+        shipped_template(tmp_path.parent), tmp_path / "four.db", FakeClock()
+    )
+    exams = ExamService(services)
+    bp = services.blueprint(exam)
+    want = {s.key: s.questions for s in bp.sections}
+    forms: list[set[str]] = []
+    for n in range(FORMS):
+        attempt = exams.start(exam, seed=100 + n, unseen_only=True)
+        questions = exams.load(attempt).questions
+        by_section: dict[str, int] = {}
+        for q in questions:
+            by_section[q.section] = by_section.get(q.section, 0) + 1
+        assert by_section == want, f"form {n + 1}"
+        forms.append({q.item.id for q in questions})
+    for i in range(FORMS):
+        for j in range(i + 1, FORMS):
+            assert forms[i].isdisjoint(forms[j]), (i + 1, j + 1)
+
+
+NOTE_SECTIONS = (
+    *(f"surgery_{n}0000" for n in range(1, 7)),
+    "em",
+    "radiology",
+    "medicine",
+)
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def test_a_third_of_the_cpc_procedure_items_rest_on_a_full_note() -> None:
+    """The real CPC is built on operative and visit notes: at least a third of the surgery,
+    E/M, radiology and medicine items are read from a note of 150 words or more (the case
+    text the question refers to, or a stem that long)."""
+    from certprep.banks.lint import load_blueprints
+    from certprep.banks.native import load_bank
+
+    per_form = sum(s.questions for s in load_blueprints()["cpc"].sections if s.key in NOTE_SECTIONS)
+    on_note = total = 0
+    for path in (bundled_banks_dir() / "cpc").glob("*.yaml"):
+        bank = load_bank(path)
+        cases = {c.id: c.text for c in bank.cases}
+        for item in bank.items:
+            if item.section not in NOTE_SECTIONS:
+                continue
+            total += 1
+            document = cases.get(item.case, "") if item.case else item.stem
+            on_note += _words(document) >= 150
+    assert total >= FORMS * per_form
+    assert on_note * 3 >= total, f"{on_note} of {total} items rest on a full note"
+
+
+@pytest.mark.parametrize("exam", ["cpc", "cpb", "ccs"])
+def test_two_seeded_forms_share_no_item(shipped, exam) -> None:
     exams = ExamService(shipped)
     attempt = exams.start(exam, seed=11)
     first = {q.item.id for q in exams.load(attempt).questions}
