@@ -123,3 +123,56 @@ def test_the_length_of_a_choice_says_nothing_about_the_key(exam) -> None:
     assert tally.counted >= LONGEST_ANSWER_MIN_ITEMS
     assert LONGEST_ANSWER_FLOOR <= tally.rate <= LONGEST_ANSWER_LIMIT
     assert LONGEST_ANSWER_FLOOR <= tally.short_rate <= LONGEST_ANSWER_LIMIT
+
+
+def _cases(exam: str) -> list[tuple[object, list[object]]]:
+    """Every case of an exam's shipped banks with its questions."""
+    from certprep.banks.native import load_bank
+
+    out = []
+    for path in (bundled_banks_dir() / exam).glob("*.yaml"):
+        bank = load_bank(path)
+        for case in bank.cases:
+            out.append((case, [i for i in bank.items if i.case == case.id]))
+    return out
+
+
+def test_cpb_has_25_cases_built_on_a_remittance_ledger_or_claim() -> None:
+    """The real CPB rests on documents: an EOB/remittance with its adjustment codes, a patient
+    ledger, or a claim-form excerpt, each read for several questions."""
+    import re
+
+    document = re.compile(
+        r"\b(CARC|RARC|CO-\d|PR-\d|OA-\d|remittance|EOB|835|ledger|CMS-1500|UB-04|FL \d|item \d+)",
+        re.I,
+    )
+    amounts = re.compile(r"\$?\d+\.\d\d\b")
+    built = [
+        case.id  # type: ignore[attr-defined]
+        for case, items in _cases("cpb")
+        if len(items) >= 2
+        and document.search(case.text)  # type: ignore[attr-defined]
+        and len(amounts.findall(case.text)) >= 3  # type: ignore[attr-defined]
+    ]
+    assert len(built) >= 25, built
+
+
+def test_ccs_has_20_full_inpatient_records_coded_with_partial_credit() -> None:
+    """A full record (300+ words) with code entry for the diagnoses and procedures, a POA
+    question and the MS-DRG; multi-code answers earn partial credit."""
+    from certprep.core.models import ItemKind
+
+    records = []
+    for case, items in _cases("ccs"):
+        text = case.text  # type: ignore[attr-defined]
+        if len(text.split()) < 300:
+            continue
+        kinds = {i.kind for i in items}  # type: ignore[attr-defined]
+        stems = " ".join(i.stem for i in items).lower()  # type: ignore[attr-defined]
+        if (
+            ItemKind.CODE in kinds
+            and "ms-drg" in stems
+            and any(i.partial_credit for i in items)  # type: ignore[attr-defined]
+        ):
+            records.append(case.id)  # type: ignore[attr-defined]
+    assert len(records) >= 20, records
