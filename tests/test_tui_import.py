@@ -45,7 +45,7 @@ async def test_preview_then_import(services: Services, tmp_path) -> None:
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert "12 added" in str(app.screen.query_one("#preview", Static).render())
+        assert "12 new" in str(app.screen.query_one("#preview", Static).render())
         await pilot.press("escape")
         await pilot.pause()
         await app.workers.wait_for_complete()

@@ -40,6 +40,7 @@ class ReadFile:
     history: list[Any] = field(default_factory=list)  # formats.CardHistory from Anki decks
     warnings: list[Problem] = field(default_factory=list)
     checksum: str = ""
+    derived: set[str] = field(default_factory=set)  # ids derived from content (no id in file)
 
 
 @contextmanager
@@ -93,6 +94,7 @@ def read_file(
         )
     rf = ReadFile(path, res.fmt, res.bank, list(res.history), list(res.warnings))
     rf.checksum = checksum_bytes(data)
+    rf.derived = set(res.derived)
     return rf
 
 
@@ -195,6 +197,7 @@ def merge_files(files: list[ReadFile]) -> tuple[list[ReadFile], list[Problem]]:
             [h for rf in group for h in rf.history],
             [w for rf in group for w in rf.warnings],
             checksum_bytes("".join(rf.checksum for rf in group).encode()),
+            {i for rf in group for i in rf.derived},
         )
         out.append(merged)
     return out, problems
@@ -266,10 +269,11 @@ def import_files(
                 # a native bank file is its author's word on exams; other formats are placed
                 # by the importer, and a learner's later placement stays
                 reassign=reassign or rf.fmt == "native",
+                derived=rf.derived,
             )
             summary.warnings = rf.warnings + summary.warnings
             if with_history and rf.history and not dry_run:
-                n = carry_history(services, rf.history, conn, ctx)
+                n = carry_history(services, rf.history, conn, ctx, summary.keys)
                 summary.warnings.append(
                     Problem(str(rf.path), f"review history carried over for {n} cards")
                 )
@@ -298,22 +302,26 @@ def carry_history(
     history: list[Any],
     conn: Connection | None = None,
     ctx: HistoryContext | None = None,
+    keys: dict[str, str] | None = None,
 ) -> int:
     """Replay an Anki deck's review log through FSRS: card states and log rows (source=import).
 
     Written in ``conn``'s transaction when given (the import's own), else in a new one.
+    ``keys`` maps the deck's ids to database keys where they differ (the import's summary).
     """
     ctx = ctx or history_context(services)
+    keys = keys or {}
     if conn is None:
         with writing(services.engine) as own:
-            return carry_history(services, history, own, ctx)
+            return carry_history(services, history, own, ctx, keys)
     settings, scheduler, lid = ctx.settings, ctx.scheduler, ctx.learner_id
     studied = {
         r.item_id for r in conn.execute(sa.select(CARD.c.item_id).where(CARD.c.learner_id == lid))
     }
     cards, logs = [], []
     for h in history:
-        if h.item_id in studied:  # never overwrite what the learner studied here
+        item_id = keys.get(h.item_id, h.item_id)
+        if item_id in studied:  # never overwrite what the learner studied here
             continue
         reviews: list[tuple[datetime, int, int]] = sorted(h.reviews)
         if not reviews:
@@ -323,7 +331,7 @@ def carry_history(
             logs.append(
                 {
                     "learner_id": lid,
-                    "item_id": h.item_id,
+                    "item_id": item_id,
                     "rating": rating,
                     "reviewed_at": when,
                     "duration_ms": duration,
@@ -335,7 +343,7 @@ def carry_history(
         cards.append(
             {
                 "learner_id": lid,
-                "item_id": h.item_id,
+                "item_id": item_id,
                 "state": state.state,
                 "step": state.step,
                 "stability": state.stability,
@@ -362,20 +370,25 @@ def bank_from_store(services: Services, name: str) -> Bank:
         row = conn.execute(sa.select(BANK).where(BANK.c.name == name)).first()
         if row is None:
             raise InputError(f"no bank named {name!r}; `certprep banks list` shows the banks")
-        items = [
-            r.payload
-            for r in conn.execute(
-                sa.select(ITEM.c.payload)
-                .where(ITEM.c.bank_id == row.id, ITEM.c.retired.is_(False))
-                .order_by(ITEM.c.position)
-            )
-        ]
-        cases = [
-            {"id": c.id, "title": c.title, "text": c.text}
-            for c in conn.execute(
-                sa.select(CASE).where(CASE.c.bank_id == row.id).order_by(CASE.c.id)
-            )
-        ]
+        stored_cases = conn.execute(
+            sa.select(CASE).where(CASE.c.bank_id == row.id).order_by(CASE.c.source_id)
+        ).all()
+        # the payloads speak the database's keys; the file gets the author's ids back
+        case_source = {c.id: c.source_id for c in stored_cases}
+        items = []
+        for r in conn.execute(
+            sa.select(ITEM.c.payload, ITEM.c.source_id)
+            .where(ITEM.c.bank_id == row.id, ITEM.c.retired.is_(False))
+            .order_by(ITEM.c.position)
+        ):
+            payload = r.payload
+            case = payload.get("case")
+            if payload.get("id") != r.source_id or (case and case in case_source):
+                payload = {**payload, "id": r.source_id}
+                if case:
+                    payload["case"] = case_source.get(case, case)
+            items.append(payload)
+        cases = [{"id": c.source_id, "title": c.title, "text": c.text} for c in stored_cases]
     header = {k: v for k, v in (row.header or {}).items() if k not in ("items", "cases")}
     cases = [{k: v for k, v in c.items() if v is not None} for c in cases]
     return Bank.model_validate({**header, "cases": cases, "items": items})
