@@ -296,3 +296,80 @@ def test_native_bank_round_trip_keeps_its_ids_beside_a_bank_using_them(
     import_files(services, [b])
     original = load_bank_text(b.read_text(), "b")
     assert bank_from_store(services, "bank-b") == original
+
+
+# ---------------------------------------------------------------------------- the migration
+
+
+def test_a_database_from_before_0006_keeps_its_history_and_takes_a_bank_with_the_same_ids(
+    services: Services, tmp_path: Path
+) -> None:
+    from alembic import command
+
+    from certprep.store.engine import writing
+    from certprep.store.migrate import HEAD, alembic_config, current_revision, ensure_schema
+
+    _, b = _two_banks(services, tmp_path)
+    [a_row] = _rows(services, "bank-a")
+    _review(services, a_row.id, Rating.HARD)
+    engine = services.engine
+
+    def history() -> tuple[list, list]:
+        with engine.connect() as conn:
+            cards = conn.execute(sa.select(CARD.c.item_id, CARD.c.reps, CARD.c.due)).all()
+            logs = conn.execute(sa.select(REVIEW_LOG.c.item_id, REVIEW_LOG.c.rating)).all()
+        return cards, logs
+
+    before = history()
+    cfg = alembic_config(engine)
+    with writing(engine) as conn:  # the database as certprep wrote it before ids had banks
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0005_perf_indexes")
+    with engine.connect() as conn:
+        assert "source_id" not in {c["name"] for c in sa.inspect(conn).get_columns("item")}
+    assert ensure_schema(engine) == HEAD == current_revision(engine)
+    assert history() == before
+    [row] = _rows(services, "bank-a")
+    assert (row.id, row.source_id, row.payload) == ("Q1", "Q1", a_row.payload)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(CASE.c.source_id)).scalars().all() == ["C1"]
+    [summary] = import_files(services, [b])  # a second bank with the same ids, beside it
+    assert summary.added == 1
+    assert [r.source_id for r in _rows(services, "bank-b")] == ["Q1"]
+    assert _logs(services, "Q1") == [Rating.HARD]
+
+
+def test_the_same_file_under_another_name_goes_into_its_bank_without_doubling(
+    services: Services, tmp_path: Path
+) -> None:
+    db = _db_args(services)
+    first = _write(tmp_path, "week1.txt", AIKEN)
+    renamed = _write(tmp_path, "week1 (1).txt", AIKEN)
+    assert runner.invoke(app, [*db, "import", str(first)]).exit_code == 0
+    result = runner.invoke(app, [*db, "import", str(renamed)])
+    assert result.exit_code == 0, result.output
+    assert "its questions are those of bank 'week1'" in result.output
+    assert "week1: imported 3 items — 3 updated, 0 new, 0 unchanged, 0 retired" in result.output
+    with services.engine.connect() as conn:
+        names = conn.execute(sa.select(BANK.c.name).where(BANK.c.origin == "import"))
+        assert names.scalars().all() == ["week1"]
+    assert len(_rows(services, "week1")) == 3
+    # a file sharing a question or two with a bank is a bank of its own
+    other = _write(tmp_path, "mixed.txt", AIKEN.split("\n\n")[0] + "\n\n" + GIFT_AS_AIKEN)
+    [summary] = import_files(services, [other])
+    assert summary.bank == "mixed" and summary.added == 3
+    assert len(_rows(services, "week1")) == 3 and not any(
+        r.retired for r in _rows(services, "week1")
+    )
+
+
+GIFT_AS_AIKEN = """Which code reports hypertensive heart disease without heart failure?
+A. I11.9
+B. I10
+ANSWER: A
+
+Which suffix means inflammation?
+A. -itis
+B. -osis
+ANSWER: A
+"""

@@ -287,3 +287,27 @@ def case_keys(conn: Connection, bank: Bank, bank_id: int | None) -> dict[str, st
     if new:
         keys.update(allocate_keys(conn, CASE, bank.name, new, set(stored.values())))
     return keys
+
+
+def bank_holding(conn: Connection, bank: Bank, share: float = 0.8) -> str | None:
+    """Another imported bank holding the same questions as ``bank`` (a file imported before
+    under another name): at least ``share`` of the file's questions are the bank's, and at least
+    ``share`` of the bank's live questions are in the file. None when there is none, or when a
+    bank of ``bank``'s own name exists (then this is its re-import)."""
+    if not bank.items or conn.execute(sa.select(BANK.c.id).where(BANK.c.name == bank.name)).first():
+        return None
+    texts = {edit_text(it) for it in bank.items}
+    found: Counter[str] = Counter()
+    live: Counter[str] = Counter()
+    for name, payload in conn.execute(
+        sa.select(BANK.c.name, ITEM.c.payload)
+        .join(BANK, BANK.c.id == ITEM.c.bank_id)
+        .where(BANK.c.origin == "import", ITEM.c.retired.is_(False))
+    ):
+        live[name] += 1
+        if edit_text_of(payload) in texts:
+            found[name] += 1
+    for name, n in found.most_common():
+        if n >= share * len(texts) and n >= share * live[name]:
+            return str(name)
+    return None

@@ -27,6 +27,13 @@ from certprep.store.tables import CARD, ITEM_EXAM, REVIEW_LOG
 if TYPE_CHECKING:
     from certprep.services.services import Services
 
+# exports moved to services/exports.py; these names stay importable from here
+from certprep.services.exports import bank_from_store as bank_from_store
+from certprep.services.exports import export_bank as export_bank
+from certprep.services.exports import (
+    export_bank_with_warnings as export_bank_with_warnings,
+)
+
 Progress = Callable[[int, int], None]
 
 
@@ -247,6 +254,8 @@ def import_files(
         except InputError as exc:
             problems += exc.problems
             continue
+        if bank_name is None and rf.fmt not in ("native", "apkg"):
+            rf = _into_bank_holding_it(services, rf, exam, section, mapping, encoding)
         problems += check_exams(rf, known)
         problems += check_sections(rf, blueprints)
         read.append(rf)
@@ -279,6 +288,42 @@ def import_files(
                 )
             out.append(summary)
     return out
+
+
+def _into_bank_holding_it(
+    services: Services,
+    rf: ReadFile,
+    exam: str | None,
+    section: str | None,
+    mapping: dict[str, str] | None,
+    encoding: str | None,
+) -> ReadFile:
+    """A file named after no bank whose questions are an imported bank's (the same file under
+    another name) goes into that bank, saying so, instead of doubling every question."""
+    from certprep.banks.identity import bank_holding
+
+    with services.engine.connect() as conn:
+        name = bank_holding(conn, rf.bank)
+    if name is None:
+        return rf
+    again = read_file(
+        rf.path,
+        rf.fmt,
+        bank_name=name,
+        exam=exam,
+        section=section,
+        mapping=mapping,
+        encoding=encoding,
+    )
+    again.warnings.insert(
+        0,
+        Problem(
+            str(rf.path),
+            f"its questions are those of bank {name!r} (imported before, under another file "
+            f"name): imported into {name!r}. Pass --bank NAME for a bank of its own",
+        ),
+    )
+    return again
 
 
 @dataclass
@@ -360,49 +405,3 @@ def carry_history(
     conn.execute(sa.insert(CARD), cards)
     conn.execute(sa.insert(REVIEW_LOG), logs)
     return len(cards)
-
-
-def bank_from_store(services: Services, name: str) -> Bank:
-    """A bank as stored (live items in their order, with cases), for export."""
-    from certprep.store.tables import BANK, CASE, ITEM
-
-    with services.engine.connect() as conn:
-        row = conn.execute(sa.select(BANK).where(BANK.c.name == name)).first()
-        if row is None:
-            raise InputError(f"no bank named {name!r}; `certprep banks list` shows the banks")
-        stored_cases = conn.execute(
-            sa.select(CASE).where(CASE.c.bank_id == row.id).order_by(CASE.c.source_id)
-        ).all()
-        # the payloads speak the database's keys; the file gets the author's ids back
-        case_source = {c.id: c.source_id for c in stored_cases}
-        items = []
-        for r in conn.execute(
-            sa.select(ITEM.c.payload, ITEM.c.source_id)
-            .where(ITEM.c.bank_id == row.id, ITEM.c.retired.is_(False))
-            .order_by(ITEM.c.position)
-        ):
-            payload = r.payload
-            case = payload.get("case")
-            if payload.get("id") != r.source_id or (case and case in case_source):
-                payload = {**payload, "id": r.source_id}
-                if case:
-                    payload["case"] = case_source.get(case, case)
-            items.append(payload)
-        cases = [{"id": c.source_id, "title": c.title, "text": c.text} for c in stored_cases]
-    header = {k: v for k, v in (row.header or {}).items() if k not in ("items", "cases")}
-    cases = [{k: v for k, v in c.items() if v is not None} for c in cases]
-    return Bank.model_validate({**header, "cases": cases, "items": items})
-
-
-def export_bank_with_warnings(
-    services: Services, name: str, fmt: str = "native"
-) -> tuple[bytes, list[Problem]]:
-    """The bank in a file format and what that format could not carry (InputError if empty)."""
-    from certprep.banks.formats import write_bank_with_warnings
-
-    return write_bank_with_warnings(bank_from_store(services, name), fmt)
-
-
-def export_bank(services: Services, name: str, fmt: str = "native") -> bytes:
-    """The bank in a file format: native (YAML), json, csv, tsv, gift or moodle."""
-    return export_bank_with_warnings(services, name, fmt)[0]
