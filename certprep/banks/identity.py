@@ -31,7 +31,7 @@ EDIT_SIMILARITY = 0.9
 # a cross-bank near-duplicate: normalised stems at least this similar
 NEAR_DUP_SIMILARITY = 0.92
 # words in more texts than this do not pick candidates (they would pick nearly all of them)
-_COMMON_WORD = 200
+_COMMON_WORD = 100
 _MAX_KEY = 120
 
 _WORD = re.compile(r"[a-z0-9]+")
