@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from certprep.banks.importer import remove_bank
 from certprep.banks.native import load_bank_text
 from certprep.cli import app
+from certprep.core.models import Bank
 from certprep.core.problems import InputError
 from certprep.core.scheduling import Rating
 from certprep.services import Services
@@ -373,3 +374,33 @@ A. -itis
 B. -osis
 ANSWER: A
 """
+
+
+def test_a_shipped_question_moved_to_another_shipped_file_keeps_its_row_never_a_learners(
+    services: Services, tmp_path: Path
+) -> None:
+    from certprep.banks.importer import import_bank
+
+    def bank(name: str, stem: str, with_q1: bool = True) -> Bank:
+        text = _native(name, stem, f"Case of {name}.")
+        if not with_q1:
+            text = text.replace("id: Q1", "id: Q2")
+        return load_bank_text(text, name)
+
+    import_bank(services.engine, bank("ship-a", "Shipped HTN?"), checksum="1", origin="bundled")
+    _review(services, "Q1", Rating.GOOD)
+    # the next version moves Q1 from ship-a's file to ship-b's
+    import_bank(services.engine, bank("ship-b", "Shipped HTN?"), checksum="2", origin="bundled")
+    import_bank(
+        services.engine, bank("ship-a", "Other?", with_q1=False), checksum="3", origin="bundled"
+    )
+    [row] = _rows(services, "ship-b")
+    assert (row.id, row.retired) == ("Q1", False)
+    assert _logs(services, "Q1") == [Rating.GOOD]
+    # a learner's bank with a Q1 is its own; a shipped bank never takes it
+    user = _write(tmp_path, "mine.yaml", _native("mine", "My own question?", "My case."))
+    import_files(services, [user])
+    [mine] = _rows(services, "mine")
+    import_bank(services.engine, bank("ship-c", "Shipped HTN?"), checksum="4", origin="bundled")
+    assert [(r.id, r.retired) for r in _rows(services, "mine")] == [(mine.id, False)]
+    assert [r.id for r in _rows(services, "ship-c")] == ["Q1"]  # moved on, from ship-b

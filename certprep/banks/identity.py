@@ -231,6 +231,28 @@ def near_duplicate_warnings(
 # ---------------------------------------------------------------------------- the import's rows
 
 
+def shipped_rows(
+    conn: Connection, bank: Bank, stored: dict[str, tuple[str, str, bool]], bank_id: int | None
+) -> dict[str, tuple[str, str, bool]]:
+    """Rows of other shipped banks whose key is an id of this shipped bank the bank does not
+    have: the question moved between shipped bank files (their ids are unique across them),
+    so it moves with its history. Never a bank a learner imported."""
+    ids = [it.id for it in bank.items if it.id not in stored]
+    out: dict[str, tuple[str, str, bool]] = {}
+    for i in range(0, len(ids), 900):
+        for row in conn.execute(
+            sa.select(ITEM.c.id, ITEM.c.content_hash, ITEM.c.retired)
+            .join(BANK, BANK.c.id == ITEM.c.bank_id)
+            .where(
+                ITEM.c.id.in_(ids[i : i + 900]),
+                BANK.c.origin == "bundled",
+                BANK.c.id != (bank_id if bank_id is not None else -1),
+            )
+        ):
+            out[row.id] = (row.id, row.content_hash, row.retired)
+    return out
+
+
 def item_keys(
     conn: Connection, bank: Bank, stored: dict[str, tuple[str, str, bool]], edits: dict[str, str]
 ) -> dict[str, str]:

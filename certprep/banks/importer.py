@@ -17,7 +17,13 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from certprep.banks.identity import case_keys, edits_of, item_keys, near_duplicate_warnings
+from certprep.banks.identity import (
+    case_keys,
+    edits_of,
+    item_keys,
+    near_duplicate_warnings,
+    shipped_rows,
+)
 from certprep.banks.removal import remove_bank as remove_bank  # re-exported
 from certprep.banks.removal import retire_bank as retire_bank  # re-exported
 from certprep.core.models import Bank, payload_hash
@@ -154,6 +160,9 @@ def import_bank_into(
             )
         ):
             stored[row.source_id] = (row.id, row.content_hash, row.retired)
+    # a shipped question moved to another shipped bank file stays the same row (and history)
+    moved = shipped_rows(conn, bank, stored, bank_id) if origin == "bundled" else {}
+    stored.update(moved)
     by_key = {v[0]: (sid, v[1], v[2]) for sid, v in stored.items()}
     edits = edits_of(conn, bank, stored, derived or set())
     key_of = item_keys(conn, bank, stored, edits)
@@ -238,7 +247,7 @@ def import_bank_into(
         if old is None:
             new_rows.append(new_row)
             summary.added += 1
-        elif old[0] != sid or old[1] != h or old[2]:
+        elif old[0] != sid or old[1] != h or old[2] or sid in moved:
             changed_rows.append(new_row)
             summary.updated += 1
         else:
@@ -290,6 +299,7 @@ def import_bank_into(
             sa.update(ITEM)
             .where(ITEM.c.id == sa.bindparam("b_id"))
             .values(
+                bank_id=sa.bindparam("bank_id"),
                 source_id=sa.bindparam("source_id"),
                 position=sa.bindparam("position"),
                 kind=sa.bindparam("kind"),
