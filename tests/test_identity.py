@@ -404,3 +404,30 @@ def test_a_shipped_question_moved_to_another_shipped_file_keeps_its_row_never_a_
     import_bank(services.engine, bank("ship-c", "Shipped HTN?"), checksum="4", origin="bundled")
     assert [(r.id, r.retired) for r in _rows(services, "mine")] == [(mine.id, False)]
     assert [r.id for r in _rows(services, "ship-c")] == ["Q1"]  # moved on, from ship-b
+
+
+def test_an_anki_deck_under_another_file_name_updates_its_notes_and_keeps_one_history(
+    services: Services, tmp_path: Path
+) -> None:
+    from .anki_decks import build_deck
+
+    deck = build_deck()  # made by the `anki` library, as Anki itself writes it
+    first, renamed = tmp_path / "CPC terms.apkg", tmp_path / "CPC terms (2).apkg"
+    first.write_bytes(deck.new)
+    renamed.write_bytes(deck.new)
+    place = {"exam": "cpc", "section": "terminology", "with_history": True}
+    [a] = import_files(services, [first], **place)  # type: ignore[arg-type]
+    with services.engine.connect() as conn:
+        counts = [
+            conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+            for t in (ITEM, CARD, REVIEW_LOG)
+        ]
+    [b] = import_files(services, [renamed], **place)  # type: ignore[arg-type]
+    assert a.bank == b.bank and (b.added, b.retired) == (0, 0)
+    assert b.updated + b.unchanged == a.added
+    with services.engine.connect() as conn:
+        again = [
+            conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+            for t in (ITEM, CARD, REVIEW_LOG)
+        ]
+    assert again == counts  # the same notes, their history once
