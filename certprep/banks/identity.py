@@ -313,23 +313,28 @@ def case_keys(conn: Connection, bank: Bank, bank_id: int | None) -> dict[str, st
 
 def bank_holding(conn: Connection, bank: Bank, share: float = 0.8) -> str | None:
     """Another imported bank holding the same questions as ``bank`` (a file imported before
-    under another name): at least ``share`` of the file's questions are the bank's, and at least
-    ``share`` of the bank's live questions are in the file. None when there is none, or when a
-    bank of ``bank``'s own name exists (then this is its re-import)."""
+    under another name, maybe edited since): at least ``share`` of the file's questions are
+    the bank's (word for word or nearly), and at least ``share`` of the bank's live questions
+    are in the file. None when there is none, or when a bank of ``bank``'s own name exists
+    (then this is its re-import)."""
     if not bank.items or conn.execute(sa.select(BANK.c.id).where(BANK.c.name == bank.name)).first():
         return None
-    texts = {edit_text(it) for it in bank.items}
-    found: Counter[str] = Counter()
+    texts: dict[str, str] = {}
+    bank_of: dict[str, str] = {}
     live: Counter[str] = Counter()
-    for name, payload in conn.execute(
-        sa.select(BANK.c.name, ITEM.c.payload)
+    for key, name, payload in conn.execute(
+        sa.select(ITEM.c.id, BANK.c.name, ITEM.c.payload)
         .join(BANK, BANK.c.id == ITEM.c.bank_id)
         .where(BANK.c.origin == "import", ITEM.c.retired.is_(False))
     ):
+        texts[key] = edit_text_of(payload)
+        bank_of[key] = name
         live[name] += 1
-        if edit_text_of(payload) in texts:
-            found[name] += 1
-    for name, n in found.most_common():
-        if n >= share * len(texts) and n >= share * live[name]:
+    if not texts:
+        return None
+    found = match_edits({it.id: edit_text(it) for it in bank.items}, texts)
+    per_bank = Counter(bank_of[key] for key in found.values())
+    for name, n in per_bank.most_common():
+        if n >= share * len(bank.items) and n >= share * live[name]:
             return str(name)
     return None

@@ -92,6 +92,7 @@ def import_bank(
     progress: Progress | None = None,
     source: str | None = None,
     reassign: bool = True,
+    derived: set[str] | None = None,
 ) -> ImportSummary:
     """Write ``bank`` to the store in one transaction (or only count, on a dry run)."""
     with writing(engine, importing=True) as conn:
@@ -105,6 +106,7 @@ def import_bank(
             progress=progress,
             source=source,
             reassign=reassign,
+            derived=derived,
         )
 
 

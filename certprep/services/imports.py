@@ -254,8 +254,8 @@ def import_files(
         except InputError as exc:
             problems += exc.problems
             continue
-        if bank_name is None and rf.fmt not in ("native", "apkg"):
-            rf = _into_bank_holding_it(services, rf, exam, section, mapping, encoding)
+        if bank_name is None:
+            rf = into_bank_holding_it(services, rf, exam, section, mapping, encoding)
         problems += check_exams(rf, known)
         problems += check_sections(rf, blueprints)
         read.append(rf)
@@ -290,7 +290,7 @@ def import_files(
     return out
 
 
-def _into_bank_holding_it(
+def into_bank_holding_it(
     services: Services,
     rf: ReadFile,
     exam: str | None,
@@ -298,9 +298,13 @@ def _into_bank_holding_it(
     mapping: dict[str, str] | None,
     encoding: str | None,
 ) -> ReadFile:
-    """A file named after no bank whose questions are an imported bank's (the same file under
-    another name) goes into that bank, saying so, instead of doubling every question."""
+    """A file read without ``--bank`` whose questions are an imported bank's (the same file
+    under another name) goes into that bank, saying so, instead of doubling every question.
+    Native banks name themselves and Anki decks are named after the deck: they stay as read."""
     from certprep.banks.identity import bank_holding
+
+    if rf.fmt in ("native", "apkg"):
+        return rf
 
     with services.engine.connect() as conn:
         name = bank_holding(conn, rf.bank)
