@@ -100,10 +100,10 @@ def allocate_keys(
     n = 0
     while todo:
         wanted = {sid: _qualified(bank, sid, n) for sid in todo}
-        taken = _taken(conn, table, list(wanted.values())) | reserved
+        taken = _taken(conn, table, list(wanted.values()))
         todo = []
         for sid, key in wanted.items():
-            if key in taken:
+            if key in taken or key in reserved:
                 todo.append(sid)
             else:
                 out[sid] = key
@@ -181,13 +181,19 @@ def near_duplicates(
     conn: Connection, bank_id: int, stems: dict[str, str]
 ) -> list[tuple[str, str, str]]:
     """(key here, other bank, key there) for each question whose normalised stem nearly equals
-    a live question's in another bank; ``stems`` maps a key to its stem."""
+    a live question's in another bank (not the generated code-set drills); ``stems`` maps a
+    key to its stem."""
     if not stems:
         return []
     rows = conn.execute(
         sa.select(ITEM.c.id, BANK.c.name, ITEM.c.payload["stem"].as_string())
         .join(BANK, BANK.c.id == ITEM.c.bank_id)
-        .where(ITEM.c.bank_id != bank_id, ITEM.c.retired.is_(False))
+        .where(
+            ITEM.c.bank_id != bank_id,
+            ITEM.c.retired.is_(False),
+            # generated code-set drills: templated stems, many thousands of them
+            sa.not_(BANK.c.name.startswith("codeset-")),
+        )
     ).all()
     if not rows:
         return []

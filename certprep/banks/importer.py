@@ -275,7 +275,7 @@ def import_bank_into(
                 f"import; each stays the same question with its history (first: {key})",
             )
         )
-    if origin != "bundled":
+    if origin != "bundled" and not bank.name.startswith("codeset-"):  # not generated drills
         summary.warnings += near_duplicate_warnings(
             conn, bank_id, [*new_rows, *changed_rows], source
         )
