@@ -45,7 +45,7 @@ async def test_preview_then_import(services: Services, tmp_path) -> None:
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert "12 added" in str(app.screen.query_one("#preview", Static).render())
+        assert "12 new" in str(app.screen.query_one("#preview", Static).render())
         await pilot.press("escape")
         await pilot.pause()
         await app.workers.wait_for_complete()
@@ -114,3 +114,23 @@ async def test_an_unknown_exam_in_a_file_is_refused_on_screen(services: Services
         text = await _preview(app, pilot, csv)
         assert "Cannot import this file" in text and "cpt" in text and "cpc" in text, text
     assert services.stats()["items"] == 0
+
+
+async def test_preview_of_an_edited_file_under_another_name_says_what_the_import_will_do(
+    services: Services, tmp_path
+) -> None:
+    """Issue 17: the preview matches edits and finds the bank as the import does."""
+    from certprep.services.imports import import_files
+
+    aiken = "Which suffix means surgicle removal?\nA. -otomy\nB. -ectomy\nANSWER: B\n"
+    first = tmp_path / "week1.txt"
+    first.write_text(aiken)
+    import_files(services, [first])
+    renamed = tmp_path / "week1 fixed.txt"
+    renamed.write_text(aiken.replace("surgicle", "surgical"))
+    app = make_app(services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _open(app, pilot)
+        text = " ".join((await _preview(app, pilot, renamed)).split())
+        assert "bank 'week1'" in text and "its questions are those of bank 'week1'" in text
+        assert "would import 1 items — 1 updated, 0 new" in text

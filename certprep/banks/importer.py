@@ -2,7 +2,8 @@
 
 Re-importing the same file changes nothing; an item whose wording changed keeps its id, so its
 review history stays; items no longer in the file are retired (hidden), never deleted, so no
-learner's history is lost.
+learner's history is lost. Ids belong to their bank (``banks.identity``): another bank's items
+are never touched.
 """
 
 from __future__ import annotations
@@ -16,10 +17,19 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from certprep.banks.identity import (
+    case_keys,
+    edits_of,
+    item_keys,
+    near_duplicate_warnings,
+    shipped_rows,
+)
+from certprep.banks.removal import remove_bank as remove_bank  # re-exported
+from certprep.banks.removal import retire_bank as retire_bank  # re-exported
 from certprep.core.models import Bank, payload_hash
-from certprep.core.problems import InputError, Problem
+from certprep.core.problems import Problem
 from certprep.store.engine import RawJSON, writing
-from certprep.store.tables import BANK, CASE, EXAM_ANSWER, ITEM, ITEM_EXAM, ITEM_TOPIC, utcnow
+from certprep.store.tables import BANK, CASE, ITEM, ITEM_EXAM, ITEM_TOPIC, utcnow
 
 Progress = Callable[[int, int], None]
 OnDuplicate = Literal["skip", "update", "error"]
@@ -36,7 +46,9 @@ class ImportSummary:
     unchanged: int = 0
     skipped: int = 0
     retired: int = 0
+    matched: int = 0  # questions without ids matched to their edited selves
     dry_run: bool = False
+    keys: dict[str, str] = field(default_factory=dict)  # source id -> key, where they differ
     by_exam: dict[str, dict[str, int]] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
 
@@ -46,9 +58,10 @@ class ImportSummary:
 
     def line(self) -> str:
         verb = "would import" if self.dry_run else "imported"
+        skipped = f", {self.skipped} skipped" if self.skipped else ""
         return (
-            f"{self.bank}: {verb} {self.total} items — {self.added} added, {self.updated} updated, "
-            f"{self.unchanged} unchanged, {self.skipped} skipped, {self.retired} retired"
+            f"{self.bank}: {verb} {self.total} items — {self.updated} updated, {self.added} new, "
+            f"{self.unchanged} unchanged, {self.retired} retired{skipped}"
         )
 
 
@@ -79,6 +92,7 @@ def import_bank(
     progress: Progress | None = None,
     source: str | None = None,
     reassign: bool = True,
+    derived: set[str] | None = None,
 ) -> ImportSummary:
     """Write ``bank`` to the store in one transaction (or only count, on a dry run)."""
     with writing(engine, importing=True) as conn:
@@ -92,13 +106,14 @@ def import_bank(
             progress=progress,
             source=source,
             reassign=reassign,
+            derived=derived,
         )
 
 
-def _stored_places(conn: Connection, ids: list[str]) -> dict[str, tuple[list[str], str]]:
+def _stored_places(conn: Connection, keys: list[str]) -> dict[str, tuple[list[str], str]]:
     """The exams and section each stored item is filed under."""
     out: dict[str, tuple[list[str], str]] = {}
-    for part in _chunks(ids):
+    for part in _chunks(keys):
         for row in conn.execute(
             sa.select(ITEM_EXAM.c.item_id, ITEM_EXAM.c.exam, ITEM_EXAM.c.section)
             .where(ITEM_EXAM.c.item_id.in_(part))
@@ -120,51 +135,43 @@ def import_bank_into(
     progress: Progress | None = None,
     source: str | None = None,
     reassign: bool = True,
+    derived: set[str] | None = None,
 ) -> ImportSummary:
     """``import_bank`` inside the caller's transaction (several banks, all or none).
 
+    Ids belong to the bank: an item is the stored row of this bank with the same id, another
+    bank's ids are never touched (``on_duplicate`` is kept for callers; nothing clashes now).
+    Items whose ids ``derived`` from their content (files without ids) that the bank does not
+    have are matched to edited questions (``banks.identity``), keeping their history.
     With ``reassign`` False, items already in this bank keep the exams and section they are
     filed under (a learner may have placed them), and a warning says how many kept them.
     """
     summary = ImportSummary(bank=bank.name, dry_run=dry_run)
     source = source or bank.name
     items = bank.items
-    ids = [it.id for it in items]
     total = len(items)
-    tbl_item = ITEM
 
     bank_row = conn.execute(sa.select(BANK).where(BANK.c.name == bank.name)).first()
-    existing: dict[str, tuple[int, str, bool]] = {}
-    for part in _chunks(ids):
-        for row in conn.execute(
-            sa.select(
-                tbl_item.c.id, tbl_item.c.bank_id, tbl_item.c.content_hash, tbl_item.c.retired
-            ).where(tbl_item.c.id.in_(part))
-        ):
-            existing[row.id] = (row.bank_id, row.content_hash, row.retired)
-
     bank_id = bank_row.id if bank_row else None
-    foreign = [i for i in ids if i in existing and existing[i][0] != bank_id]
-    if foreign and on_duplicate == "error":
-        raise InputError(
-            [
-                Problem(
-                    source,
-                    "item id already belongs to another bank; pass --on-duplicate skip or update",
-                    record=i,
-                )
-                for i in foreign
-            ]
-        )
-    skip = set(foreign) if on_duplicate == "skip" else set()
-    if skip:
-        summary.warnings.append(
-            Problem(
-                source,
-                f"{len(skip)} items skipped: their ids belong to another bank "
-                f"(first: {sorted(skip)[0]}); --on-duplicate update moves them here",
+    # this bank's rows: source id -> (key, content hash, retired)
+    stored: dict[str, tuple[str, str, bool]] = {}
+    if bank_id is not None:
+        for row in conn.execute(
+            sa.select(ITEM.c.source_id, ITEM.c.id, ITEM.c.content_hash, ITEM.c.retired).where(
+                ITEM.c.bank_id == bank_id
             )
-        )
+        ):
+            stored[row.source_id] = (row.id, row.content_hash, row.retired)
+    # a shipped question moved to another shipped bank file stays the same row (and history)
+    moved = shipped_rows(conn, bank, stored, bank_id) if origin == "bundled" else {}
+    stored.update(moved)
+    by_key = {v[0]: (sid, v[1], v[2]) for sid, v in stored.items()}
+    edits = edits_of(conn, bank, stored, derived or set())
+    key_of = item_keys(conn, bank, stored, edits)
+    summary.matched = len(edits)
+    summary.keys = {sid: key for sid, key in key_of.items() if sid != key}
+    case_key = case_keys(conn, bank, bank_id)
+
     header = bank.model_dump(mode="json", exclude={"items", "cases"}, exclude_none=True)
     if bank_id is None:
         if dry_run:
@@ -200,44 +207,49 @@ def import_bank_into(
     changed_rows: list[dict[str, object]] = []
     places: dict[str, tuple[list[str], str]] = {}
     if not reassign and bank_row is not None:
-        places = _stored_places(conn, [i for i in ids if existing.get(i, (None,))[0] == bank_id])
+        places = _stored_places(conn, [k for sid, k in key_of.items() if k in by_key])
     kept = 0
     first_kept = ""
     for pos, item in enumerate(items):
-        if item.id in skip:
-            summary.skipped += 1
-            continue
-        place = places.get(item.id)
+        sid = item.id
+        key = key_of[sid]
+        place = places.get(key)
         if place is not None and (sorted(place[0]), place[1]) != (
             sorted(item.exams),
             item.section,
         ):
             kept += 1
             first_kept = first_kept or (
-                f"{item.id} stays in {', '.join(place[0])}/{place[1]}, the file says "
+                f"{sid} stays in {', '.join(place[0])}/{place[1]}, the file says "
                 f"{', '.join(item.exams)}/{item.section}"
             )
             item = item.model_copy(update={"exams": place[0], "section": place[1]})
+        case = case_key.get(item.case) if item.case else None
+        if key != sid or case != item.case:
+            # the payload speaks the database's keys; exports give the author's ids back
+            item = item.model_copy(update={"id": key, "case": case})
         text = item.model_dump_json(exclude_none=True)  # pydantic's Rust serialiser
         h = payload_hash(text)
         new_row: dict[str, object] = {
-            "id": item.id,
+            "id": key,
+            "source_id": sid,
             "bank_id": bank_id,
             "position": pos,
             "kind": str(item.kind),
             "section": item.section,
-            "case_id": item.case,
+            "case_id": case,
             "content_hash": h,
             "retired": False,
             "payload": RawJSON(text),
             "_exams": item.exams,
             "_topics": item.topics,
+            "_stem": item.stem,
         }
-        old = existing.get(item.id)
+        old = by_key.get(key)
         if old is None:
             new_rows.append(new_row)
             summary.added += 1
-        elif old[0] != bank_id or old[1] != h or old[2]:
+        elif old[0] != sid or old[1] != h or old[2] or sid in moved:
             changed_rows.append(new_row)
             summary.updated += 1
         else:
@@ -254,27 +266,29 @@ def import_bank_into(
                 "--reassign files them where the file says",
             )
         )
-
-    keep = set(ids) - skip
-    if bank_row is not None:
-        gone = [
-            r.id
-            for r in conn.execute(
-                sa.select(tbl_item.c.id).where(
-                    tbl_item.c.bank_id == bank_id, tbl_item.c.retired.is_(False)
-                )
+    if edits:
+        sid, key = next(iter(edits.items()))
+        summary.warnings.append(
+            Problem(
+                source,
+                f"{len(edits)} questions without ids of their own were edited since the last "
+                f"import; each stays the same question with its history (first: {key})",
             )
-            if r.id not in keep
-        ]
-        summary.retired = len(gone)
-    else:
-        gone = []
+        )
+    if origin != "bundled" and not bank.name.startswith("codeset-"):  # not generated drills
+        summary.warnings += near_duplicate_warnings(
+            conn, bank_id, [*new_rows, *changed_rows], source
+        )
+
+    keep = set(key_of.values())
+    gone = [k for k, v in by_key.items() if not v[2] and k not in keep]
+    summary.retired = len(gone)
 
     if dry_run:
         return summary
 
-    _write_cases(conn, bank, bank_id)
-    done = summary.unchanged + summary.skipped
+    _write_cases(conn, bank, bank_id, case_key)
+    done = summary.unchanged
     for start in range(0, len(new_rows), CHUNK):
         chunk = new_rows[start : start + CHUNK]
         _insert_new(conn, chunk)
@@ -284,10 +298,11 @@ def import_bank_into(
             progress(done, total)
     if changed_rows:
         upd = (
-            sa.update(tbl_item)
-            .where(tbl_item.c.id == sa.bindparam("b_id"))
+            sa.update(ITEM)
+            .where(ITEM.c.id == sa.bindparam("b_id"))
             .values(
                 bank_id=sa.bindparam("bank_id"),
+                source_id=sa.bindparam("source_id"),
                 position=sa.bindparam("position"),
                 kind=sa.bindparam("kind"),
                 section=sa.bindparam("section"),
@@ -299,7 +314,13 @@ def import_bank_into(
         )
         for start in range(0, len(changed_rows), CHUNK):
             chunk = changed_rows[start : start + CHUNK]
-            conn.execute(upd, [{**r, "b_id": r["id"]} for r in chunk])
+            conn.execute(
+                upd,
+                [
+                    {k: v for k, v in r.items() if not k.startswith("_")} | {"b_id": r["id"]}
+                    for r in chunk
+                ],
+            )
             chunk_ids = [str(r["id"]) for r in chunk]
             for part in _chunks(chunk_ids):
                 conn.execute(sa.delete(ITEM_EXAM).where(ITEM_EXAM.c.item_id.in_(part)))
@@ -309,7 +330,7 @@ def import_bank_into(
             if progress:
                 progress(done, total)
     for part in _chunks(gone):
-        conn.execute(sa.update(tbl_item).where(tbl_item.c.id.in_(part)).values(retired=True))
+        conn.execute(sa.update(ITEM).where(ITEM.c.id.in_(part)).values(retired=True))
     if progress:
         progress(total, total)
     return summary
@@ -323,11 +344,12 @@ def _insert_new(conn: Connection, rows: list[dict[str, object]]) -> None:
         )
         return
     conn.exec_driver_sql(
-        "INSERT INTO item (id, bank_id, position, kind, section, case_id, content_hash, retired, payload)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)",
+        "INSERT INTO item (id, source_id, bank_id, position, kind, section, case_id, content_hash,"
+        " retired, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
         [
             (
                 r["id"],
+                r["source_id"],
                 r["bank_id"],
                 r["position"],
                 r["kind"],
@@ -361,18 +383,16 @@ def _write_links(conn: Connection, rows: list[dict[str, object]]) -> None:
         conn.execute(sa.insert(ITEM_TOPIC), [{"item_id": i, "topic": t} for i, t in topics])
 
 
-def _write_cases(conn: Connection, bank: Bank, bank_id: int) -> None:
-    tbl = CASE
-    conn.execute(sa.delete(tbl).where(tbl.c.bank_id == bank_id))
+def _write_cases(conn: Connection, bank: Bank, bank_id: int, keys: dict[str, str]) -> None:
+    """The bank's cases, replaced; only this bank's (another bank's "C1" is its own)."""
+    conn.execute(sa.delete(CASE).where(CASE.c.bank_id == bank_id))
     if bank.cases:
-        ids = [c.id for c in bank.cases]
-        for part in _chunks(ids):
-            conn.execute(sa.delete(tbl).where(tbl.c.id.in_(part)))
         conn.execute(
-            sa.insert(tbl),
+            sa.insert(CASE),
             [
                 {
-                    "id": c.id,
+                    "id": keys[c.id],
+                    "source_id": c.id,
                     "bank_id": bank_id,
                     "title": _text(conn, c.title),
                     "text": _text(conn, c.text),
@@ -380,45 +400,3 @@ def _write_cases(conn: Connection, bank: Bank, bank_id: int) -> None:
                 for c in bank.cases
             ],
         )
-
-
-def remove_bank(engine: Engine, name: str) -> int:
-    """Delete a bank, its items and every card and log on them. Returns the items removed."""
-    with writing(engine, importing=True) as conn:
-        row = conn.execute(sa.select(BANK.c.id).where(BANK.c.name == name)).first()
-        if row is None:
-            raise InputError(f"no bank named {name!r}; `certprep banks list` shows the banks")
-        n = conn.execute(
-            sa.select(sa.func.count()).select_from(ITEM).where(ITEM.c.bank_id == row.id)
-        ).scalar_one()
-        used = conn.execute(
-            sa.select(EXAM_ANSWER.c.attempt_id)
-            .distinct()
-            .select_from(EXAM_ANSWER.join(ITEM, ITEM.c.id == EXAM_ANSWER.c.item_id))
-            .where(ITEM.c.bank_id == row.id)
-        ).all()
-        if used:
-            # exam answers cascade with their items: attempts would lose what was asked
-            raise InputError(
-                f"bank {name!r} has questions in {len(used)} exam attempt"
-                f"{'s' if len(used) != 1 else ''}; removing it would erase what was asked and "
-                f"answered there. `certprep banks retire {name}` takes its questions out of "
-                "review and new exams and keeps every attempt whole"
-            )
-        conn.execute(sa.delete(BANK).where(BANK.c.id == row.id))
-        return int(n)
-
-
-def retire_bank(engine: Engine, name: str) -> int:
-    """Take a bank's items out of review and new exams, keeping them with every attempt and
-    review of them. Returns the items retired."""
-    with writing(engine, importing=True) as conn:
-        row = conn.execute(sa.select(BANK.c.id).where(BANK.c.name == name)).first()
-        if row is None:
-            raise InputError(f"no bank named {name!r}; `certprep banks list` shows the banks")
-        result = conn.execute(
-            sa.update(ITEM)
-            .where(ITEM.c.bank_id == row.id, ITEM.c.retired.is_(False))
-            .values(retired=True)
-        )
-        return int(result.rowcount or 0)

@@ -37,7 +37,11 @@ def import_cmd(
         bool, typer.Option("--dry-run", help="Validate and report; write nothing.")
     ] = False,
     on_duplicate: Annotated[
-        str, typer.Option(help="skip|update items whose id another bank owns.")
+        str,
+        typer.Option(
+            help="skip|update. Kept for old scripts: ids belong to their bank, so another "
+            "bank's ids never clash and are never touched."
+        ),
     ] = "skip",
     with_history: Annotated[
         bool,

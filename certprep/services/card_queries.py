@@ -182,7 +182,8 @@ def _clause_sql(cl: Clause, now: datetime, sqlite: bool = False) -> Any:
     if f == "bank":
         return _any(BANK.c.name, vals)
     if f == "id":
-        return _any(ITEM.c.id, vals)
+        # the id shown, or the id its bank's file gives it ("Q1" finds every bank's Q1)
+        return sa.or_(_any(ITEM.c.id, vals), _any(ITEM.c.source_id, vals))
     if f == "kind":
         return ITEM.c.kind.in_(vals)
     if f == "is":

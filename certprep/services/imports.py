@@ -27,6 +27,13 @@ from certprep.store.tables import CARD, ITEM_EXAM, REVIEW_LOG
 if TYPE_CHECKING:
     from certprep.services.services import Services
 
+# exports moved to services/exports.py; these names stay importable from here
+from certprep.services.exports import bank_from_store as bank_from_store
+from certprep.services.exports import export_bank as export_bank
+from certprep.services.exports import (
+    export_bank_with_warnings as export_bank_with_warnings,
+)
+
 Progress = Callable[[int, int], None]
 
 
@@ -40,6 +47,7 @@ class ReadFile:
     history: list[Any] = field(default_factory=list)  # formats.CardHistory from Anki decks
     warnings: list[Problem] = field(default_factory=list)
     checksum: str = ""
+    derived: set[str] = field(default_factory=set)  # ids derived from content (no id in file)
 
 
 @contextmanager
@@ -93,6 +101,7 @@ def read_file(
         )
     rf = ReadFile(path, res.fmt, res.bank, list(res.history), list(res.warnings))
     rf.checksum = checksum_bytes(data)
+    rf.derived = set(res.derived)
     return rf
 
 
@@ -195,6 +204,7 @@ def merge_files(files: list[ReadFile]) -> tuple[list[ReadFile], list[Problem]]:
             [h for rf in group for h in rf.history],
             [w for rf in group for w in rf.warnings],
             checksum_bytes("".join(rf.checksum for rf in group).encode()),
+            {i for rf in group for i in rf.derived},
         )
         out.append(merged)
     return out, problems
@@ -244,6 +254,8 @@ def import_files(
         except InputError as exc:
             problems += exc.problems
             continue
+        if bank_name is None:
+            rf = into_bank_holding_it(services, rf, exam, section, mapping, encoding)
         problems += check_exams(rf, known)
         problems += check_sections(rf, blueprints)
         read.append(rf)
@@ -266,15 +278,56 @@ def import_files(
                 # a native bank file is its author's word on exams; other formats are placed
                 # by the importer, and a learner's later placement stays
                 reassign=reassign or rf.fmt == "native",
+                derived=rf.derived,
             )
             summary.warnings = rf.warnings + summary.warnings
             if with_history and rf.history and not dry_run:
-                n = carry_history(services, rf.history, conn, ctx)
+                n = carry_history(services, rf.history, conn, ctx, summary.keys)
                 summary.warnings.append(
                     Problem(str(rf.path), f"review history carried over for {n} cards")
                 )
             out.append(summary)
     return out
+
+
+def into_bank_holding_it(
+    services: Services,
+    rf: ReadFile,
+    exam: str | None,
+    section: str | None,
+    mapping: dict[str, str] | None,
+    encoding: str | None,
+) -> ReadFile:
+    """A file read without ``--bank`` whose questions are an imported bank's (the same file
+    under another name) goes into that bank, saying so, instead of doubling every question.
+    Native banks name themselves and Anki decks are named after the deck: they stay as read."""
+    from certprep.banks.identity import bank_holding
+
+    if rf.fmt in ("native", "apkg"):
+        return rf
+
+    with services.engine.connect() as conn:
+        name = bank_holding(conn, rf.bank)
+    if name is None:
+        return rf
+    again = read_file(
+        rf.path,
+        rf.fmt,
+        bank_name=name,
+        exam=exam,
+        section=section,
+        mapping=mapping,
+        encoding=encoding,
+    )
+    again.warnings.insert(
+        0,
+        Problem(
+            str(rf.path),
+            f"its questions are those of bank {name!r} (imported before, under another file "
+            f"name): imported into {name!r}. Pass --bank NAME for a bank of its own",
+        ),
+    )
+    return again
 
 
 @dataclass
@@ -298,22 +351,26 @@ def carry_history(
     history: list[Any],
     conn: Connection | None = None,
     ctx: HistoryContext | None = None,
+    keys: dict[str, str] | None = None,
 ) -> int:
     """Replay an Anki deck's review log through FSRS: card states and log rows (source=import).
 
     Written in ``conn``'s transaction when given (the import's own), else in a new one.
+    ``keys`` maps the deck's ids to database keys where they differ (the import's summary).
     """
     ctx = ctx or history_context(services)
+    keys = keys or {}
     if conn is None:
         with writing(services.engine) as own:
-            return carry_history(services, history, own, ctx)
+            return carry_history(services, history, own, ctx, keys)
     settings, scheduler, lid = ctx.settings, ctx.scheduler, ctx.learner_id
     studied = {
         r.item_id for r in conn.execute(sa.select(CARD.c.item_id).where(CARD.c.learner_id == lid))
     }
     cards, logs = [], []
     for h in history:
-        if h.item_id in studied:  # never overwrite what the learner studied here
+        item_id = keys.get(h.item_id, h.item_id)
+        if item_id in studied:  # never overwrite what the learner studied here
             continue
         reviews: list[tuple[datetime, int, int]] = sorted(h.reviews)
         if not reviews:
@@ -323,7 +380,7 @@ def carry_history(
             logs.append(
                 {
                     "learner_id": lid,
-                    "item_id": h.item_id,
+                    "item_id": item_id,
                     "rating": rating,
                     "reviewed_at": when,
                     "duration_ms": duration,
@@ -335,7 +392,7 @@ def carry_history(
         cards.append(
             {
                 "learner_id": lid,
-                "item_id": h.item_id,
+                "item_id": item_id,
                 "state": state.state,
                 "step": state.step,
                 "stability": state.stability,
@@ -352,44 +409,3 @@ def carry_history(
     conn.execute(sa.insert(CARD), cards)
     conn.execute(sa.insert(REVIEW_LOG), logs)
     return len(cards)
-
-
-def bank_from_store(services: Services, name: str) -> Bank:
-    """A bank as stored (live items in their order, with cases), for export."""
-    from certprep.store.tables import BANK, CASE, ITEM
-
-    with services.engine.connect() as conn:
-        row = conn.execute(sa.select(BANK).where(BANK.c.name == name)).first()
-        if row is None:
-            raise InputError(f"no bank named {name!r}; `certprep banks list` shows the banks")
-        items = [
-            r.payload
-            for r in conn.execute(
-                sa.select(ITEM.c.payload)
-                .where(ITEM.c.bank_id == row.id, ITEM.c.retired.is_(False))
-                .order_by(ITEM.c.position)
-            )
-        ]
-        cases = [
-            {"id": c.id, "title": c.title, "text": c.text}
-            for c in conn.execute(
-                sa.select(CASE).where(CASE.c.bank_id == row.id).order_by(CASE.c.id)
-            )
-        ]
-    header = {k: v for k, v in (row.header or {}).items() if k not in ("items", "cases")}
-    cases = [{k: v for k, v in c.items() if v is not None} for c in cases]
-    return Bank.model_validate({**header, "cases": cases, "items": items})
-
-
-def export_bank_with_warnings(
-    services: Services, name: str, fmt: str = "native"
-) -> tuple[bytes, list[Problem]]:
-    """The bank in a file format and what that format could not carry (InputError if empty)."""
-    from certprep.banks.formats import write_bank_with_warnings
-
-    return write_bank_with_warnings(bank_from_store(services, name), fmt)
-
-
-def export_bank(services: Services, name: str, fmt: str = "native") -> bytes:
-    """The bank in a file format: native (YAML), json, csv, tsv, gift or moodle."""
-    return export_bank_with_warnings(services, name, fmt)[0]

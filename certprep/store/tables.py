@@ -75,20 +75,30 @@ class BankRow(SQLModel, table=True):
 
 
 class CaseRow(SQLModel, table=True):
+    """A case scenario. ``id`` is the database's key; ``source_id`` the id its bank gave it
+    (unique within the bank; two banks may both have a case "C1")."""
+
     __tablename__ = "case_text"
+    __table_args__ = (sa.Index("uq_case_text_bank_source", "bank_id", "source_id", unique=True),)
     id: str = Field(sa_column=sa.Column(sa.String(120), primary_key=True))
     bank_id: int = Field(
         sa_column=sa.Column(
             sa.Integer, sa.ForeignKey("bank.id", ondelete="CASCADE"), nullable=False, index=True
         )
     )
+    source_id: str = Field(sa_column=sa.Column(sa.String(120), nullable=False))
     title: str | None = None
     text: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
 
 
 class ItemRow(SQLModel, table=True):
+    """One question. ``id`` is the database's key (what cards, reviews and answers point at, and
+    the id shown); ``source_id`` the id the bank's author gave it, unique within the bank. They
+    are equal unless another bank had the id first: then the key is qualified ("bank:Q1")."""
+
     __tablename__ = "item"
     __table_args__ = (
+        sa.Index("uq_item_bank_source", "bank_id", "source_id", unique=True),
         sa.Index("ix_item_bank_position", "bank_id", "position"),
         # the review queue walks never-studied items in bank order from this index alone
         # (no ``retired`` here: SQLite would then scan it instead of ix_item_retired)
@@ -107,6 +117,7 @@ class ItemRow(SQLModel, table=True):
             sa.Integer, sa.ForeignKey("bank.id", ondelete="CASCADE"), nullable=False
         )
     )
+    source_id: str = Field(sa_column=sa.Column(sa.String(120), nullable=False))
     position: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
     kind: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
     section: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))

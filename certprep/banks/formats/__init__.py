@@ -75,6 +75,7 @@ class ReadResult:
     history: list[CardHistory] = field(default_factory=list)  # only apkg files have any
     warnings: list[Problem] = field(default_factory=list)
     fmt: str = ""  # the format the file was read as (after "auto")
+    derived: set[str] = field(default_factory=set)  # ids derived from content (no id in file)
 
 
 # ---------------------------------------------------------------------------- detection
@@ -279,11 +280,11 @@ def _result(
     c: Collector,
     fmt: str,
 ) -> ReadResult:
-    bank, ids = finalize(drafts, c, opts, fmt)
+    bank, ids, derived = finalize(drafts, c, opts, fmt)
     histories = [
         CardHistory(ids[key], sorted(reviews)) for key, reviews in history.items() if key in ids
     ]
-    return ReadResult(bank, histories, c.warnings, fmt)
+    return ReadResult(bank, histories, c.warnings, fmt, derived)
 
 
 def _read_native(

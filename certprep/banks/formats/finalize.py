@@ -77,10 +77,11 @@ def _cases(drafts: list[Draft], items: list[Item], c: Collector) -> list[dict[st
 
 def finalize(
     drafts: list[Draft], c: Collector, opts: Options, fmt: str
-) -> tuple[Bank, dict[Any, str]]:
+) -> tuple[Bank, dict[Any, str], set[str]]:
     """Fill defaults, give ids, validate every item and build the bank; raise all problems.
 
-    Returns the bank and a map from each draft's ``key`` to its item id.
+    Returns the bank, a map from each draft's ``key`` to its item id, and the ids derived from
+    content (questions the file gave no id or unique title: an edit changes their id).
     """
     own = 0
     for d in drafts:
@@ -107,6 +108,7 @@ def finalize(
     derived_seen: dict[str, str] = {}
     items: list[Item] = []
     ids: dict[Any, str] = {}
+    derived_ids: set[str] = set()
     no_rationale = no_reference = long_topics = dup_content = 0
     first_dup = ""
     default_reference = f"Imported from {opts.file_name}"[:MAX_REFERENCE]
@@ -162,6 +164,8 @@ def finalize(
             c.problem("question nested too deeply", d.line, d.record)
             continue
         items.append(item)
+        if derived:
+            derived_ids.add(item.id)
         if d.key is not None:
             ids[d.key] = item.id
 
@@ -212,4 +216,4 @@ def finalize(
         bank = Bank.model_validate(header)
     except ValidationError as exc:
         raise InputError([Problem(c.source, m) for m in _validation_messages(exc)]) from None
-    return bank, ids
+    return bank, ids, derived_ids

@@ -146,17 +146,31 @@ class ImportScreen(Screen[bool]):
     def preview(self, path: Path, fmt: str, exam: str | None, section: str | None) -> None:
         from certprep.banks.importer import import_bank
         from certprep.core.problems import InputError
-        from certprep.services.imports import check_exams, check_sections, known_exams, read_file
+        from certprep.services.imports import (
+            check_exams,
+            check_sections,
+            into_bank_holding_it,
+            known_exams,
+            read_file,
+        )
 
         try:
             rf = read_file(path, fmt, exam=exam, section=section)
+            # the same file under another name goes into its bank, as the import will
+            rf = into_bank_holding_it(self.services, rf, exam, section, None, None)
             problems = check_sections(rf, self.services.blueprints())
             # a typo must never make a phantom exam, here as on the command line
             problems += check_exams(rf, known_exams(self.services))
             if problems:
                 raise InputError(problems)
             summary = import_bank(
-                self.services.engine, rf.bank, checksum=rf.checksum, dry_run=True, source=str(path)
+                self.services.engine,
+                rf.bank,
+                checksum=rf.checksum,
+                dry_run=True,
+                source=str(path),
+                reassign=rf.fmt == "native",
+                derived=rf.derived,
             )
         except InputError as exc:
             self.app.call_from_thread(self._show_problems, exc.render())
@@ -180,7 +194,7 @@ class ImportScreen(Screen[bool]):
             t.append(
                 f"  {exam}: " + ", ".join(f"{k} {v}" for k, v in sorted(sections.items())) + "\n"
             )
-        for w in rf.warnings:
+        for w in [*rf.warnings, *summary.warnings]:
             t.append(f"  note: {for_screen(str(w))}\n", style="yellow")
         if rf.history:
             t.append(f"  review history found for {len(rf.history)} cards\n")
