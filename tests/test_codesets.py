@@ -229,7 +229,7 @@ def test_banks_and_their_tags(banks: dict[str, Bank]) -> None:
     expect = {
         "codeset-icd10cm": (["cpc"], "icd10cm", 2026),
         "codeset-icd10cm-ccs": (["ccs"], "coding_knowledge", 2026),
-        "codeset-icd10pcs": (["ccs"], "coding_knowledge", codes.PCS_YEAR),
+        "codeset-icd10pcs": (["ccs"], "coding_knowledge", codes.PCS_TABLE_YEAR),
     }
     for name, bank in banks.items():
         exams, section, year = expect[name]

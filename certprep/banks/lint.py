@@ -1,5 +1,6 @@
 """The content linter: codes that exist, keys among the choices, no duplicates, every item cited,
-the key neither too often nor too seldom the longest or shortest choice,
+the key neither too often nor too seldom the longest or shortest choice, ICD-10 codes checked
+against the table of each item's code-set year (certprep.banks.lint_years),
 no "all of the above" only as a distractor, no near-duplicate stems across banks (certprep.banks.lint_rules).
 
 python -m certprep.banks.lint [PATH ...]      (also `certprep banks check`)
@@ -12,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from certprep.banks import lint_years
 from certprep.banks.lint_cues import (
     longest_answer_report,
     wording_lines,
@@ -75,51 +77,48 @@ def lint_item(item: Item, blueprints: dict[str, Blueprint]) -> list[str]:
         out.append("missing rationale")
     if not item.references:
         out.append("missing reference")
+    year = lint_years.item_year(item)
+    unknown = lint_years.unknown_year(year)
+    if unknown is not None:
+        return [*out, unknown]
     about_headers = any(w in item.stem.casefold() for w in _HEADER_WORDS)
     correct = {f"choice {k}" for k in item.correct_keys}
     for where, token in _item_codes(item):
         if "icd10cm" in where:
-            entry = codes.icd10cm(token)
+            entry = codes.icd10cm(token, year)
             if entry is None:
-                out.append(f"{where}: {token} is not an ICD-10-CM FY{codes.CM_YEAR} code")
+                out.append(f"{where}: {token} is not an ICD-10-CM FY{year} code")
             elif not entry.reportable and where.split(" (")[0] in correct and not about_headers:
                 out.append(f"{where}: {token} is a header, not reportable, yet the key reports it")
-        elif "icd10pcs" in where and codes.icd10pcs(token) is None:
-            out.append(
-                f"{where}: {token} is not a valid ICD-10-PCS FY{codes.PCS_TABLE_YEAR} code "
-                "(all sections)"
-            )
+        elif "icd10pcs" in where and codes.icd10pcs(token, year) is None:
+            out.append(f"{where}: {token} is not a valid ICD-10-PCS FY{year} code (all sections)")
     for where, text in _rationales(item):  # a PCS code quoted in a rationale is checked too
         for token in codes.codes_in_text(text)["icd10pcs"]:
-            if codes.icd10pcs(token) is None:
+            if codes.icd10pcs(token, year) is None:
                 out.append(
-                    f"{where}: {token} is not a valid ICD-10-PCS FY{codes.PCS_TABLE_YEAR} code "
-                    "(all sections)"
+                    f"{where}: {token} is not a valid ICD-10-PCS FY{year} code (all sections)"
                 )
     if item.kind is ItemKind.CODE:
         for option in [item.codes, *item.alternatives]:
             for code in option:
-                out += _check_answer_code(code)
+                out += _check_answer_code(code, year)
     return out
 
 
-def _check_answer_code(code: str) -> list[str]:
+def _check_answer_code(code: str, year: int = codes.CM_YEAR) -> list[str]:
     """ICD-10-CM answers are written with their dot (or as a 3-character category like I10)."""
     raw = code.strip().upper()
     base = raw.split("-")[0]  # a CPT or HCPCS code may carry a modifier: 27447-RT
     if "." in raw or (len(raw) == 3 and raw[0].isalpha() and raw[1:].isdigit()):
-        entry = codes.icd10cm(raw)
+        entry = codes.icd10cm(raw, year)
         if entry is None:
-            return [f"code answer {code}: not an ICD-10-CM FY{codes.CM_YEAR} code"]
+            return [f"code answer {code}: not an ICD-10-CM FY{year} code"]
         if not entry.reportable:
             return [f"code answer {code}: an ICD-10-CM header, not reportable as is"]
         return []
     if len(raw) == 7 and codes.ICD10PCS_SHAPE_RE.match(raw):
-        if codes.icd10pcs(raw) is None:
-            return [
-                f"code answer {code}: not a valid ICD-10-PCS FY{codes.PCS_TABLE_YEAR} code "
-                "(all sections)"
-            ]
+        if codes.icd10pcs(raw, year) is None:
+            return [f"code answer {code}: not a valid ICD-10-PCS FY{year} code (all sections)"]
         return []
     if codes.is_cpt_shape(base) or codes.is_hcpcs_shape(base):
         return []
@@ -190,6 +189,7 @@ def check_paths(
     result.notes += wording_lines(wording)
     result.problems += wording_problems(wording, where)
     result.problems += near_duplicate_problems(loaded)
+    result.notes += lint_years.fy2027_note(b for b, _ in loaded)
     return result
 
 

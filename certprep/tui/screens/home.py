@@ -29,12 +29,20 @@ def _exam_day(exam_date: str | None, days_left: int | None) -> str:
 
 def codeset_year_note() -> str:
     """Which code-set year the content matches, so a candidate sitting a later exam knows."""
-    from certprep.core.codes import CM_YEAR
+    from certprep.core.codes import CM_YEAR, SHIPPED_ITEMS_INVALID_IN_FY2027
 
+    n = SHIPPED_ITEMS_INVALID_IN_FY2027
+    later = CM_YEAR + 1
+    affected = (
+        f"no shipped question uses a code FY{later} deleted or expanded"
+        if n == 0
+        else f"{n} shipped question{'s use' if n > 1 else ' uses'} a code FY{later} deleted or "
+        "expanded (`certprep banks check` lists them)"
+    )
     return (
-        f"Questions match the FY{CM_YEAR} ICD-10-CM code set (in effect until 30 September "
-        f"{CM_YEAR}); FY{CM_YEAR + 1} changes, in effect since 1 October {CM_YEAR}, are not "
-        "covered yet."
+        f"Questions are written for the FY{CM_YEAR} ICD-10-CM and ICD-10-PCS code sets and "
+        f"checked also against the FY{later} valid codes (in effect since 1 October {CM_YEAR}): "
+        f"{affected}; FY{later}'s new codes are not taught."
     )
 
 
