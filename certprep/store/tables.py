@@ -305,6 +305,25 @@ class ExamAnswerRow(SQLModel, table=True):
     answered_at: datetime | None = _dt()
 
 
+class UnseenHint(SQLModel, table=True):
+    """Per learner and bank, a position before which every item has a studied card: the review
+    queue's walk for never-studied items starts there (kept by ``services.review.unseen``,
+    cleared by triggers: migration 0008_unseen_hint)."""
+
+    __tablename__ = "unseen_hint"
+    bank_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("bank.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    learner_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("learner.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    position: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+
+
 def table_of(model: type[SQLModel]) -> sa.Table:
     """The Core table behind a SQLModel class, for bulk statements."""
     tbl = model.__table__  # type: ignore[attr-defined]
@@ -322,6 +341,7 @@ CARD = table_of(CardRow)
 REVIEW_LOG = table_of(ReviewLogRow)
 EXAM_ATTEMPT = table_of(ExamAttemptRow)
 EXAM_ANSWER = table_of(ExamAnswerRow)
+UNSEEN_HINT = table_of(UnseenHint)
 
 # the code-book lookup log lives in its own module; importing it puts it on the metadata
 from certprep.store import codebook_log as _codebook_log  # noqa: E402, F401

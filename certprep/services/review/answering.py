@@ -23,6 +23,7 @@ from certprep.core.scheduling import (
     retrievability,
     review,
 )
+from certprep.services.review.limits import naive
 from certprep.services.review.model import (
     CardHistory,
     HistoryEntry,
@@ -109,7 +110,7 @@ class AnsweringSession(QueueSession):
         self._undo.append(UndoStep("rating", rows, study.item.id, int(log_id)))
         self.answered += 1
         if after.state in (LEARNING, RELEARNING) and not leech and after.due is not None:
-            heapq.heappush(self._learning, (after.due, study.item.id))
+            heapq.heappush(self._learning, (naive(after.due), study.item.id))
         interval = format_interval(after.due - now) if after.due else ""
         return RateResult(after, leech, interval)
 

@@ -110,6 +110,16 @@ def utc_of(value: Any) -> datetime | None:
     return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
 
 
+def naive(value: Any) -> datetime:
+    """A time as the naive UTC datetime the review queue keeps (cheap for raw stored times:
+    SQLite's ISO text is parsed without a zone, PostgreSQL's naive UTC passes through)."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value)
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value  # type: ignore[no-any-return]
+
+
 def raw_time(column: Any) -> Any:
     """A datetime column read without the per-row type processing (see ``utc_of``)."""
     return sa.type_coerce(column, sa.String).label(column.name)
