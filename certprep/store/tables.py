@@ -167,6 +167,17 @@ class CardRow(SQLModel, table=True):
             "buried_until",
             "item_id",
         ),
+        # home's counts per exam (``exams`` kept by triggers: migration 0008_perf_denormalised)
+        sa.Index(
+            "ix_card_learner_state_exams",
+            "learner_id",
+            "state",
+            "exams",
+            "due",
+            "suspended",
+            "buried_until",
+            "item_id",
+        ),
     )
     learner_id: int = Field(
         sa_column=sa.Column(
@@ -206,6 +217,8 @@ class CardRow(SQLModel, table=True):
         default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false())
     )
     introduced_at: datetime | None = _dt()
+    # the item's exams, sorted, comma-separated: a copy kept by the database's triggers
+    exams: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
 
 
 class ReviewLogRow(SQLModel, table=True):
@@ -308,7 +321,7 @@ class ExamAnswerRow(SQLModel, table=True):
 class UnseenHint(SQLModel, table=True):
     """Per learner and bank, a position before which every item has a studied card: the review
     queue's walk for never-studied items starts there (kept by ``services.review.unseen``,
-    cleared by triggers: migration 0008_unseen_hint)."""
+    cleared by triggers: migration 0008_perf_denormalised)."""
 
     __tablename__ = "unseen_hint"
     bank_id: int = Field(
@@ -322,6 +335,15 @@ class UnseenHint(SQLModel, table=True):
         )
     )
     position: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+
+
+class ItemCount(SQLModel, table=True):
+    """Items (scope ``*``) and item_exam rows per exam (scope = exam), retired ones included:
+    counters kept by the database's triggers (migration 0008_perf_denormalised)."""
+
+    __tablename__ = "item_count"
+    scope: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
+    total: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
 
 
 def table_of(model: type[SQLModel]) -> sa.Table:
@@ -342,6 +364,7 @@ REVIEW_LOG = table_of(ReviewLogRow)
 EXAM_ATTEMPT = table_of(ExamAttemptRow)
 EXAM_ANSWER = table_of(ExamAnswerRow)
 UNSEEN_HINT = table_of(UnseenHint)
+ITEM_COUNT = table_of(ItemCount)
 
 # the code-book lookup log lives in its own module; importing it puts it on the metadata
 from certprep.store import codebook_log as _codebook_log  # noqa: E402, F401

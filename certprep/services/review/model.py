@@ -12,10 +12,12 @@ from certprep.core.models import Item
 from certprep.core.scheduling import NEW, STATE_NAMES, CardState
 from certprep.store.tables import CARD
 
-# every column of a card row but its key: what undo puts back
+# every column of a card row but its key and the item's exams (a copy the database keeps):
+# what undo puts back
 CARD_COLUMNS: tuple[str, ...] = tuple(
-    c.name for c in CARD.columns if c.name not in ("learner_id", "item_id")
+    c.name for c in CARD.columns if c.name not in ("learner_id", "item_id", "exams")
 )
+STATE_COLUMNS = tuple(CARD.c[name] for name in CARD_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,9 @@ def snapshot(conn: Any, lid: int, item_ids: list[str]) -> dict[str, dict[str, An
     if not item_ids:
         return out
     for r in conn.execute(
-        sa.select(CARD).where(CARD.c.learner_id == lid, CARD.c.item_id.in_(item_ids))
+        sa.select(CARD.c.item_id, *STATE_COLUMNS).where(
+            CARD.c.learner_id == lid, CARD.c.item_id.in_(item_ids)
+        )
     ):
         out[r.item_id] = {k: getattr(r, k) for k in CARD_COLUMNS}
     return out

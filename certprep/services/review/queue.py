@@ -30,6 +30,7 @@ from certprep.services.review.limits import (
     study_day,
 )
 from certprep.services.review.model import (
+    STATE_COLUMNS,
     Counts,
     ReviewFilter,
     StudyCard,
@@ -198,7 +199,7 @@ class QueueSession:
                 sa.select(ITEM.c.payload, ITEM.c.case_id).where(ITEM.c.id == item_id)
             ).one()
             card = conn.execute(
-                sa.select(CARD).where(
+                sa.select(*STATE_COLUMNS).where(
                     CARD.c.learner_id == self.services.learner_id, CARD.c.item_id == item_id
                 )
             ).first()

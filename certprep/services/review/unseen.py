@@ -4,7 +4,7 @@ Learners go through a bank from its start, so the first unseen items sit after e
 one. ``unseen_hint`` keeps, per learner and bank, a position before which every item has a card
 of this learner that is not a fresh new card (state new without a due time): the walk for new
 cards starts there. The hint is only a lower bound: the database's triggers delete it whenever a
-write could make an earlier item unseen again (migration 0008_unseen_hint), and it is raised
+write could make an earlier item unseen again (migration 0008_perf_denormalised), and it is raised
 here inside a writing transaction, from the cards as that transaction reads them.
 """
 
@@ -95,7 +95,7 @@ def unseen_items(
                 sa.select(ITEM.c.id)
                 .select_from(joined)
                 .where(ITEM.c.bank_id == bank, ITEM.c.position >= gap, fresh)
-                .order_by(ITEM.c.position)
+                .order_by(ITEM.c.position, ITEM.c.id)
                 .limit(cap - len(out)),
                 filt,
                 ITEM.c.id,

@@ -1,10 +1,13 @@
-"""The review queue's shortcut to never-studied items (``unseen_hint``, issue 22) never hides one.
+"""The data migration 0008 keeps a copy of (issue 22) never drifts from what it copies.
 
 After any sequence of the writes a learner or an import makes (answers, undo, suspend, bury,
-reset, forget, a new bank version with an item put in front, another bank imported and
-removed, retired items, time passing), the new cards a session offers are exactly those the
-plain walk from each bank's start finds, and every stored hint still holds: each item before it
-has a studied card. Speed is measured in benchmarks/, never here."""
+reset, forget, a new bank version with an item put in front or filed under other exams, another
+bank imported and removed, retired items, cards deleted, time passing):
+- the new cards a session offers are exactly those the plain walk from each bank's start finds,
+  and every stored ``unseen_hint`` still holds (each item before it has a studied card);
+- ``item_count`` equals a recount of the items and of each exam's item_exam rows;
+- every card's ``exams`` equals its item's exams as item_exam lists them.
+Speed is measured in benchmarks/, never here."""
 
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from certprep.services.review import ReviewFilter, ReviewSession
 from certprep.services.review import unseen as unseen_mod
 from certprep.services.review.limits import active, scoped
 from certprep.store.engine import writing
-from certprep.store.tables import CARD, ITEM, UNSEEN_HINT
+from certprep.store.tables import CARD, ITEM, ITEM_COUNT, ITEM_EXAM, UNSEEN_HINT
 from tests.conftest import make_bank
 
 pytestmark = pytest.mark.both_backends
@@ -44,6 +47,9 @@ OPS = st.lists(
                 "retire",
                 "later",
                 "delete",
+                "refile",
+                "remove",
+                "move",
             ]
         ),
         st.integers(0, 40),
@@ -66,7 +72,7 @@ def _plain_walk(services: Services, filt: ReviewFilter, cap: int) -> list[str]:
         sa.select(ITEM.c.id)
         .select_from(joined)
         .where(fresh)
-        .order_by(ITEM.c.bank_id, ITEM.c.position)
+        .order_by(ITEM.c.bank_id, ITEM.c.position, ITEM.c.id)
         .limit(cap),
         filt,
     )
@@ -88,6 +94,41 @@ def _broken_hints(services: Services) -> list[tuple[int, int, str]]:
             .where(ITEM.c.position < UNSEEN_HINT.c.position, ~studied)
         )
         return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def _counters(services: Services) -> dict[str, int]:
+    with services.engine.connect() as conn:
+        rows = conn.execute(sa.select(ITEM_COUNT.c.scope, ITEM_COUNT.c.total))
+        return {scope: int(n) for scope, n in rows if n}
+
+
+def _recount(services: Services) -> dict[str, int]:
+    with services.engine.connect() as conn:
+        out = {
+            exam: int(n)
+            for exam, n in conn.execute(
+                sa.select(ITEM_EXAM.c.exam, sa.func.count()).group_by(ITEM_EXAM.c.exam)
+            )
+        }
+        total = conn.execute(sa.select(sa.func.count()).select_from(ITEM)).scalar_one()
+    if total:
+        out["*"] = int(total)
+    return out
+
+
+def _wrong_exams(services: Services) -> list[tuple[str, str | None, str]]:
+    """(item, card's exams, item's exams) for every card whose copy differs."""
+    with services.engine.connect() as conn:
+        filed: dict[str, list[str]] = {}
+        for item_id, exam in conn.execute(sa.select(ITEM_EXAM.c.item_id, ITEM_EXAM.c.exam)):
+            filed.setdefault(item_id, []).append(exam)
+        cards = conn.execute(sa.select(CARD.c.item_id, CARD.c.exams)).all()
+    out = []
+    for item_id, exams in cards:
+        want = ",".join(sorted(filed.get(item_id, []))) or None
+        if exams != want:
+            out.append((item_id, exams, want or ""))
+    return out
 
 
 def _item_ids(services: Services) -> list[str]:
@@ -140,10 +181,36 @@ def _apply(services: Services, op: str, k: int, state: dict[str, Any]) -> None:
     elif op == "delete":
         with writing(services.engine) as conn:
             conn.execute(sa.delete(CARD).where(CARD.c.item_id.in_(pick)))
+    elif op == "refile":  # a new version files some items under other exams
+        state["version"] += 1
+        bank = make_bank(30, name="walk", exam="cpc" if k % 2 else "cpb")
+        items = [
+            it.model_copy(update={"exams": ["cpb", "ccs"]}) if i % 4 == k % 4 else it
+            for i, it in enumerate(bank.items)
+        ]
+        renewed = bank.model_copy(update={"items": items})
+        import_bank(
+            services.engine, renewed, checksum=f"r{state['version']}", on_duplicate="update"
+        )
+    elif op == "move":  # an item's link moved to another exam by plain SQL
+        with writing(services.engine) as conn:
+            for item_id in pick:
+                has = conn.execute(
+                    sa.select(ITEM_EXAM.c.exam).where(ITEM_EXAM.c.item_id == item_id)
+                ).scalars()
+                if "ccs" not in set(has):
+                    conn.execute(
+                        sa.update(ITEM_EXAM)
+                        .where(ITEM_EXAM.c.item_id == item_id)
+                        .values(exam="ccs")
+                    )
+    elif op == "remove":  # the bank removed (no attempts use it), then imported again
+        remove_bank(services.engine, "walk")
+        import_bank(services.engine, make_bank(30, name="walk"), checksum="again")
 
 
 @settings(
-    max_examples=12,
+    max_examples=20,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -159,6 +226,8 @@ def test_new_cards_are_those_of_the_plain_walk_after_any_writes(
     for op, k in ops:
         _apply(services, op, k, state)
         assert _broken_hints(services) == [], op
+        assert _counters(services) == _recount(services), op
+        assert _wrong_exams(services) == [], op
         for filt in (ReviewFilter(), ReviewFilter(exam="cpc"), ReviewFilter(topic="topic-3")):
             with services.engine.connect() as conn:
                 found, _ = unseen_mod.unseen_items(
@@ -234,3 +303,25 @@ def test_every_write_that_makes_an_earlier_item_unseen_drops_the_hint(
     assert _broken_hints(services) == []
     assert _plain_walk(services, ReviewFilter(), 1) == [expected]
     assert ReviewSession(services).next_card().item.id == expected  # type: ignore[union-attr]
+
+
+def test_the_triggers_that_keep_the_copies_exist(services: Services) -> None:
+    """A SQLite batch migration that rebuilds card, item or item_exam drops their triggers."""
+    names = {
+        "tr_card_deleted_unseen",
+        "tr_card_reset_unseen",
+        "tr_card_exams",
+        "tr_item_added",
+        "tr_item_removed",
+        "tr_item_moved_unseen",
+        "tr_item_exam_added",
+        "tr_item_exam_removed",
+        "tr_item_exam_changed",
+    }
+    with services.engine.connect() as conn:
+        if services.engine.dialect.name == "sqlite":
+            q = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        else:
+            q = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+        found = {r[0] for r in conn.exec_driver_sql(q)}
+    assert names <= found
