@@ -156,8 +156,7 @@ class CardRow(SQLModel, table=True):
     __tablename__ = "card"
     __table_args__ = (
         sa.Index("ix_card_learner_due", "learner_id", "due"),
-        sa.Index("ix_card_learner_state", "learner_id", "state"),
-        # due counts and the review queue read this index only
+        # due counts, the review queue and home's counts per exam read this index only
         sa.Index(
             "ix_card_learner_state_due",
             "learner_id",
@@ -166,17 +165,7 @@ class CardRow(SQLModel, table=True):
             "suspended",
             "buried_until",
             "item_id",
-        ),
-        # home's counts per exam (``exams`` kept by triggers: migration 0008_perf_denormalised)
-        sa.Index(
-            "ix_card_learner_state_exams",
-            "learner_id",
-            "state",
-            "exams",
-            "due",
-            "suspended",
-            "buried_until",
-            "item_id",
+            "exams",  # home's counts per exam (kept by triggers: 0008_perf_denormalised)
         ),
     )
     learner_id: int = Field(

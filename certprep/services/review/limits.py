@@ -256,7 +256,7 @@ def due_by_exam(services: Services) -> list[ExamDue]:
 
     In time that does not grow with the bank: items per exam from the ``item_count`` counters
     less the retired ones (their partial index); (re)learning cards per exam in one pass over
-    ``ix_card_learner_state_exams`` (each card carries its item's exams); reviews due and new
+    ``ix_card_learner_state_due`` (each card carries its item's exams); reviews due and new
     cards counted only up to what the daily limits let a session offer (reviews streamed in due
     order, each exam's unseen items from its walk index, both stopping at the limit).
     """

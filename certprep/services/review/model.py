@@ -139,10 +139,20 @@ def state_values(c: CardState) -> dict[str, Any]:
     }
 
 
+# one card's row, built once (the answer path runs it for every rating)
+SNAPSHOT_ONE = sa.select(*STATE_COLUMNS).where(
+    CARD.c.learner_id == sa.bindparam("lid"), CARD.c.item_id == sa.bindparam("item")
+)
+
+
 def snapshot(conn: Any, lid: int, item_ids: list[str]) -> dict[str, dict[str, Any] | None]:
     """Every column of these cards' rows as they are now (None where there is no row)."""
     out: dict[str, dict[str, Any] | None] = {i: None for i in item_ids}
     if not item_ids:
+        return out
+    if len(item_ids) == 1:
+        row = conn.execute(SNAPSHOT_ONE, {"lid": lid, "item": item_ids[0]}).first()
+        out[item_ids[0]] = dict(row._mapping) if row is not None else None
         return out
     for r in conn.execute(
         sa.select(CARD.c.item_id, *STATE_COLUMNS).where(

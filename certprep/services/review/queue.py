@@ -44,6 +44,24 @@ if TYPE_CHECKING:
     from certprep.services.services import Services
 
 
+# an item, the learner's card of it (if any) and its case text, in one statement
+LOAD_CARD = (
+    sa.select(
+        ITEM.c.payload,
+        CARD.c.item_id.label("card_item"),
+        *STATE_COLUMNS,
+        CASE.c.title.label("case_title"),
+        CASE.c.text.label("case_text"),
+    )
+    .select_from(
+        ITEM.outerjoin(
+            CARD, sa.and_(CARD.c.item_id == ITEM.c.id, CARD.c.learner_id == sa.bindparam("lid"))
+        ).outerjoin(CASE, CASE.c.id == ITEM.c.case_id)
+    )
+    .where(ITEM.c.id == sa.bindparam("item"))
+)
+
+
 def days_since(dialect: str, column: Any, now: datetime) -> Any:
     """Days from a stored time to ``now``, in SQL (fractional)."""
     at = now.astimezone(UTC).replace(tzinfo=None)
@@ -193,33 +211,19 @@ class QueueSession:
         return c
 
     def load_card(self, item_id: str) -> StudyCard:
-        """One item with its card state and case text."""
+        """One item with its card state and case text (one statement, built once)."""
         with self.services.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(ITEM.c.payload, ITEM.c.case_id).where(ITEM.c.id == item_id)
-            ).one()
-            card = conn.execute(
-                sa.select(*STATE_COLUMNS).where(
-                    CARD.c.learner_id == self.services.learner_id, CARD.c.item_id == item_id
-                )
-            ).first()
-            case = (
-                conn.execute(
-                    sa.select(CASE.c.title, CASE.c.text).where(CASE.c.id == row.case_id)
-                ).first()
-                if row.case_id
-                else None
-            )
+            row = conn.execute(LOAD_CARD, {"lid": self.services.learner_id, "item": item_id}).one()
         item = Item.model_validate(row.payload)
-        state = card_state(card) if card is not None else CardState()
+        has_card = row.card_item is not None
         return StudyCard(
             item,
-            state,
-            card is not None,
-            bool(card.flagged) if card else False,
-            bool(card.marked) if card else False,
-            case.title if case else None,
-            case.text if case else None,
+            card_state(row) if has_card else CardState(),
+            has_card,
+            bool(row.flagged) if has_card else False,
+            bool(row.marked) if has_card else False,
+            row.case_title,
+            row.case_text,
             shown_at=self.services.clock(),
         )
 
