@@ -89,10 +89,12 @@ class CaseRow(SQLModel, table=True):
 class ItemRow(SQLModel, table=True):
     __tablename__ = "item"
     __table_args__ = (
-        sa.Index("ix_item_bank_position", "bank_id", "position"),
-        # the review queue walks never-studied items in bank order from this index alone
-        # (no ``retired`` here: SQLite would then scan it instead of ix_item_retired)
+        # bank order: the review queue walks never-studied items from this index alone (no
+        # ``retired`` here: SQLite would then scan it instead of ix_item_retired); the card
+        # browser pages by it
         sa.Index("ix_item_queue", "bank_id", "position", "id"),
+        # a form draw reads what it needs of each candidate here, not in the wide rows
+        sa.Index("ix_item_draw", "id", "retired", "kind", "bank_id", "position", "case_id"),
         # the few retired items: "live" is checked without reading the wide item rows
         sa.Index(
             "ix_item_retired",

@@ -23,6 +23,10 @@ removing a bank, any SQL) keeps them without the code having to:
   per exam (scope = the exam), retired ones included (the few retired are subtracted from
   their partial index when read), so home does not count 100,000 index entries.
 
+Indexes: ``ix_item_draw`` (id, retired, kind, bank, position, case) lets a form draw read its
+candidates without the wide item rows; ``ix_item_bank_position`` goes (a prefix of
+``ix_item_queue``).
+
 On PostgreSQL the trigger functions run as their owner (SECURITY DEFINER): a student's write
 also keeps what row security hides from the student; ``unseen_hint`` has 0004's per-learner
 policies. Item and link-table triggers there run once per statement (a bulk import's batch).
@@ -184,6 +188,7 @@ PG_TRIGGERS = {
     ),
 }
 OWN = "learner_id = (SELECT certprep_learner_id())"
+DRAW_INDEX = ["id", "retired", "kind", "bank_id", "position", "case_id"]
 QUEUE_INDEX = ["learner_id", "state", "due", "suspended", "buried_until", "item_id"]
 
 
@@ -233,6 +238,10 @@ def upgrade() -> None:
     op.drop_index("ix_card_learner_state_due", table_name="card")
     op.drop_index("ix_card_learner_state", table_name="card")
     op.create_index("ix_card_learner_state_due", "card", [*QUEUE_INDEX, "exams"], unique=False)
+    # a form draw reads each candidate's kind, bank, position and case from an index, not from
+    # the wide item rows; (bank, position) is a prefix of ix_item_queue
+    op.create_index("ix_item_draw", "item", DRAW_INDEX, unique=False)
+    op.drop_index("ix_item_bank_position", table_name="item")
     if postgresql:
         for name, body in PG_FUNCTIONS.items():
             op.execute(_pg_function(name, body))
@@ -263,6 +272,8 @@ def downgrade() -> None:
     if postgresql:
         for name in [*PG_FUNCTIONS, "certprep_card_exams"]:
             op.execute(f"DROP FUNCTION IF EXISTS {name}()")
+    op.create_index("ix_item_bank_position", "item", ["bank_id", "position"], unique=False)
+    op.drop_index("ix_item_draw", table_name="item")
     op.drop_index("ix_card_learner_state_due", table_name="card")
     op.create_index("ix_card_learner_state_due", "card", QUEUE_INDEX, unique=False)
     op.create_index("ix_card_learner_state", "card", ["learner_id", "state"], unique=False)
