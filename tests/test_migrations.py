@@ -96,7 +96,9 @@ def _rows(engine, columns: dict[str, list[str]] | None = None) -> dict[str, list
 
 
 @pytest.mark.parametrize("revision", REVISIONS[:-1])
-def test_a_database_at_each_past_revision_upgrades_with_every_row_kept(tmp_path, revision) -> None:
+def test_a_database_at_each_past_revision_upgrades_with_every_row_kept(
+    tmp_path, revision, monkeypatch
+) -> None:
     import sqlalchemy as sa
 
     from certprep.banks.importer import import_bank
@@ -113,7 +115,12 @@ def test_a_database_at_each_past_revision_upgrades_with_every_row_kept(tmp_path,
     upgrade(engine, revision)
     assert current_revision(engine) == revision
     old = Services(engine, "learner", banks_dir=tmp_path)
+    import certprep.banks.importer as importer
+
+    # the importer's upkeep of 0008's copies needs 0008's tables (the upgrade fills them)
+    monkeypatch.setattr(importer, "_sync_copies", lambda *a: None)
     import_bank(engine, load_bank(DATA / "sample_bank.yaml"), checksum="s")
+    monkeypatch.undo()
 
     # three ratings written as the review session writes them (cards and log rows); the
     # session's queue reads tables of later revisions, so the cards are picked here

@@ -158,6 +158,8 @@ class CardRow(SQLModel, table=True):
     __tablename__ = "card"
     __table_args__ = (
         sa.Index("ix_card_learner_due", "learner_id", "due"),
+        # every learner's card of one item (triggers of 0008_perf_denormalised, item removal)
+        sa.Index("ix_card_item", "item_id"),
         # due counts, the review queue and home's counts per exam read this index only
         sa.Index(
             "ix_card_learner_state_due",

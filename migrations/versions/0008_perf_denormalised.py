@@ -30,6 +30,10 @@ candidates without the wide item rows; ``ix_item_bank_position`` goes (a prefix 
 On PostgreSQL the trigger functions run as their owner (SECURITY DEFINER): a student's write
 also keeps what row security hides from the student; ``unseen_hint`` has 0004's per-learner
 policies. Item and link-table triggers there run once per statement (a bulk import's batch).
+SQLite has no statement-level triggers, and per-row ones on item and item_exam inserts cost
+about 15 µs an item on a bulk import: there the importer (``banks.importer._sync_copies``, the
+one writer of new items) does what the insert triggers do, once per bank imported. Deletes and
+updates (bank removal, moves, plain SQL) have their triggers on both.
 A later SQLite batch migration that rebuilds ``card``, ``item`` or ``item_exam`` drops their
 triggers and must create them again (``tests/test_perf_denormalised.py`` checks they exist).
 """
@@ -51,10 +55,7 @@ SQLITE_EXAMS = (
     "(SELECT group_concat(exam, ',') FROM "
     "(SELECT exam FROM item_exam WHERE item_id = {item} ORDER BY exam))"
 )
-SQLITE_CARDS_OF = (
-    "UPDATE card SET exams = " + SQLITE_EXAMS + " "
-    "WHERE learner_id IN (SELECT id FROM learner) AND item_id = {item}"
-)
+SQLITE_CARDS_OF = "UPDATE card SET exams = " + SQLITE_EXAMS + " WHERE item_id = {item}"
 COUNT_UP = (
     "INSERT INTO item_count (scope, total) VALUES ({scope}, 1) "
     "ON CONFLICT (scope) DO UPDATE SET total = total + 1"
@@ -75,18 +76,10 @@ SQLITE = {
         + SQLITE_EXAMS.format(item="NEW.item_id")
         + " WHERE learner_id = NEW.learner_id AND item_id = NEW.item_id; END"
     ),
-    "tr_item_added": (
-        "AFTER INSERT ON item BEGIN DELETE FROM unseen_hint WHERE bank_id = NEW.bank_id; "
-        f"{COUNT_UP.format(scope=repr('*'))}; END"
-    ),
     "tr_item_removed": f"AFTER DELETE ON item BEGIN {COUNT_DOWN.format(scope=repr('*'))}; END",
     "tr_item_moved_unseen": (
         "AFTER UPDATE OF bank_id, position ON item "
         "BEGIN DELETE FROM unseen_hint WHERE bank_id IN (OLD.bank_id, NEW.bank_id); END"
-    ),
-    "tr_item_exam_added": (
-        f"AFTER INSERT ON item_exam BEGIN {COUNT_UP.format(scope='NEW.exam')}; "
-        f"{SQLITE_CARDS_OF.format(item='NEW.item_id')}; END"
     ),
     "tr_item_exam_removed": (
         f"AFTER DELETE ON item_exam BEGIN {COUNT_DOWN.format(scope='OLD.exam')}; "
@@ -103,8 +96,7 @@ SQLITE = {
 PG_EXAMS = "(SELECT string_agg(e.exam, ',' ORDER BY e.exam) FROM item_exam e WHERE e.item_id = {item})"
 PG_CARDS_OF = (
     "UPDATE card c SET exams = " + PG_EXAMS.format(item="c.item_id") + " "
-    "WHERE (c.learner_id, c.item_id) IN (SELECT l.id, t.item_id FROM learner l "
-    "CROSS JOIN (SELECT DISTINCT item_id FROM {rows}) t)"
+    "WHERE c.item_id IN (SELECT item_id FROM {rows})"
 )
 PG_COUNT = (
     "INSERT INTO item_count (scope, total) SELECT {scope}, {sign} count(*) FROM {rows} "
@@ -238,6 +230,9 @@ def upgrade() -> None:
     op.drop_index("ix_card_learner_state_due", table_name="card")
     op.drop_index("ix_card_learner_state", table_name="card")
     op.create_index("ix_card_learner_state_due", "card", [*QUEUE_INDEX, "exams"], unique=False)
+    # the cards of one item (every learner's): the link-table triggers find them here, and a
+    # removed item's cards are found by it (written once per card: item_id never changes)
+    op.create_index("ix_card_item", "card", ["item_id"], unique=False)
     # a form draw reads each candidate's kind, bank, position and case from an index, not from
     # the wide item rows; (bank, position) is a prefix of ix_item_queue
     op.create_index("ix_item_draw", "item", DRAW_INDEX, unique=False)
@@ -272,6 +267,7 @@ def downgrade() -> None:
     if postgresql:
         for name in [*PG_FUNCTIONS, "certprep_card_exams"]:
             op.execute(f"DROP FUNCTION IF EXISTS {name}()")
+    op.drop_index("ix_card_item", table_name="card")
     op.create_index("ix_item_bank_position", "item", ["bank_id", "position"], unique=False)
     op.drop_index("ix_item_draw", table_name="item")
     op.drop_index("ix_card_learner_state_due", table_name="card")
