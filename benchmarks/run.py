@@ -144,12 +144,11 @@ def fill_history(services, n_items: int, n_reviews: int, seed: int = 1) -> None:
 
 
 def bench_import(tmp: Path, n: int) -> float:
-    from certprep.services import open_services
-    from certprep.services.imports import import_files
-
     import shutil
 
     from certprep.banks.lint import bundled_banks_dir
+    from certprep.services import open_services
+    from certprep.services.imports import import_files
 
     path = tmp / "bench_bank.json"
     path.write_text(json.dumps(synthetic_bank(n)))
