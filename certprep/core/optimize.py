@@ -8,11 +8,19 @@ new parameters are kept only if they predict that held-out part better.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
+from typing import TypeVar
 
 from certprep.core.studyday import study_day_number
+
+T = TypeVar("T")
+
+
+def _pair(rating: int, delta: int) -> tuple[int, int]:
+    return (rating, delta)
+
 
 MIN_REVIEWS = 400
 MIN_DAYS = 4
@@ -91,22 +99,26 @@ def build_items(
     return items
 
 
-def day_items(reviews: Iterable[tuple[str, int, int]]) -> list[list[tuple[int, int]]]:
+def day_items(
+    reviews: Iterable[tuple[str, int, int]],
+    step: Callable[[int, int], T] = _pair,  # type: ignore[assignment]
+) -> list[list[T]]:
     """``build_items`` in one pass over (card, study day, rating) in time order: each review
-    after a card's first on a later day gives an item, the card's history so far as (rating,
-    days since the previous review); items come out in the order of their last review."""
-    history: dict[str, list[tuple[int, int]]] = {}
+    after a card's first on a later day gives an item, the card's history so far as
+    ``step(rating, days since the previous review)`` (a pair by default; one object per review,
+    shared by the card's later items); items come out in the order of their last review."""
+    history: dict[str, list[T]] = {}
     last: dict[str, int] = {}
-    items: list[list[tuple[int, int]]] = []
+    items: list[list[T]] = []
     for card, day, rating in reviews:
         h = history.get(card)
         if h is None:
-            history[card] = [(rating, 0)]
+            history[card] = [step(rating, 0)]
             last[card] = day
             continue
         delta = day - last[card]
         last[card] = day
-        h.append((rating, delta))
+        h.append(step(rating, delta))
         if delta > 0:
             items.append(h.copy())
     return items
@@ -133,21 +145,18 @@ def optimize_days(
         )
     import fsrs_rs_python as rs
 
-    items = day_items(reviews)
-    cut = int(len(items) * (1 - TEST_SHARE))
-    steps: dict[tuple[int, int], rs.FSRSReview] = {}  # one review per (rating, delta)
+    steps: dict[tuple[int, int], rs.FSRSReview] = {}  # one review object per (rating, delta)
 
-    def step(s: tuple[int, int]) -> rs.FSRSReview:
-        found = steps.get(s)
+    def step(rating: int, delta: int) -> rs.FSRSReview:
+        found = steps.get((rating, delta))
         if found is None:
-            found = steps[s] = rs.FSRSReview(*s)
+            found = steps[rating, delta] = rs.FSRSReview(rating, delta)
         return found
 
-    def item(h: list[tuple[int, int]]) -> rs.FSRSItem:
-        return rs.FSRSItem([step(s) for s in h])
-
-    train = [item(h) for h in items[:cut]]
-    test = [item(h) for h in items[cut:]]
+    items = day_items(reviews, step)
+    cut = int(len(items) * (1 - TEST_SHARE))
+    train = [rs.FSRSItem(h) for h in items[:cut]]
+    test = [rs.FSRSItem(h) for h in items[cut:]]
     if not train or not test:
         return OptimizeResult(False, "Too few reviews of cards seen on more than one day.", n, days)
     try:
