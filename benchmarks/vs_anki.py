@@ -79,6 +79,7 @@ def mirror(certprep_db: Path, folder: Path) -> Any:
     )
     logs = []
     seen_ids: set[int] = set()
+    learnt: set[int] = set()
     for item_id, rating, at, duration in src.execute(
         "SELECT item_id, rating, reviewed_at, duration_ms FROM review_log ORDER BY reviewed_at"
     ):
@@ -89,7 +90,11 @@ def mirror(certprep_db: Path, folder: Path) -> Any:
         while rid in seen_ids:
             rid += 1
         seen_ids.add(rid)
-        logs.append((rid, cid, 0, rating, 1, 1, 0, duration or 0, 1))
+        # a card's first rating is a learning step (revlog type 0), the rest reviews (type 1):
+        # (as Anki itself logs a card's history; its optimiser starts each history there)
+        kind = 1 if cid in learnt else 0
+        learnt.add(cid)
+        logs.append((rid, cid, 0, rating, 1, 1, 0, duration or 0, kind))
         if len(logs) == 100_000:
             col.db.executemany("INSERT INTO revlog VALUES (?,?,?,?,?,?,?,?,?)", logs)
             logs = []
@@ -149,4 +154,18 @@ def measures(
         queued = col.sched.get_queued_cards(fetch_limit=1)
         answers.append((time.perf_counter() - t) * 1000)
     out["answer_next"] = answers
+
+    def optimise() -> None:  # FSRS parameters fitted on every review of the mirrored decks
+        col.backend.compute_fsrs_params(
+            search="deck:certprep",
+            current_params=[],
+            ignore_revlogs_before_ms=0,
+            num_of_relearning_steps=1,
+            health_check=False,
+        )
+
+    try:
+        out["optimize"] = timed(optimise, 1)
+    except Exception as exc:
+        print(f"vs_anki: Anki's optimiser was not measured: {exc}", flush=True)
     return out

@@ -107,31 +107,49 @@ def test_worse_parameters_are_not_kept(
     assert services.settings["fsrs_parameters"] == list(rs.DEFAULT_PARAMETERS)
 
 
-def test_training_cutoff_between_150000_and_187500_reviews() -> None:
-    """Up to 150,000 reviews all are used; beyond, the newest 187,500 (all, when fewer)."""
-    from datetime import UTC, datetime
-
-    from certprep.core.optimize import MAX_ITEMS, training_cutoff
-
-    t0 = datetime(2025, 1, 1, tzinfo=UTC)
-    times = [t0 + timedelta(seconds=i) for i in range(200_000)]
-    assert training_cutoff(times[:MAX_ITEMS]) is None
-    for n in (150_001, 160_000, 187_499, 187_500):
-        assert training_cutoff(times[:n]) == t0  # no IndexError: every review is used
-    assert training_cutoff(times[:187_501]) == times[1]
-    assert training_cutoff(times) == times[200_000 - 187_500]
-
-
-def test_optimize_between_the_cap_and_a_quarter_more(
-    services: Services, clock, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The 150,001-187,499 reviews case end to end, with the cap scaled down to this log."""
-    import certprep.core.optimize as core
+def test_the_whole_history_trains(services: Services, clock) -> None:
+    """No cap: every review after a card's first on a later day is an item (issue 22)."""
+    from collections import defaultdict
 
     n = _simulate(services, clock, cards=120, days=120)
-    monkeypatch.setattr(core, "MAX_ITEMS", n - 10)  # n is between MAX_ITEMS and 1.25 MAX_ITEMS
-    result = optimize_parameters(services)
-    assert result.enough and result.reviews == n and result.train_items > 0
+    with services.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(REVIEW_LOG.c.item_id).order_by(REVIEW_LOG.c.reviewed_at, REVIEW_LOG.c.id)
+        ).all()
+    per_card: dict[str, int] = defaultdict(int)
+    for (card,) in rows:
+        per_card[card] += 1
+    later = sum(k - 1 for k in per_card.values())  # the simulation's gaps are a day or more
+    result = optimize_parameters(services, save=False)
+    assert result.reviews == n
+    assert result.train_items + result.test_items == later
+
+
+def test_day_items_are_the_histories_build_items_makes() -> None:
+    """The one-pass items from study-day numbers equal the items from times and zones."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from certprep.core.optimize import LogEntry, build_items, day_items
+    from certprep.core.studyday import study_day_number
+
+    rng = random.Random(3)
+    zone = ZoneInfo("America/New_York")
+    t0 = datetime(2025, 1, 1, tzinfo=UTC)
+    logs = sorted(
+        (
+            LogEntry(
+                f"c{rng.randrange(40)}",
+                t0 + timedelta(hours=rng.uniform(0, 24 * 300)),
+                rng.randint(1, 4),
+            )
+            for _ in range(3000)
+        ),
+        key=lambda e: e.reviewed_at,
+    )
+    by_times = [h for _, h in build_items(logs, 4, zone=zone)]
+    by_days = day_items((e.card, study_day_number(e.reviewed_at, 4, zone), e.rating) for e in logs)
+    assert by_days == by_times and len(by_days) > 1000
 
 
 def test_settings_saved_elsewhere_are_not_overwritten(

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 import time_machine
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from certprep.banks.importer import import_bank
 from certprep.core.optimize import LogEntry, build_items
@@ -202,3 +204,63 @@ def test_home_due_now_is_what_review_offers_in_every_zone(live: Services, system
     with travel(at(system_tz, day, 3, 59)):  # the day before
         assert ReviewSession(live).counts().review == 0
         assert {c.exam: c for c in live.exam_counts()}["cpc"].due_now == 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2040, 1, 1)),
+    st.sampled_from(
+        [
+            "UTC",
+            "America/New_York",
+            "Europe/London",
+            "Australia/Lord_Howe",
+            "Asia/Kolkata",
+            "Pacific/Chatham",
+            "America/St_Johns",
+            "Europe/Dublin",
+        ]
+    ),
+    st.integers(0, 23),
+)
+def test_study_days_from_epoch_seconds_are_the_study_days(
+    naive: datetime, zone_name: str, rollover: int
+) -> None:
+    """The optimiser's study days (from the database's epoch seconds) are the scheduler's."""
+    import math
+    from zoneinfo import ZoneInfo
+
+    from certprep.core.studyday import EpochDays, study_day_number
+
+    zone = ZoneInfo(zone_name)
+    ts = naive.replace(tzinfo=UTC)
+    days = EpochDays(rollover, zone)
+    assert days(math.floor(ts.timestamp())) == study_day_number(ts, rollover, zone)
+    # DST switches: the hour after each is looked up second by second
+    for shift in (3599, 3600, 7199):
+        t = ts + timedelta(seconds=shift)
+        assert days(math.floor(t.timestamp())) == study_day_number(t, rollover, zone)
+
+
+@pytest.mark.parametrize(
+    ("zone_name", "switch"),
+    [
+        ("America/New_York", datetime(2025, 3, 9, 7, tzinfo=UTC)),
+        ("America/New_York", datetime(2025, 11, 2, 6, tzinfo=UTC)),
+        ("Europe/London", datetime(2025, 3, 30, 1, tzinfo=UTC)),
+        ("Australia/Lord_Howe", datetime(2025, 4, 5, 15, tzinfo=UTC)),  # a 30-minute switch
+        ("Australia/Lord_Howe", datetime(2025, 10, 4, 15, 30, tzinfo=UTC)),
+        ("America/St_Johns", datetime(2025, 3, 9, 5, 30, tzinfo=UTC)),  # inside a UTC hour
+    ],
+)
+@pytest.mark.parametrize("rollover", [0, 2, 3, 4])
+def test_study_days_from_epoch_seconds_across_a_dst_switch(
+    zone_name: str, switch: datetime, rollover: int
+) -> None:
+    from certprep.core.studyday import EpochDays, study_day_number
+
+    zone = ZoneInfo(zone_name)
+    days = EpochDays(rollover, zone)
+    for minutes in range(-26 * 60, 26 * 60, 7):
+        t = switch + timedelta(minutes=minutes, seconds=minutes % 60)
+        assert days(int(t.timestamp())) == study_day_number(t, rollover, zone), t

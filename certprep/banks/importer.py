@@ -29,7 +29,16 @@ from certprep.banks.removal import retire_bank as retire_bank  # re-exported
 from certprep.core.models import Bank, payload_hash
 from certprep.core.problems import Problem
 from certprep.store.engine import RawJSON, writing
-from certprep.store.tables import BANK, CASE, ITEM, ITEM_EXAM, ITEM_TOPIC, utcnow
+from certprep.store.tables import (
+    BANK,
+    CASE,
+    ITEM,
+    ITEM_COUNT,
+    ITEM_EXAM,
+    ITEM_TOPIC,
+    UNSEEN_HINT,
+    utcnow,
+)
 
 Progress = Callable[[int, int], None]
 OnDuplicate = Literal["skip", "update", "error"]
@@ -331,9 +340,56 @@ def import_bank_into(
                 progress(done, total)
     for part in _chunks(gone):
         conn.execute(sa.update(ITEM).where(ITEM.c.id.in_(part)).values(retired=True))
+    _sync_copies(conn, bank_id, [str(r["id"]) for r in changed_rows])
     if progress:
         progress(total, total)
     return summary
+
+
+# the exams of each card's item, as card.exams holds them (migration 0008_perf_denormalised)
+_CARD_EXAMS = {
+    "sqlite": (
+        "UPDATE card SET exams = (SELECT group_concat(exam, ',') FROM (SELECT exam FROM "
+        "item_exam WHERE item_id = card.item_id ORDER BY exam)) WHERE item_id IN ({ids})"
+    ),
+    "postgresql": (
+        "UPDATE card SET exams = (SELECT string_agg(e.exam, ',' ORDER BY e.exam) FROM "
+        "item_exam e WHERE e.item_id = card.item_id) WHERE item_id IN ({ids})"
+    ),
+}
+
+
+def _sync_copies(conn: Connection, bank_id: int, changed: list[str]) -> None:
+    """Bring migration 0008's copies up to date with the items this import wrote: SQLite's
+    triggers run per row (about 15 µs an item on a bulk import), so item and item_exam
+    inserts have none there and the importer, the one writer of new items, does it once:
+    the bank's unseen hints dropped, the item counters recounted (each a count of an index),
+    the exams copied onto the cards of items filed anew. On PostgreSQL the statement-level
+    triggers already did the same; this repeats it (the counts are set, not added to)."""
+    conn.execute(sa.delete(UNSEEN_HINT).where(UNSEEN_HINT.c.bank_id == bank_id))
+    counts = {
+        str(exam): int(n)
+        for exam, n in conn.execute(
+            sa.select(ITEM_EXAM.c.exam, sa.func.count()).group_by(ITEM_EXAM.c.exam)
+        )
+    }
+    counts["*"] = int(conn.execute(sa.select(sa.func.count()).select_from(ITEM)).scalar_one())
+    stored = {str(r[0]) for r in conn.execute(sa.select(ITEM_COUNT.c.scope))}
+    for scope in stored - set(counts):
+        counts[scope] = 0
+    for scope, n in counts.items():
+        where = ITEM_COUNT.c.scope == scope
+        if scope in stored:
+            conn.execute(sa.update(ITEM_COUNT).where(where).values(total=n))
+        else:
+            conn.execute(sa.insert(ITEM_COUNT).values(scope=scope, total=n))
+    sql = _CARD_EXAMS.get(conn.dialect.name)
+    for part in _chunks(changed) if sql else []:
+        marks = ", ".join(f":i{k}" for k in range(len(part)))
+        conn.execute(
+            sa.text(sql.format(ids=marks)),  # type: ignore[union-attr]
+            {f"i{k}": v for k, v in enumerate(part)},
+        )
 
 
 def _insert_new(conn: Connection, rows: list[dict[str, object]]) -> None:

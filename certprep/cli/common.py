@@ -189,21 +189,16 @@ def main_callback(
 
 
 def run_tui(start: str = "home", **options: object) -> None:
-    from certprep.tui.app import make_app
-
     if start == "home" and state._services is None:
-        # paint the home screen first; the database layer (SQLAlchemy, SQLModel, pydantic) is
-        # imported, and the database opened and migrated, in the home screen's worker
-        db, profile = state.db, state.profile
+        from certprep.cli.launch import run_home
 
-        def open_db() -> Services:
-            from certprep.services import open_services
-
-            return open_services(db, profile)
-
-        app = make_app(open_db, profile=profile, start=start, options=options)
+        # the home screen paints first; the database opens in its worker (launch.run_home)
+        code = run_home(state.db, state.profile)
     else:
+        from certprep.tui.app import make_app
+
         app = make_app(state.services(load_banks=False), start=start, options=options)
-    app.run()
-    if app.return_code:
-        raise typer.Exit(app.return_code)
+        app.run()
+        code = int(app.return_code or 0)
+    if code:
+        raise typer.Exit(code)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -258,6 +258,7 @@ def assemble(
     unseen_only: bool = False,
     sections: Sequence[str] | None = None,
     questions: int | None = None,
+    choices: Callable[[list[str]], Mapping[str, tuple[tuple[str, ...], bool]]] | None = None,
 ) -> Form:
     """Draw a form: exact section counts, least recently seen first, series kept together.
 
@@ -265,6 +266,9 @@ def assemble(
     keeps its bank order; choices are shuffled unless the item pins them. With the blueprint's
     pretest share, that many randomly placed questions are marked unscored.
     Raises :class:`ShortPoolError` when a section cannot be filled from its own items.
+    ``choices`` (item ids -> (choice keys, pinned)), when given, is asked for the drawn items'
+    choices instead of the pool items' ``choice_keys``/``pin_choices`` (the caller then reads
+    only the drawn items' choices); the form is the same either way.
     """
     seen = dict(last_seen or {})
     counts = form_counts(blueprint, sections=sections, questions=questions)
@@ -298,10 +302,14 @@ def assemble(
 
     n_pretest = pretest_count(blueprint, len(drawn))
     pretest = set(rng.sample(range(len(drawn)), n_pretest)) if n_pretest else set()
+    looked = choices([it.id for it in drawn]) if choices is not None else None
     out = []
     for i, it in enumerate(drawn):
-        order = list(it.choice_keys)
-        if not it.pin_choices:
+        keys, pinned = (
+            (it.choice_keys, it.pin_choices) if looked is None else looked.get(it.id, ((), False))
+        )
+        order = list(keys)
+        if not pinned:
             rng.shuffle(order)
         out.append(FormQuestion(it.id, it.section, it.case, tuple(order), i in pretest))
     return Form(seed, tuple(out), {k: v for k, v in counts.items() if v})

@@ -8,18 +8,23 @@ new parameters are kept only if they predict that held-out part better.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
+from typing import TypeVar
 
 from certprep.core.studyday import study_day_number
+
+T = TypeVar("T")
+
+
+def _pair(rating: int, delta: int) -> tuple[int, int]:
+    return (rating, delta)
+
 
 MIN_REVIEWS = 400
 MIN_DAYS = 4
 TEST_SHARE = 0.2
-# the newest items are enough to fit 21 parameters; more only costs time (fsrs-rs trains in
-# seconds on this many on two cores)
-MAX_ITEMS = 150_000
 
 
 @dataclass(frozen=True)
@@ -60,19 +65,6 @@ def _day(ts: datetime, rollover_hour: int, zone: tzinfo) -> int:
     return study_day_number(ts, rollover_hour, zone)
 
 
-def training_cutoff(times: Sequence[datetime]) -> datetime | None:
-    """The oldest review time that still becomes a training item when the log is long.
-
-    ``times`` is sorted, oldest first. Up to ``MAX_ITEMS`` reviews everything is used (None);
-    beyond, the newest ``MAX_ITEMS * 1.25`` reviews are (some reviews are a card's first and
-    make no item), or all of them when there are fewer than that.
-    """
-    n = len(times)
-    if n <= MAX_ITEMS:
-        return None
-    return times[max(0, n - int(MAX_ITEMS * 1.25))]
-
-
 def build_items(
     logs: Iterable[LogEntry],
     rollover_hour: int = 4,
@@ -83,7 +75,8 @@ def build_items(
     the previous review), with the time of its last review for the time-ordered split.
     Several reviews of a card on one study day (in the learner's ``zone``) count as same-day
     steps (delta 0). With
-    ``since``, only reviews from then on become items (their histories stay whole)."""
+    ``since``, only reviews from then on become items (their histories stay whole).
+    (``optimize`` itself uses ``day_items``: the same items from study-day numbers.)"""
     by_card: dict[str, list[LogEntry]] = defaultdict(list)
     for entry in logs:
         by_card[entry.card].append(entry)
@@ -106,18 +99,41 @@ def build_items(
     return items
 
 
-def optimize(
-    logs: Sequence[LogEntry],
-    current: Sequence[float],
-    rollover_hour: int = 4,
-    zone: tzinfo = UTC,
+def day_items(
+    reviews: Iterable[tuple[str, int, int]],
+    step: Callable[[int, int], T] = _pair,  # type: ignore[assignment]
+) -> list[list[T]]:
+    """``build_items`` in one pass over (card, study day, rating) in time order: each review
+    after a card's first on a later day gives an item, the card's history so far as
+    ``step(rating, days since the previous review)`` (a pair by default; one object per review,
+    shared by the card's later items); items come out in the order of their last review."""
+    history: dict[str, list[T]] = {}
+    last: dict[str, int] = {}
+    items: list[list[T]] = []
+    for card, day, rating in reviews:
+        h = history.get(card)
+        if h is None:
+            history[card] = [step(rating, 0)]
+            last[card] = day
+            continue
+        delta = day - last[card]
+        last[card] = day
+        h.append(step(rating, delta))
+        if delta > 0:
+            items.append(h.copy())
+    return items
+
+
+def optimize_days(
+    reviews: Sequence[tuple[str, int, int]], current: Sequence[float]
 ) -> OptimizeResult:
     """Fit parameters on older reviews, compare on newer ones; see the module docstring.
 
-    Days are the learner's study days in ``zone`` (their IANA zone), as the scheduler counts them.
+    ``reviews`` are (card, study day, rating) in time order, on the learner's whole history;
+    days are the learner's study days in their own zone, as the scheduler counts them.
     """
-    n = len(logs)
-    days = len({_day(e.reviewed_at, rollover_hour, zone) for e in logs})
+    n = len(reviews)
+    days = len({day for _, day, _ in reviews})
     if n < MIN_REVIEWS or days < MIN_DAYS:
         return OptimizeResult(
             False,
@@ -129,12 +145,18 @@ def optimize(
         )
     import fsrs_rs_python as rs
 
-    # histories stay whole; only the newest reviews become items
-    since = training_cutoff(sorted(e.reviewed_at for e in logs))
-    items = build_items(logs, rollover_hour, since, zone)
+    steps: dict[tuple[int, int], rs.FSRSReview] = {}  # one review object per (rating, delta)
+
+    def step(rating: int, delta: int) -> rs.FSRSReview:
+        found = steps.get((rating, delta))
+        if found is None:
+            found = steps[rating, delta] = rs.FSRSReview(rating, delta)
+        return found
+
+    items = day_items(reviews, step)
     cut = int(len(items) * (1 - TEST_SHARE))
-    train = [rs.FSRSItem([rs.FSRSReview(r, d) for r, d in h]) for _, h in items[:cut]]
-    test = [rs.FSRSItem([rs.FSRSReview(r, d) for r, d in h]) for _, h in items[cut:]]
+    train = [rs.FSRSItem(h) for h in items[:cut]]
+    test = [rs.FSRSItem(h) for h in items[cut:]]
     if not train or not test:
         return OptimizeResult(False, "Too few reviews of cards seen on more than one day.", n, days)
     try:

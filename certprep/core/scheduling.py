@@ -6,7 +6,7 @@ Everything here is a function of data: no database, no clock of its own (callers
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import IntEnum
 from typing import Any
@@ -41,10 +41,17 @@ class CardState:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, for the review log's undo snapshot."""
-        d = asdict(self)
-        for k in ("due", "last_review"):
-            d[k] = d[k].isoformat() if d[k] else None
-        return d
+        # field by field (``asdict`` deep-copies: a tenth of an answer's time)
+        return {
+            "state": self.state,
+            "step": self.step,
+            "stability": self.stability,
+            "difficulty": self.difficulty,
+            "due": self.due.isoformat() if self.due else None,
+            "last_review": self.last_review.isoformat() if self.last_review else None,
+            "reps": self.reps,
+            "lapses": self.lapses,
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> CardState:

@@ -96,3 +96,34 @@ def study_day_number(ts: datetime, rollover_hour: int = 4, zone: tzinfo | None =
     """An ordinal for the study day ``ts`` falls in (consecutive days differ by 1)."""
     zone = zone or system_zone()
     return (ts.astimezone(zone) - timedelta(hours=rollover_hour)).date().toordinal()
+
+
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_UNSEEN = object()
+
+
+class EpochDays:
+    """``study_day_number`` for UTC epoch seconds, without a datetime per call: the zone's UTC
+    offset is looked up once per hour of the epoch (per second within an hour that holds an
+    offset change, as at a DST switch), so a million reviews cost a million integer steps."""
+
+    def __init__(self, rollover_hour: int = 4, zone: tzinfo | None = None) -> None:
+        self.zone = zone or system_zone()
+        self.shift = rollover_hour * 3600
+        self.hours: dict[int, object] = {}
+
+    def offset(self, epoch: int) -> int:
+        """The zone's UTC offset in seconds at ``epoch``."""
+        off = datetime.fromtimestamp(epoch, self.zone).utcoffset()
+        return int(off.total_seconds()) if off is not None else 0
+
+    def __call__(self, epoch: int) -> int:
+        hour = epoch // 3600
+        off = self.hours.get(hour, _UNSEEN)
+        if off is _UNSEEN:
+            first, last = self.offset(hour * 3600), self.offset(hour * 3600 + 3599)
+            off = first if first == last else None
+            self.hours[hour] = off
+        if off is None:
+            off = self.offset(epoch)
+        return (epoch + off - self.shift) // 86400 + EPOCH_ORDINAL  # type: ignore[operator]

@@ -4,7 +4,7 @@ A search is a list of clauses, all of which must hold; a clause is a field with 
 values (any of which may match) and may be negated. The clauses come from
 ``certprep.services.cards.parse_query``; this module only turns them into SQL.
 
-Results are ordered by bank and position (the ``ix_item_bank_position`` index), so a page of a
+Results are ordered by bank and position (the ``ix_item_queue`` index), so a page of a
 broad search walks the index and stops after the page; a count is a separate query.
 """
 

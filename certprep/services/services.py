@@ -25,6 +25,7 @@ from certprep.store.tables import (
     CARD,
     EXAM_ATTEMPT,
     ITEM,
+    ITEM_COUNT,
     ITEM_EXAM,
     LEARNER,
     REVIEW_LOG,
@@ -377,8 +378,13 @@ class Services:
         in_progress = next((a for a in attempts if a.status == "in_progress"), None)
         counts = self.exam_counts()
         with self.engine.connect() as conn:
-            # every item less the retired ones: counted in indexes, not in the wide item rows
-            total = conn.execute(sa.select(sa.func.count()).select_from(_items)).scalar_one()
+            # every item (the counter the database keeps) less the retired ones (their index)
+            total = (
+                conn.execute(
+                    sa.select(ITEM_COUNT.c.total).where(ITEM_COUNT.c.scope == "*")
+                ).scalar()
+                or 0
+            )
             total -= conn.execute(
                 sa.select(sa.func.count()).where(_items.c.retired == sa.true())
             ).scalar_one()

@@ -18,8 +18,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from certprep.core.problems import InputError
 
-LEARNER_TABLES = ("learner", "card", "review_log", "exam_attempt", "exam_answer")
-BANK_TABLES = ("bank", "case_text", "item", "item_exam", "item_topic")
+LEARNER_TABLES = ("learner", "card", "review_log", "exam_attempt", "exam_answer", "unseen_hint")
+BANK_TABLES = ("bank", "case_text", "item", "item_exam", "item_topic", "item_count")
 # a role name that is also a fine profile name: letters, digits, _ . - ; starts with a letter
 ROLE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,62}")
 

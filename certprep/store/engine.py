@@ -121,7 +121,13 @@ def writing(engine: Engine, *, importing: bool = False) -> AbstractContextManage
     and removals (``importing=True``) take their own lock on PostgreSQL, so they wait for each
     other but learners' writes never wait for them.
     """
-    return engine.execution_options(sqlite_immediate=True, importing=importing).begin()
+    # the engine with the writer's options is made once per engine and kept on it
+    key = "_certprep_importer" if importing else "_certprep_writer"
+    writer = engine.__dict__.get(key)
+    if writer is None:
+        writer = engine.execution_options(sqlite_immediate=True, importing=importing)
+        setattr(engine, key, writer)
+    return writer.begin()
 
 
 def sqlite_path(engine: Engine) -> Path | None:

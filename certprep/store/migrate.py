@@ -26,7 +26,15 @@ from certprep.store.files import (
 )
 
 # Every revision in migrations/versions, oldest first. A test checks this against Alembic.
-REVISIONS = ("0001", "0002", "0003", "0004", "0005_perf_indexes", "0006_bank_scoped_ids")
+REVISIONS = (
+    "0001",
+    "0002",
+    "0003",
+    "0004",
+    "0005_perf_indexes",
+    "0006_bank_scoped_ids",
+    "0008_perf_denormalised",
+)
 HEAD = REVISIONS[-1]
 
 

@@ -99,10 +99,12 @@ class ItemRow(SQLModel, table=True):
     __tablename__ = "item"
     __table_args__ = (
         sa.Index("uq_item_bank_source", "bank_id", "source_id", unique=True),
-        sa.Index("ix_item_bank_position", "bank_id", "position"),
-        # the review queue walks never-studied items in bank order from this index alone
-        # (no ``retired`` here: SQLite would then scan it instead of ix_item_retired)
+        # bank order: the review queue walks never-studied items from this index alone (no
+        # ``retired`` here: SQLite would then scan it instead of ix_item_retired); the card
+        # browser pages by it
         sa.Index("ix_item_queue", "bank_id", "position", "id"),
+        # a form draw reads what it needs of each candidate here, not in the wide rows
+        sa.Index("ix_item_draw", "id", "retired", "kind", "bank_id", "position", "case_id"),
         # the few retired items: "live" is checked without reading the wide item rows
         sa.Index(
             "ix_item_retired",
@@ -167,8 +169,9 @@ class CardRow(SQLModel, table=True):
     __tablename__ = "card"
     __table_args__ = (
         sa.Index("ix_card_learner_due", "learner_id", "due"),
-        sa.Index("ix_card_learner_state", "learner_id", "state"),
-        # due counts and the review queue read this index only
+        # every learner's card of one item (triggers of 0008_perf_denormalised, item removal)
+        sa.Index("ix_card_item", "item_id"),
+        # due counts, the review queue and home's counts per exam read this index only
         sa.Index(
             "ix_card_learner_state_due",
             "learner_id",
@@ -177,6 +180,7 @@ class CardRow(SQLModel, table=True):
             "suspended",
             "buried_until",
             "item_id",
+            "exams",  # home's counts per exam (kept by triggers: 0008_perf_denormalised)
         ),
     )
     learner_id: int = Field(
@@ -217,6 +221,8 @@ class CardRow(SQLModel, table=True):
         default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false())
     )
     introduced_at: datetime | None = _dt()
+    # the item's exams, sorted, comma-separated: a copy kept by the database's triggers
+    exams: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
 
 
 class ReviewLogRow(SQLModel, table=True):
@@ -316,6 +322,34 @@ class ExamAnswerRow(SQLModel, table=True):
     answered_at: datetime | None = _dt()
 
 
+class UnseenHint(SQLModel, table=True):
+    """Per learner and bank, a position before which every item has a studied card: the review
+    queue's walk for never-studied items starts there (kept by ``services.review.unseen``,
+    cleared by triggers: migration 0008_perf_denormalised)."""
+
+    __tablename__ = "unseen_hint"
+    bank_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("bank.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    learner_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("learner.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    position: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+
+
+class ItemCount(SQLModel, table=True):
+    """Items (scope ``*``) and item_exam rows per exam (scope = exam), retired ones included:
+    counters kept by the database's triggers (migration 0008_perf_denormalised)."""
+
+    __tablename__ = "item_count"
+    scope: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
+    total: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+
+
 def table_of(model: type[SQLModel]) -> sa.Table:
     """The Core table behind a SQLModel class, for bulk statements."""
     tbl = model.__table__  # type: ignore[attr-defined]
@@ -333,6 +367,8 @@ CARD = table_of(CardRow)
 REVIEW_LOG = table_of(ReviewLogRow)
 EXAM_ATTEMPT = table_of(ExamAttemptRow)
 EXAM_ANSWER = table_of(ExamAnswerRow)
+UNSEEN_HINT = table_of(UnseenHint)
+ITEM_COUNT = table_of(ItemCount)
 
 # the code-book lookup log lives in its own module; importing it puts it on the metadata
 from certprep.store import codebook_log as _codebook_log  # noqa: E402, F401

@@ -148,20 +148,6 @@ class ExamDraw:
                         )
                         if r.id not in have
                     ]
-            ids = [r.id for r in rows if r.kind != ItemKind.CODE.value]
-            keys: dict[str, tuple[tuple[str, ...], bool]] = {}
-            for start in range(0, len(ids), 900):
-                for item_id, payload in conn.execute(
-                    sa.select(ITEM.c.id, ITEM.c.payload).where(
-                        ITEM.c.id.in_(ids[start : start + 900])
-                    )
-                ):
-                    keys[item_id] = (
-                        tuple(c["key"] for c in payload.get("choices", [])),
-                        # True before False reads oddly shuffled: true/false items keep their order
-                        bool(payload.get("pin_choices", False))
-                        or payload.get("kind") == ItemKind.TRUE_FALSE.value,
-                    )
         pool = [
             PoolItem(
                 id=r.id,
@@ -169,13 +155,32 @@ class ExamDraw:
                 case=r.case_id,
                 bank=int(r.bank_id),
                 position=int(r.position),
-                choice_keys=keys.get(r.id, ((), False))[0],
-                pin_choices=keys.get(r.id, ((), False))[1],
             )
             for r in rows
         ]
         seen = {r.id: r.seen for r in rows if r.seen is not None}
         return pool, seen
+
+    def choices(self, ids: list[str]) -> dict[str, tuple[tuple[str, ...], bool]]:
+        """The written choice keys of these items, and whether their order is pinned (read for
+        the drawn questions only: each is the item's whole payload)."""
+        keys: dict[str, tuple[tuple[str, ...], bool]] = {}
+        with self.services.engine.connect() as conn:
+            for start in range(0, len(ids), 900):
+                for item_id, kind, payload in conn.execute(
+                    sa.select(ITEM.c.id, ITEM.c.kind, ITEM.c.payload).where(
+                        ITEM.c.id.in_(ids[start : start + 900])
+                    )
+                ):
+                    if kind == ItemKind.CODE.value:
+                        continue
+                    keys[item_id] = (
+                        tuple(c["key"] for c in payload.get("choices", [])),
+                        # True before False reads oddly shuffled: true/false items keep their order
+                        bool(payload.get("pin_choices", False))
+                        or payload.get("kind") == ItemKind.TRUE_FALSE.value,
+                    )
+        return keys
 
     def _large(self, conn: Any, exam: str) -> bool:
         """Whether the exam has ``WALK_FROM`` items or more (counted no further than that)."""
@@ -269,7 +274,7 @@ class ExamDraw:
         )
         drills = bool(options.pop("include_drills", False))
         pool, seen = self.pool(bp, counts=counts, seed=seed, include_drills=drills)
-        return assemble(bp, pool, seed=seed, last_seen=seen, **options)
+        return assemble(bp, pool, seed=seed, last_seen=seen, choices=self.choices, **options)
 
     def start(
         self,
@@ -301,6 +306,7 @@ class ExamDraw:
             unseen_only=unseen_only,
             sections=sections,
             questions=questions,
+            choices=self.choices,
         )
         limit = time_limit_s(bp, form.size) if mode == "timed" else None
         title = f"{bp.key.upper()} {'mock exam' if mode == 'timed' else 'practice'}"

@@ -23,6 +23,7 @@ from certprep.core.scheduling import (
     retrievability,
     review,
 )
+from certprep.services.review.limits import naive
 from certprep.services.review.model import (
     CardHistory,
     HistoryEntry,
@@ -37,6 +38,22 @@ from certprep.services.review.model import (
 from certprep.services.review.queue import QueueSession
 from certprep.store.engine import writing
 from certprep.store.tables import CARD, REVIEW_LOG
+
+# the rating's statements, built once (SQLAlchemy then reuses their compiled form)
+INSERT_CARD = sa.insert(CARD)
+INSERT_LOG = sa.insert(REVIEW_LOG)
+# its SET clause is the state columns passed (all of them: CARD_COLUMNS)
+UPDATE_CARD = sa.update(CARD).where(
+    CARD.c.learner_id == sa.bindparam("b_lid"), CARD.c.item_id == sa.bindparam("b_item")
+)
+# a first rating's card: the columns a new row would otherwise take from their defaults
+NEW_CARD: dict[str, Any] = {
+    "buried_until": None,
+    "flagged": False,
+    "marked": False,
+    "leech": False,
+    "suspended": False,
+}
 
 
 class AnsweringSession(QueueSession):
@@ -78,38 +95,41 @@ class AnsweringSession(QueueSession):
                 extra.update(leech=True, suspended=True)
             if old is None:
                 conn.execute(
-                    sa.insert(CARD).values(
-                        learner_id=lid,
-                        item_id=study.item.id,
-                        introduced_at=now,
-                        **{"leech": False, "suspended": False, **extra},
+                    INSERT_CARD,
+                    {
+                        "learner_id": lid,
+                        "item_id": study.item.id,
+                        **NEW_CARD,
+                        "introduced_at": now,
+                        **extra,
                         **values,
-                    )
+                    },
                 )
             else:
                 if old["introduced_at"] is None:
                     extra["introduced_at"] = now
+                # every state column written (the row as it was, then the rating's changes):
+                # one statement, compiled once
                 conn.execute(
-                    sa.update(CARD)
-                    .where(CARD.c.learner_id == lid, CARD.c.item_id == study.item.id)
-                    .values(**values, **extra)
+                    UPDATE_CARD, {**old, **values, **extra, "b_lid": lid, "b_item": study.item.id}
                 )
             log_id = conn.execute(
-                sa.insert(REVIEW_LOG).values(
-                    learner_id=lid,
-                    item_id=study.item.id,
-                    rating=int(rating),
-                    reviewed_at=now,
-                    duration_ms=duration_ms,
-                    source="review",
-                    state_before=before.state,
-                    card_before=before.to_dict(),
-                )
+                INSERT_LOG,
+                {
+                    "learner_id": lid,
+                    "item_id": study.item.id,
+                    "rating": int(rating),
+                    "reviewed_at": now,
+                    "duration_ms": duration_ms,
+                    "source": "review",
+                    "state_before": before.state,
+                    "card_before": before.to_dict(),
+                },
             ).inserted_primary_key[0]  # type: ignore[index]
         self._undo.append(UndoStep("rating", rows, study.item.id, int(log_id)))
         self.answered += 1
         if after.state in (LEARNING, RELEARNING) and not leech and after.due is not None:
-            heapq.heappush(self._learning, (after.due, study.item.id))
+            heapq.heappush(self._learning, (naive(after.due), study.item.id))
         interval = format_interval(after.due - now) if after.due else ""
         return RateResult(after, leech, interval)
 

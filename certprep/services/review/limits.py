@@ -22,7 +22,7 @@ from certprep.core.scheduling import LEARNING, NEW, RELEARNING, REVIEW, Schedule
 from certprep.core.studyday import next_study_day, study_day_start
 from certprep.services.review.model import Counts, ReviewFilter
 from certprep.services.settings import exam_day_start, learner_zone
-from certprep.store.tables import CARD, ITEM, ITEM_EXAM, ITEM_TOPIC, REVIEW_LOG
+from certprep.store.tables import CARD, ITEM, ITEM_COUNT, ITEM_EXAM, ITEM_TOPIC, REVIEW_LOG
 
 if TYPE_CHECKING:
     from certprep.services.services import Services
@@ -108,6 +108,16 @@ def utc_of(value: Any) -> datetime | None:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+
+
+def naive(value: Any) -> datetime:
+    """A time as the naive UTC datetime the review queue keeps (cheap for raw stored times:
+    SQLite's ISO text is parsed without a zone, PostgreSQL's naive UTC passes through)."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value)
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value  # type: ignore[no-any-return]
 
 
 def raw_time(column: Any) -> Any:
@@ -227,6 +237,7 @@ class ExamDue:
 
 
 BATCH = 500  # ids per IN (...) list: under SQLite's 999 bound parameters
+ALL_ITEMS = "*"  # item_count's scope for every item
 
 
 def retired_ids() -> Any:
@@ -239,70 +250,56 @@ def live(item_id: Any) -> Any:
     return item_id.not_in(retired_ids())
 
 
-def exams_of(conn: Any, ids: list[str]) -> dict[str, list[str]]:
-    """The exams of each item, looked up in batches through item_exam's primary key."""
-    out: dict[str, list[str]] = {}
-    for start in range(0, len(ids), BATCH):
-        part = ids[start : start + BATCH]
-        for item_id, exam in conn.execute(
-            sa.select(ITEM_EXAM.c.item_id, ITEM_EXAM.c.exam).where(ITEM_EXAM.c.item_id.in_(part))
-        ):
-            out.setdefault(item_id, []).append(exam)
-    return out
-
-
 def due_by_exam(services: Services) -> list[ExamDue]:
     """``due_counts`` for every exam with items (home's "due now" and "new today" per exam),
     with the exam's live items and cards in (re)learning.
 
-    Read from indexes only, and in time that does not grow with the bank: items per exam from
-    ``ix_item_exam_walk`` less the retired ones; (re)learning cards from
-    ``ix_card_learner_state_due``; reviews due and new cards are counted only up to what the
-    daily limits let a session offer (streamed in due order for reviews, each exam's items for
-    new cards, both stopping once every exam has reached the limit).
+    In time that does not grow with the bank: items per exam from the ``item_count`` counters
+    less the retired ones (their partial index); (re)learning cards per exam in one pass over
+    ``ix_card_learner_state_due`` (each card carries its item's exams); reviews due and new
+    cards counted only up to what the daily limits let a session offer (reviews streamed in due
+    order, each exam's unseen items from its walk index, both stopping at the limit).
     """
     lid = services.learner_id
     day = study_day(services)
     mine = CARD.c.learner_id == lid
     with services.engine.connect() as conn:
         new_cap, rev_cap = caps(services, conn, day)
-        items: dict[str, int] = dict(
-            conn.execute(
-                sa.select(ITEM_EXAM.c.exam, sa.func.count()).group_by(ITEM_EXAM.c.exam)
-            ).all()
-        )
+        items: dict[str, int] = {
+            scope: int(n)
+            for scope, n in conn.execute(sa.select(ITEM_COUNT.c.scope, ITEM_COUNT.c.total))
+            if scope != ALL_ITEMS
+        }
         retired = conn.execute(
             sa.select(ITEM_EXAM.c.exam, sa.func.count())
             .where(ITEM_EXAM.c.item_id.in_(retired_ids()))
             .group_by(ITEM_EXAM.c.exam)
         ).all()
         for exam, n in retired:
-            items[exam] -= n
+            items[exam] = items.get(exam, 0) - int(n)
         exams = sorted(e for e, n in items.items() if n > 0)
-        in_learning = sa.and_(
-            mine, CARD.c.state.in_((LEARNING, RELEARNING)), active(day.now), live(CARD.c.item_id)
-        )
-
-        def per_exam(cond: Any) -> dict[str, int]:
-            """Cards matching ``cond`` per exam (the cards first, then their exams)."""
-            found = dict.fromkeys(exams, 0)
-            q = (
-                sa.select(ITEM_EXAM.c.exam, sa.func.count())
-                .where(ITEM_EXAM.c.item_id.in_(sa.select(CARD.c.item_id).where(cond)))
-                .group_by(ITEM_EXAM.c.exam)
+        all_l = dict.fromkeys(exams, 0)
+        learning = dict.fromkeys(exams, 0)
+        horizon = sa.case((CARD.c.due <= day.now + LEARN_AHEAD, 1), else_=0)
+        for key, n, due in conn.execute(
+            sa.select(CARD.c.exams, sa.func.count(), sa.func.sum(horizon))
+            .where(
+                mine,
+                CARD.c.state.in_((LEARNING, RELEARNING)),
+                active(day.now),
+                live(CARD.c.item_id),
             )
-            for exam, n in conn.execute(q):
-                if exam in found:
-                    found[exam] = int(n)
-            return found
-
-        all_l = per_exam(in_learning)
-        learning = per_exam(sa.and_(in_learning, CARD.c.due <= day.now + LEARN_AHEAD))
+            .group_by(CARD.c.exams)
+        ):
+            for exam in (key or "").split(","):
+                if exam in all_l:
+                    all_l[exam] += int(n)
+                    learning[exam] += int(due or 0)
         reviews = _capped(
             conn,
             exams,
             rev_cap,
-            sa.select(CARD.c.item_id)
+            sa.select(CARD.c.exams)
             .where(mine, review_due(day), live(CARD.c.item_id))
             .order_by(CARD.c.due),
         )
@@ -339,17 +336,16 @@ def due_by_exam(services: Services) -> list[ExamDue]:
 
 
 def _capped(conn: Any, exams: list[str], cap: int, q: Any) -> dict[str, int]:
-    """Items of ``q`` per exam, counted until every exam has ``cap`` (streamed in batches)."""
+    """Cards of ``q`` (selecting their ``exams``) per exam, counted until every exam has
+    ``cap`` (streamed in batches)."""
     out = dict.fromkeys(exams, 0)
     if cap <= 0 or not exams:
         return out
     result = conn.execute(q.execution_options(stream_results=True, yield_per=BATCH))
     try:
         for part in result.partitions(BATCH):
-            ids = [r[0] for r in part]
-            of = exams_of(conn, ids)
-            for item_id in ids:
-                for exam in of.get(item_id, ()):
+            for (key,) in part:
+                for exam in (key or "").split(","):
                     if exam in out:
                         out[exam] += 1
             if all(n >= cap for n in out.values()):

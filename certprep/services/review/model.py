@@ -12,10 +12,12 @@ from certprep.core.models import Item
 from certprep.core.scheduling import NEW, STATE_NAMES, CardState
 from certprep.store.tables import CARD
 
-# every column of a card row but its key: what undo puts back
+# every column of a card row but its key and the item's exams (a copy the database keeps):
+# what undo puts back
 CARD_COLUMNS: tuple[str, ...] = tuple(
-    c.name for c in CARD.columns if c.name not in ("learner_id", "item_id")
+    c.name for c in CARD.columns if c.name not in ("learner_id", "item_id", "exams")
 )
+STATE_COLUMNS = tuple(CARD.c[name] for name in CARD_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -137,13 +139,25 @@ def state_values(c: CardState) -> dict[str, Any]:
     }
 
 
+# one card's row, built once (the answer path runs it for every rating)
+SNAPSHOT_ONE = sa.select(*STATE_COLUMNS).where(
+    CARD.c.learner_id == sa.bindparam("lid"), CARD.c.item_id == sa.bindparam("item")
+)
+
+
 def snapshot(conn: Any, lid: int, item_ids: list[str]) -> dict[str, dict[str, Any] | None]:
     """Every column of these cards' rows as they are now (None where there is no row)."""
     out: dict[str, dict[str, Any] | None] = {i: None for i in item_ids}
     if not item_ids:
         return out
+    if len(item_ids) == 1:
+        row = conn.execute(SNAPSHOT_ONE, {"lid": lid, "item": item_ids[0]}).first()
+        out[item_ids[0]] = dict(row._mapping) if row is not None else None
+        return out
     for r in conn.execute(
-        sa.select(CARD).where(CARD.c.learner_id == lid, CARD.c.item_id.in_(item_ids))
+        sa.select(CARD.c.item_id, *STATE_COLUMNS).where(
+            CARD.c.learner_id == lid, CARD.c.item_id.in_(item_ids)
+        )
     ):
         out[r.item_id] = {k: getattr(r, k) for k in CARD_COLUMNS}
     return out

@@ -21,25 +21,45 @@ from certprep.services.review.limits import (
     LEARN_AHEAD,
     active,
     caps,
+    naive,
     raw_time,
     review_due,
     scoped,
     scoped_cards,
     settings_for,
     study_day,
-    utc_of,
 )
 from certprep.services.review.model import (
+    STATE_COLUMNS,
     Counts,
     ReviewFilter,
     StudyCard,
     UndoStep,
     card_state,
 )
+from certprep.services.review.unseen import raise_hints, unseen_items
 from certprep.store.tables import CARD, CASE, ITEM, ITEM_EXAM
 
 if TYPE_CHECKING:
     from certprep.services.services import Services
+
+
+# an item, the learner's card of it (if any) and its case text, in one statement
+LOAD_CARD = (
+    sa.select(
+        ITEM.c.payload,
+        CARD.c.item_id.label("card_item"),
+        *STATE_COLUMNS,
+        CASE.c.title.label("case_title"),
+        CASE.c.text.label("case_text"),
+    )
+    .select_from(
+        ITEM.outerjoin(
+            CARD, sa.and_(CARD.c.item_id == ITEM.c.id, CARD.c.learner_id == sa.bindparam("lid"))
+        ).outerjoin(CASE, CASE.c.id == ITEM.c.case_id)
+    )
+    .where(ITEM.c.id == sa.bindparam("item"))
+)
 
 
 def days_since(dialect: str, column: Any, now: datetime) -> Any:
@@ -74,7 +94,7 @@ class QueueSession:
                 s = settings_for(services, exam)
                 if s.exam_date is not None and s.exam_date > services.clock():
                     self._mode_exams[exam] = s
-        self._learning: list[tuple[datetime, str]] = []  # heap of (due, item id)
+        self._learning: list[tuple[datetime, str]] = []  # heap of (due as naive UTC, item id)
         self._main: list[tuple[str, str]] = []  # (item id, queue name) in order
         self._undo: list[UndoStep] = []
         self.answered = 0
@@ -99,7 +119,7 @@ class QueueSession:
         """Learning cards, then reviews by lowest retrievability, new cards interleaved.
 
         Read from the card indexes without the wide item rows (live and in scope through the
-        link tables), with stored times read raw (``utc_of``): no per-row type processing."""
+        link tables), with stored times read raw (``naive``): no per-row type processing."""
         svc = self.services
         lid = svc.learner_id
         day = study_day(svc)
@@ -143,8 +163,12 @@ class QueueSession:
                 if rev_cap
                 else []
             )
+            self._lagging: list[int] = []
             new = self._new_cards(conn, day.now, new_cap) if new_cap else []
-        self._learning = [(utc_of(due), item_id) for item_id, due in learning]  # type: ignore[misc]
+        raise_hints(svc, self._lagging)
+        # naive UTC times in the heap: SQLite's text parsed as is, PostgreSQL's as they come
+        parse = datetime.fromisoformat if svc.engine.dialect.name == "sqlite" else naive
+        self._learning = [(parse(due), item_id) for item_id, due in learning]
         heapq.heapify(self._learning)
         self._main = interleave(list(reviews), new)
         if f.limit is not None:
@@ -153,8 +177,8 @@ class QueueSession:
 
     def _new_cards(self, conn: Any, now: datetime, cap: int) -> list[str]:
         """The first ``cap`` new cards in queue order: new cards with a due time (by due, then
-        bank order), then the rest, never studied, in bank order. The second part walks
-        ``ix_item_queue`` (bank, position, id) and stops at ``cap`` (live: ``scoped_cards``)."""
+        bank order), then the rest, never studied, in bank order (``unseen.unseen_items``:
+        from each bank's hint, stopping at ``cap``)."""
         lid = self.services.learner_id
         f = self.filter
         fresh = sa.and_(CARD.c.state == NEW, active(now))
@@ -170,28 +194,14 @@ class QueueSession:
         ).all()
         out = [r[0] for r in dated]
         if len(out) < cap:
-            undated = conn.execute(
-                scoped_cards(
-                    sa.select(ITEM.c.id)
-                    .select_from(
-                        ITEM.outerjoin(
-                            CARD, sa.and_(CARD.c.item_id == ITEM.c.id, CARD.c.learner_id == lid)
-                        )
-                    )
-                    .where(sa.or_(CARD.c.item_id.is_(None), sa.and_(fresh, CARD.c.due.is_(None))))
-                    .order_by(ITEM.c.bank_id, ITEM.c.position)
-                    .limit(cap - len(out)),
-                    f,
-                    ITEM.c.id,
-                )
-            ).all()
-            out += [r[0] for r in undated]
+            undated, self._lagging = unseen_items(conn, lid, f, now, cap - len(out))
+            out += undated
         return out
 
     def counts(self) -> Counts:
         """Cards this session offers now, by queue (like Anki's header); learning cards count
         once they are due within the learn-ahead window, as in ``due_counts``."""
-        horizon = self.services.clock() + LEARN_AHEAD
+        horizon = naive(self.services.clock() + LEARN_AHEAD)
         c = Counts(learning=sum(1 for d, _ in self._learning if d <= horizon))
         for _, q in self._main:
             if q == "new":
@@ -201,39 +211,25 @@ class QueueSession:
         return c
 
     def load_card(self, item_id: str) -> StudyCard:
-        """One item with its card state and case text."""
+        """One item with its card state and case text (one statement, built once)."""
         with self.services.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(ITEM.c.payload, ITEM.c.case_id).where(ITEM.c.id == item_id)
-            ).one()
-            card = conn.execute(
-                sa.select(CARD).where(
-                    CARD.c.learner_id == self.services.learner_id, CARD.c.item_id == item_id
-                )
-            ).first()
-            case = (
-                conn.execute(
-                    sa.select(CASE.c.title, CASE.c.text).where(CASE.c.id == row.case_id)
-                ).first()
-                if row.case_id
-                else None
-            )
+            row = conn.execute(LOAD_CARD, {"lid": self.services.learner_id, "item": item_id}).one()
         item = Item.model_validate(row.payload)
-        state = card_state(card) if card is not None else CardState()
+        has_card = row.card_item is not None
         return StudyCard(
             item,
-            state,
-            card is not None,
-            bool(card.flagged) if card else False,
-            bool(card.marked) if card else False,
-            case.title if case else None,
-            case.text if case else None,
+            card_state(row) if has_card else CardState(),
+            has_card,
+            bool(row.flagged) if has_card else False,
+            bool(row.marked) if has_card else False,
+            row.case_title,
+            row.case_text,
             shown_at=self.services.clock(),
         )
 
     def next_card(self) -> StudyCard | None:
         """The next card to show, or None when the session is done."""
-        now = self.services.clock()
+        now = naive(self.services.clock())
         if self._learning and self._learning[0][0] <= now:
             _, item_id = heapq.heappop(self._learning)
             return self.load_card(item_id)
@@ -247,13 +243,13 @@ class QueueSession:
 
     def next_learning_due(self) -> datetime | None:
         """When the next learning card comes back (shown when the session is otherwise done)."""
-        return self._learning[0][0] if self._learning else None
+        return self._learning[0][0].replace(tzinfo=UTC) if self._learning else None
 
     def put_back(self, study: StudyCard) -> None:
         """Return a card that was shown but not rated to the front of its queue."""
         self._drop({study.item.id})
         if study.card.state in (LEARNING, RELEARNING) and study.card.due is not None:
-            heapq.heappush(self._learning, (study.card.due, study.item.id))
+            heapq.heappush(self._learning, (naive(study.card.due), study.item.id))
         else:
             self._main.insert(0, (study.item.id, "new" if study.card.state == NEW else "review"))
 
