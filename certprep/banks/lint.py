@@ -1,6 +1,7 @@
 """The content linter: codes that exist, keys among the choices, no duplicates, every item cited,
 the key neither too often nor too seldom the longest or shortest choice, ICD-10 codes checked
-against the table of each item's code-set year (certprep.banks.lint_years),
+against the table of each item's code-set year (certprep.banks.lint_years), no code-list key
+given away by the distractors built from it (certprep.banks.lint_convergence),
 no "all of the above" only as a distractor, no near-duplicate stems across banks (certprep.banks.lint_rules).
 
 python -m certprep.banks.lint [PATH ...]      (also `certprep banks check`)
@@ -14,6 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from certprep.banks import lint_years
+from certprep.banks.lint_convergence import (
+    convergence_lines,
+    convergence_problems,
+    convergence_report,
+)
 from certprep.banks.lint_cues import (
     longest_answer_report,
     wording_lines,
@@ -188,6 +194,9 @@ def check_paths(
     wording = wording_report(b for b, _ in loaded)
     result.notes += wording_lines(wording)
     result.problems += wording_problems(wording, where)
+    convergence = convergence_report(b for b, _ in loaded)
+    result.notes += convergence_lines(convergence)
+    result.problems += convergence_problems(convergence, where)
     result.problems += near_duplicate_problems(loaded)
     result.notes += lint_years.fy2027_note(b for b, _ in loaded)
     return result
