@@ -353,3 +353,59 @@ def test_generated_code_set_drills_are_left_out_of_the_duplicate_rule(tmp_path) 
     one = _bank(tmp_path / "one.yaml", "codeset-icd10cm", [a])
     two = _bank(tmp_path / "two.yaml", "codeset-icd10cm-ccs", [b])
     assert not [p for p in lint_paths([one, two]) if "near-duplicate" in p.message]
+
+
+def _code_items(choice_sets: list[list[str]], n: int = 12) -> list[dict]:
+    """``n`` code-list items, each keyed on the first of ``choice_sets`` (order shuffled by i)."""
+    items = []
+    for i in range(n):
+        texts = [t.replace("N", str(i % 10)) for t in choice_sets]
+        order = texts[i % len(texts) :] + texts[: i % len(texts)]
+        items.append(
+            {
+                "id": f"cv-{i:03d}",
+                "section": "coding",
+                "stem": f"Which codes are reported for procedure number {i}?",
+                "choices": [
+                    {"key": k, "text": t, **({"correct": True} if t == texts[0] else {})}
+                    for k, t in zip("abcd", order, strict=True)
+                ],
+                "rationale": "Because.",
+                "references": ["CPT"],
+            }
+        )
+    return items
+
+
+def test_a_key_the_distractors_are_built_from_is_reported(tmp_path) -> None:
+    """Each distractor is the key with one code changed: the key shares the most codes with the
+    others, so 'pick the hub' finds it without any coding knowledge."""
+    built_from_key = [
+        "1160N, 1203N-51, C44.51N",
+        "1160N, 1203N-51, C44.41N",
+        "1160N, 1204N-51, C44.51N",
+        "1162N, 1203N-51, C44.51N",
+    ]
+    result = check_paths([_bank(tmp_path / "hub.yaml", "hub", _code_items(built_from_key))])
+    problems = [str(p) for p in result.problems]
+    assert any("'pick the choice the others are built from' pays" in p for p in problems)
+    assert any("a hub in 12, the key in 12 of them (100%)" in n for n in result.notes)
+
+
+def test_an_odd_one_out_that_is_never_the_key_is_reported(tmp_path) -> None:
+    stray_never_key = [
+        "9921N-25, 2061N",
+        "9921N, 2061N",
+        "9921N-25, 2060N",
+        "9938N, 9060N",
+    ]
+    result = check_paths([_bank(tmp_path / "stray.yaml", "stray", _code_items(stray_never_key))])
+    assert any("'strike the odd one out' is safe" in str(p) for p in result.problems)
+
+
+def test_a_balanced_design_gives_nothing_away(tmp_path) -> None:
+    """Two codes crossed with two modifiers: every choice shares as much with the others."""
+    crossed = ["2760N-RT", "2760N-LT", "2761N-RT", "2761N-LT"]
+    result = check_paths([_bank(tmp_path / "even.yaml", "even", _code_items(crossed))])
+    assert not [p for p in result.problems if "code-list items" in str(p)]
+    assert any("a hub in 0" in n and "a stray in 0" in n for n in result.notes)

@@ -1,5 +1,6 @@
 """The content linter: codes that exist, keys among the choices, no duplicates, every item cited,
-the key neither too often nor too seldom the longest or shortest choice,
+the key neither too often nor too seldom the longest or shortest choice, no code-list key given
+away by the distractors built from it (certprep.banks.lint_convergence),
 no "all of the above" only as a distractor, no near-duplicate stems across banks (certprep.banks.lint_rules).
 
 python -m certprep.banks.lint [PATH ...]      (also `certprep banks check`)
@@ -12,6 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from certprep.banks.lint_convergence import (
+    convergence_lines,
+    convergence_problems,
+    convergence_report,
+)
 from certprep.banks.lint_cues import (
     longest_answer_report,
     wording_lines,
@@ -176,6 +182,9 @@ def check_paths(
     wording = wording_report(b for b, _ in loaded)
     result.notes += wording_lines(wording)
     result.problems += wording_problems(wording, where)
+    convergence = convergence_report(b for b, _ in loaded)
+    result.notes += convergence_lines(convergence)
+    result.problems += convergence_problems(convergence, where)
     result.problems += near_duplicate_problems(loaded)
     return result
 
