@@ -409,3 +409,25 @@ def test_a_balanced_design_gives_nothing_away(tmp_path) -> None:
     result = check_paths([_bank(tmp_path / "even.yaml", "even", _code_items(crossed))])
     assert not [p for p in result.problems if "code-list items" in str(p)]
     assert any("a hub in 0" in n and "a stray in 0" in n for n in result.notes)
+
+
+def test_a_hub_that_is_never_the_key_is_reported_too(tmp_path) -> None:
+    """Over-corrected, the cue turns round: the choice the others share most with is never
+    right, so a candidate strikes it unread."""
+    hub_never_key = [
+        "1160N, 1203N-51",  # the key: shares with one distractor only
+        "1160N, 1204N-51",  # the hub: every other choice shares a code with it
+        "1162N, 1204N-51",
+        "1163N, 1204N-51",
+    ]
+    result = check_paths([_bank(tmp_path / "rev.yaml", "rev", _code_items(hub_never_key))])
+    assert any(
+        "'strike the choice the others are built from' is safe" in str(p) for p in result.problems
+    )
+
+
+def test_amounts_are_not_code_lists(tmp_path) -> None:
+    amounts = ["$2,40N.00", "$2,41N.00", "$1,40N.00", "$2,10N.00"]
+    result = check_paths([_bank(tmp_path / "amt.yaml", "amt", _code_items(amounts))])
+    assert not any("code-list" in n and "12 code-list items" in n for n in result.notes)
+    assert not [p for p in result.problems if "code-list items" in str(p)]

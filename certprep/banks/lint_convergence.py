@@ -11,6 +11,9 @@ candidate who knows no coding at all gains from both:
 - **strike the stray**: where one choice shares strictly fewer codes with the others, strike
   it. That choice should be the key some of the time, not almost never.
 
+Over-corrected, each cue turns round ("the hub is never right": strike it; "the stray is the
+key": pick it), so both rates must stay inside the same band around chance.
+
 A balanced design (two codes crossed with two modifiers: every choice shares as much with the
 others) has neither a hub nor a stray and gives nothing away.
 """
@@ -25,10 +28,10 @@ from dataclasses import dataclass, field
 from certprep.core.models import Bank, Item, ItemKind
 from certprep.core.problems import Problem
 
-#: where a hub exists, it may be the key in at most this share of an exam's items
-HUB_LIMIT = 0.40
-#: where a stray exists, it must be the key in at least this share of an exam's items
-STRAY_FLOOR = 0.10
+#: where a hub (or a stray) exists, it may be the key in at most this share of an exam's items
+HUB_LIMIT = STRAY_LIMIT = 0.40
+#: ... and must be the key in at least this share
+HUB_FLOOR = STRAY_FLOOR = 0.10
 #: fewer items with a hub (or a stray) than this in an exam: reported, not judged
 CONVERGENCE_MIN_ITEMS = 10
 
@@ -37,8 +40,11 @@ _PARTS_RE = re.compile(r"[,;+]|\band\b", re.I)
 
 
 def is_code_list_item(item: Item) -> bool:
-    """A single-best-answer item whose every choice is a list of codes (digits, no words)."""
+    """A single-best-answer item whose every choice is a list of codes (digits, no words);
+    amounts ("$2,400.00") are not code lists, whatever their commas."""
     if item.kind is not ItemKind.SINGLE or len(item.choices) < 3:
+        return False
+    if any("$" in c.text for c in item.choices):
         return False
     return all(
         re.search(r"\d", c.text) and sum(len(w) >= 2 for w in _WORD_RE.findall(c.text)) < 2
@@ -123,30 +129,40 @@ def _ids(ids: list[str]) -> str:
     return ", ".join(ids[:12]) + (" ..." if len(ids) > 12 else "")
 
 
+def _band(
+    source: str, exam: str, which: str, keyed: list[str], among: list[str], n: int
+) -> list[Problem]:
+    """A problem when the hub (or the stray) is the key too often or too seldom."""
+    if n < CONVERGENCE_MIN_ITEMS:
+        return []
+    rate = len(keyed) / n
+    shares = "the most" if which == "hub" else "the fewest"
+    head = (
+        f"exam {exam}: in {n} code-list items one choice shares {shares} codes with the "
+        f"others, and it is the key in {len(keyed)} ({rate:.0%}; band "
+        f"{HUB_FLOOR:.0%}-{HUB_LIMIT:.0%})"
+    )
+    if rate > HUB_LIMIT:
+        cue = (
+            "'pick the choice the others are built from' pays"
+            if which == "hub"
+            else "'pick the odd one out' pays"
+        )
+        return [Problem(source, f"{head}: {cue}. Balance the choices of some of: {_ids(keyed)}")]
+    if rate < HUB_FLOOR:
+        cue = (
+            "'strike the choice the others are built from' is safe"
+            if which == "hub"
+            else "'strike the odd one out' is safe"
+        )
+        rest = [i for i in among if i not in keyed]
+        return [Problem(source, f"{head}: {cue}. Balance the choices of some of: {_ids(rest)}")]
+    return []
+
+
 def convergence_problems(report: dict[str, ConvergenceTally], source: str) -> list[Problem]:
     out: list[Problem] = []
     for exam, t in sorted(report.items()):
-        if t.hubs >= CONVERGENCE_MIN_ITEMS and len(t.hub_keys) / t.hubs > HUB_LIMIT:
-            out.append(
-                Problem(
-                    source,
-                    f"exam {exam}: in {t.hubs} code-list items one choice shares the most codes "
-                    f"with the others, and it is the key in {len(t.hub_keys)} "
-                    f"({len(t.hub_keys) / t.hubs:.0%}; at most {HUB_LIMIT:.0%}): 'pick the "
-                    f"choice the others are built from' pays. Balance the choices of some of: "
-                    f"{_ids(t.hub_keys)}",
-                )
-            )
-        if t.strays >= CONVERGENCE_MIN_ITEMS and len(t.stray_keys) / t.strays < STRAY_FLOOR:
-            safe = [i for i in t.stray_ids if i not in t.stray_keys]
-            out.append(
-                Problem(
-                    source,
-                    f"exam {exam}: in {t.strays} code-list items one choice shares the fewest "
-                    f"codes with the others, and it is the key in only {len(t.stray_keys)} "
-                    f"({len(t.stray_keys) / t.strays:.0%}; at least {STRAY_FLOOR:.0%}): "
-                    f"'strike the odd one out' is safe. Balance the choices of some of: "
-                    f"{_ids(safe)}",
-                )
-            )
+        out += _band(source, exam, "hub", t.hub_keys, t.hub_ids, t.hubs)
+        out += _band(source, exam, "stray", t.stray_keys, t.stray_ids, t.strays)
     return out
