@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from certprep.core.models import Item, ItemKind
+from certprep.core.reflow import reflow
 
 
 def item_text(
@@ -29,7 +30,7 @@ def item_text(
     if case_text:
         out.append(case_title or "Case", style="bold")
         out.append("\n")
-        out.append(case_text)
+        out.append(reflow(case_text))
         out.append("\n\n")
     out.append(item.stem, style="bold")
     out.append("\n")
