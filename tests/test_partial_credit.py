@@ -120,3 +120,12 @@ def test_a_partly_coded_record_scores_its_share_in_a_real_exam(services: Service
     assert "Score 0.75/1 (75%)" in summary
     shown = answer_text(view.questions[0], 0, 1).plain
     assert "partly right: 0.75 of the point" in shown
+
+
+def test_tutor_feedback_says_partly_right_with_the_share() -> None:
+    from certprep.tui.widgets.item_view import feedback_text
+
+    shown = feedback_text(_item(), False, given=["A41.51", "R65.20", "N39.0"]).plain
+    assert shown.startswith("Partly right: 0.75 of the point in an exam.")
+    nothing = feedback_text(_item(), False, given=["E87.1"]).plain
+    assert nothing.startswith("Not quite.")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from certprep.core.models import Item, ItemKind
+from certprep.core.models import Item, ItemKind, code_answer_credit
 from certprep.core.reflow import reflow
+from certprep.core.scoring import format_points
 
 
 def item_text(
@@ -77,6 +78,15 @@ def feedback_text(
     out = Text()
     if correct is True:
         out.append("Correct. ", style="bold green")
+    elif correct is False and item.partial_credit and given:
+        share = code_answer_credit(item, given)
+        if share > 0:
+            out.append(
+                f"Partly right: {format_points(share)} of the point in an exam. ",
+                style="bold yellow",
+            )
+        else:
+            out.append("Not quite. ", style="bold red")
     elif correct is False:
         out.append("Not quite. ", style="bold red")
     keys = order or [c.key for c in item.choices]
