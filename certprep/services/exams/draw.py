@@ -89,15 +89,7 @@ class ExamDraw:
             drills = self.drill_banks()
             if drills:
                 live = sa.and_(live, ITEM.c.bank_id.not_in(drills))
-        cols = [
-            ITEM.c.id,
-            ITEM_EXAM.c.section,
-            ITEM.c.case_id,
-            ITEM.c.bank_id,
-            ITEM.c.position,
-            ITEM.c.kind,
-            seen_at.label("seen"),
-        ]
+        cols = _candidate_columns(seen_at)
         with self.services.engine.connect() as conn:
             rows: list[Any]
             if counts is None:
@@ -210,15 +202,7 @@ class ExamDraw:
             )
             .where(EXAM_ANSWER.c.item_id == ITEM_EXAM.c.item_id, EXAM_ATTEMPT.c.learner_id == lid),
         )
-        cols = [
-            ITEM.c.id,
-            ITEM_EXAM.c.section,
-            ITEM.c.case_id,
-            ITEM.c.bank_id,
-            ITEM.c.position,
-            ITEM.c.kind,
-            sa.null().label("seen"),
-        ]
+        cols = _candidate_columns(sa.null())
         need = {section: 4 * n + 20 for section, n in counts.items()}
         starts = {
             section: random.Random(f"{seed}:{exam}:{section}").randrange(2**31)
@@ -358,3 +342,17 @@ class ExamDraw:
                 ],
             )
         return attempt_id
+
+
+def _candidate_columns(seen: Any) -> list[Any]:
+    """What a form draw reads of each candidate (all in ``ix_item_draw``), with when it was
+    last seen (``seen``: an expression, or NULL where only unseen items are read)."""
+    return [
+        ITEM.c.id,
+        ITEM_EXAM.c.section,
+        ITEM.c.case_id,
+        ITEM.c.bank_id,
+        ITEM.c.position,
+        ITEM.c.kind,
+        seen.label("seen"),
+    ]

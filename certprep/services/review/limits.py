@@ -66,26 +66,18 @@ def settings_for(services: Services, exam: str | None) -> SchedulerSettings:
 
 def scoped(q: Any, filt: ReviewFilter) -> Any:
     """Restrict a query over ITEM to the filter's exam, section, topic, and to live items."""
-    q = q.where(ITEM.c.retired.is_(False))
-    if filt.exam or filt.section:
-        conds = [ITEM_EXAM.c.item_id == ITEM.c.id]
-        if filt.exam:
-            conds.append(ITEM_EXAM.c.exam == filt.exam)
-        if filt.section:
-            conds.append(ITEM_EXAM.c.section == filt.section)
-        q = q.where(sa.exists().where(*conds))
-    if filt.topic:
-        q = q.where(
-            sa.exists().where(ITEM_TOPIC.c.item_id == ITEM.c.id, ITEM_TOPIC.c.topic == filt.topic)
-        )
-    return q
+    return _linked(q.where(ITEM.c.retired.is_(False)), filt, ITEM.c.id)
 
 
 def scoped_cards(q: Any, filt: ReviewFilter, item_id: Any = CARD.c.item_id) -> Any:
     """``scoped`` for a query that names an item by ``item_id`` (a card's) without reading the
     wide item rows: live through the partial index of retired items, the rest through the
     link tables' keys."""
-    q = q.where(live(item_id))
+    return _linked(q.where(live(item_id)), filt, item_id)
+
+
+def _linked(q: Any, filt: ReviewFilter, item_id: Any) -> Any:
+    """The filter's exam, section and topic, through the link tables' keys for ``item_id``."""
     if filt.exam or filt.section:
         conds = [ITEM_EXAM.c.item_id == item_id]
         if filt.exam:
