@@ -36,15 +36,18 @@ from certprep.services.review.model import (
     state_values,
 )
 from certprep.services.review.queue import QueueSession
+from certprep.store.direct import Direct
 from certprep.store.engine import writing
 from certprep.store.tables import CARD, REVIEW_LOG
 
-# the rating's statements, built once (SQLAlchemy then reuses their compiled form)
-INSERT_CARD = sa.insert(CARD)
-INSERT_LOG = sa.insert(REVIEW_LOG)
+# the rating's statements, built once and run directly on SQLite (store.direct)
+INSERT_CARD = Direct(sa.insert(CARD))
+INSERT_LOG = Direct(sa.insert(REVIEW_LOG))
 # its SET clause is the state columns passed (all of them: CARD_COLUMNS)
-UPDATE_CARD = sa.update(CARD).where(
-    CARD.c.learner_id == sa.bindparam("b_lid"), CARD.c.item_id == sa.bindparam("b_item")
+UPDATE_CARD = Direct(
+    sa.update(CARD).where(
+        CARD.c.learner_id == sa.bindparam("b_lid"), CARD.c.item_id == sa.bindparam("b_item")
+    )
 )
 # a first rating's card: the columns a new row would otherwise take from their defaults
 NEW_CARD: dict[str, Any] = {
@@ -94,8 +97,8 @@ class AnsweringSession(QueueSession):
             if leech:
                 extra.update(leech=True, suspended=True)
             if old is None:
-                conn.execute(
-                    INSERT_CARD,
+                INSERT_CARD.write(
+                    conn,
                     {
                         "learner_id": lid,
                         "item_id": study.item.id,
@@ -110,11 +113,11 @@ class AnsweringSession(QueueSession):
                     extra["introduced_at"] = now
                 # every state column written (the row as it was, then the rating's changes):
                 # one statement, compiled once
-                conn.execute(
-                    UPDATE_CARD, {**old, **values, **extra, "b_lid": lid, "b_item": study.item.id}
+                UPDATE_CARD.write(
+                    conn, {**old, **values, **extra, "b_lid": lid, "b_item": study.item.id}
                 )
-            log_id = conn.execute(
-                INSERT_LOG,
+            log_id = INSERT_LOG.write(
+                conn,
                 {
                     "learner_id": lid,
                     "item_id": study.item.id,
@@ -125,7 +128,7 @@ class AnsweringSession(QueueSession):
                     "state_before": before.state,
                     "card_before": before.to_dict(),
                 },
-            ).inserted_primary_key[0]  # type: ignore[index]
+            )
         self._undo.append(UndoStep("rating", rows, study.item.id, int(log_id)))
         self.answered += 1
         if after.state in (LEARNING, RELEARNING) and not leech and after.due is not None:
@@ -159,7 +162,7 @@ class AnsweringSession(QueueSession):
                 conn.execute(sa.delete(REVIEW_LOG).where(REVIEW_LOG.c.id == u.log_id))
             restore(conn, svc.learner_id, u.rows)
         self._drop(set(u.rows))
-        self._main[0:0] = [e for e in u.requeue if e[0] != u.show]
+        self._main.extendleft(reversed([e for e in u.requeue if e[0] != u.show]))
         if u.kind == "rating":
             self.answered -= 1
         return self.load_card(u.show) if u.show else None

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from certprep.core.models import Item
 from certprep.core.scheduling import NEW, STATE_NAMES, CardState
+from certprep.store.direct import Direct
 from certprep.store.tables import CARD
 
 # every column of a card row but its key and the item's exams (a copy the database keeps):
@@ -140,8 +141,10 @@ def state_values(c: CardState) -> dict[str, Any]:
 
 
 # one card's row, built once (the answer path runs it for every rating)
-SNAPSHOT_ONE = sa.select(*STATE_COLUMNS).where(
-    CARD.c.learner_id == sa.bindparam("lid"), CARD.c.item_id == sa.bindparam("item")
+SNAPSHOT_ONE = Direct(
+    sa.select(*STATE_COLUMNS).where(
+        CARD.c.learner_id == sa.bindparam("lid"), CARD.c.item_id == sa.bindparam("item")
+    )
 )
 
 
@@ -151,8 +154,7 @@ def snapshot(conn: Any, lid: int, item_ids: list[str]) -> dict[str, dict[str, An
     if not item_ids:
         return out
     if len(item_ids) == 1:
-        row = conn.execute(SNAPSHOT_ONE, {"lid": lid, "item": item_ids[0]}).first()
-        out[item_ids[0]] = dict(row._mapping) if row is not None else None
+        out[item_ids[0]] = SNAPSHOT_ONE.first(conn, {"lid": lid, "item": item_ids[0]})
         return out
     for r in conn.execute(
         sa.select(CARD.c.item_id, *STATE_COLUMNS).where(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections import deque
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +39,7 @@ from certprep.services.review.model import (
     card_state,
 )
 from certprep.services.review.unseen import raise_hints, unseen_items
+from certprep.store.direct import Direct
 from certprep.store.tables import CARD, CASE, ITEM, ITEM_EXAM
 
 if TYPE_CHECKING:
@@ -45,7 +47,7 @@ if TYPE_CHECKING:
 
 
 # an item, the learner's card of it (if any) and its case text, in one statement
-LOAD_CARD = (
+LOAD_CARD = Direct(
     sa.select(
         ITEM.c.payload,
         CARD.c.item_id.label("card_item"),
@@ -95,7 +97,8 @@ class QueueSession:
                 if s.exam_date is not None and s.exam_date > services.clock():
                     self._mode_exams[exam] = s
         self._learning: list[tuple[datetime, str]] = []  # heap of (due as naive UTC, item id)
-        self._main: list[tuple[str, str]] = []  # (item id, queue name) in order
+        # (item id, queue name) in order; a deque: the next card is taken from its front
+        self._main: deque[tuple[str, str]] = deque()
         self._undo: list[UndoStep] = []
         self.answered = 0
         self.build_queue()
@@ -170,10 +173,11 @@ class QueueSession:
         parse = datetime.fromisoformat if svc.engine.dialect.name == "sqlite" else naive
         self._learning = [(parse(due), item_id) for item_id, due in learning]
         heapq.heapify(self._learning)
-        self._main = interleave(list(reviews), new)
+        main = interleave(list(reviews), new)
         if f.limit is not None:
             room = max(0, f.limit - len(self._learning))
-            self._main = self._main[:room]
+            main = main[:room]
+        self._main = deque(main)
 
     def _new_cards(self, conn: Any, now: datetime, cap: int) -> list[str]:
         """The first ``cap`` new cards in queue order: new cards with a due time (by due, then
@@ -213,7 +217,9 @@ class QueueSession:
     def load_card(self, item_id: str) -> StudyCard:
         """One item with its card state and case text (one statement, built once)."""
         with self.services.engine.connect() as conn:
-            row = conn.execute(LOAD_CARD, {"lid": self.services.learner_id, "item": item_id}).one()
+            row = LOAD_CARD.first(conn, {"lid": self.services.learner_id, "item": item_id})
+        if row is None:
+            raise LookupError(f"no item {item_id!r}")
         item = Item.model_validate(row.payload)
         has_card = row.card_item is not None
         return StudyCard(
@@ -234,7 +240,7 @@ class QueueSession:
             _, item_id = heapq.heappop(self._learning)
             return self.load_card(item_id)
         if self._main:
-            item_id, _ = self._main.pop(0)
+            item_id, _ = self._main.popleft()
             return self.load_card(item_id)
         if self._learning and self._learning[0][0] <= now + LEARN_AHEAD:
             _, item_id = heapq.heappop(self._learning)
@@ -251,12 +257,12 @@ class QueueSession:
         if study.card.state in (LEARNING, RELEARNING) and study.card.due is not None:
             heapq.heappush(self._learning, (naive(study.card.due), study.item.id))
         else:
-            self._main.insert(0, (study.item.id, "new" if study.card.state == NEW else "review"))
+            self._main.appendleft((study.item.id, "new" if study.card.state == NEW else "review"))
 
     def _drop(self, item_ids: set[str]) -> list[tuple[str, str]]:
         """Take cards out of the queue; returns the main-queue entries removed."""
         removed = [(i, q) for i, q in self._main if i in item_ids]
-        self._main = [(i, q) for i, q in self._main if i not in item_ids]
+        self._main = deque((i, q) for i, q in self._main if i not in item_ids)
         self._learning = [(d, i) for d, i in self._learning if i not in item_ids]
         heapq.heapify(self._learning)
         return removed
