@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.expression import Executable
 
@@ -30,7 +31,7 @@ class Row(dict[str, Any]):
 
 
 class _Compiled:
-    __slots__ = ("binds", "columns", "sql")
+    __slots__ = ("binds", "columns", "fixed", "sql")
 
     def __init__(self, stmt: Any, dialect: Any, column_keys: Sequence[str] | None) -> None:
         compiled = stmt.compile(dialect=dialect, column_keys=column_keys)
@@ -39,13 +40,22 @@ class _Compiled:
         self.binds: list[tuple[str, _Processor]] = [
             (name, procs.get(name)) for name in (compiled.positiontup or ())
         ]
+        # the statement's own values (``retired IS 0``), for binds the caller does not give
+        self.fixed: dict[str, Any] = {
+            name: b.effective_value for name, b in compiled.binds.items() if not b.required
+        }
         self.columns: list[tuple[str, _Processor]] = [
             (rc.keyname, rc.type._cached_result_processor(dialect, None))
             for rc in compiled._result_columns
         ]
 
     def params(self, values: Mapping[str, Any]) -> list[Any]:
-        return [p(values[name]) if p else values[name] for name, p in self.binds]
+        fixed = self.fixed
+        out = []
+        for name, p in self.binds:
+            v = values[name] if name in values else fixed[name]
+            out.append(p(v) if p else v)
+        return out
 
 
 class Direct:
@@ -73,14 +83,22 @@ class Direct:
             row = conn.execute(self.stmt, dict(params)).first()
             return None if row is None else Row(row._mapping)
         c = self._for(conn, None)
-        cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            raw = cur.execute(c.sql, c.params(params)).fetchone()
-        finally:
-            cur.close()
+        raw = _run(conn, c, params, lambda cur: cur.fetchone())
         if raw is None:
             return None
         return Row((name, p(v) if p else v) for (name, p), v in zip(c.columns, raw, strict=True))
+
+    def all(self, conn: Connection, params: Mapping[str, Any]) -> list[Row]:
+        """Every row (column name to processed value)."""
+        if conn.dialect.name != "sqlite":
+            return [Row(r._mapping) for r in conn.execute(self.stmt, dict(params))]
+        c = self._for(conn, None)
+        raws = _run(conn, c, params, lambda cur: cur.fetchall())
+        cols = c.columns
+        return [
+            Row((name, p(v) if p else v) for (name, p), v in zip(cols, raw, strict=True))
+            for raw in raws
+        ]
 
     def write(self, conn: Connection, params: Mapping[str, Any]) -> int:
         """Run an insert or update; returns the new row's id (inserts) or the rows changed."""
@@ -90,9 +108,23 @@ class Direct:
                 return int(res.inserted_primary_key[0])  # type: ignore[index]
             return int(res.rowcount)
         c = self._for(conn, tuple(params))  # (keys that are no column are bound parameters)
-        cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cur.execute(c.sql, c.params(params))
-            return int(cur.lastrowid if c.sql.startswith("INSERT") else cur.rowcount)
-        finally:
-            cur.close()
+        insert = c.sql.startswith("INSERT")
+        return int(_run(conn, c, params, lambda cur: cur.lastrowid if insert else cur.rowcount))
+
+
+def _run(
+    conn: Connection, c: _Compiled, params: Mapping[str, Any], read: Callable[[Any], Any]
+) -> Any:
+    """Execute on the driver's cursor and ``read`` the outcome; a driver error is raised as
+    SQLAlchemy raises it (``OperationalError`` for a locked or full database …), so callers
+    handle the same exceptions whichever way a statement ran."""
+    dbapi = conn.dialect.loaded_dbapi
+    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        values = c.params(params)
+        cur.execute(c.sql, values)
+        return read(cur)
+    except dbapi.Error as exc:
+        raise sa_exc.DBAPIError.instance(c.sql, values, exc, dbapi.Error) from exc
+    finally:
+        cur.close()

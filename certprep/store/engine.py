@@ -65,9 +65,7 @@ def make_engine(url: str) -> Engine:
             # writers take the lock up front (busy_timeout applies, no failed lock upgrade);
             # readers begin deferred and, in WAL mode, never wait for anyone
             immediate = conn.get_execution_options().get("sqlite_immediate", False)
-            # on the driver's connection: no statement machinery for a fixed string (this runs
-            # for every transaction, twice per answer in review)
-            conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     try:

@@ -34,6 +34,7 @@ REVISIONS = (
     "0005_perf_indexes",
     "0006_bank_scoped_ids",
     "0008_perf_denormalised",
+    "0009_item_case_index",
 )
 HEAD = REVISIONS[-1]
 

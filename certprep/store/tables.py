@@ -105,6 +105,13 @@ class ItemRow(SQLModel, table=True):
         sa.Index("ix_item_queue", "bank_id", "position", "id"),
         # a form draw reads what it needs of each candidate here, not in the wide rows
         sa.Index("ix_item_draw", "id", "retired", "kind", "bank_id", "position", "case_id"),
+        # the questions of each case: a drawn question brings its series in
+        sa.Index(
+            "ix_item_case",
+            "case_id",
+            sqlite_where=sa.text("case_id IS NOT NULL"),
+            postgresql_where=sa.text("case_id IS NOT NULL"),
+        ),
         # the few retired items: "live" is checked without reading the wide item rows
         sa.Index(
             "ix_item_retired",

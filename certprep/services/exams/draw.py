@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +19,7 @@ from certprep.core.assembly import (
     time_limit_s,
 )
 from certprep.core.models import Blueprint, ItemKind
+from certprep.store.direct import Direct
 from certprep.store.engine import writing
 from certprep.store.tables import (
     BANK,
@@ -84,16 +87,13 @@ class ExamDraw:
             .outerjoin(CARD, sa.and_(CARD.c.item_id == ITEM.c.id, CARD.c.learner_id == lid))
             .outerjoin(shown, shown.c.item_id == ITEM.c.id)
         )
-        live = sa.and_(ITEM.c.retired.is_(False), ITEM.c.kind.in_(kinds))
-        if not include_drills:  # generated drills belong to review, not to a mock form
-            drills = self.drill_banks()
-            if drills:
-                live = sa.and_(live, ITEM.c.bank_id.not_in(drills))
+        # generated drills belong to review, not to a mock form
+        live = Live(tuple(kinds), () if include_drills else tuple(self.drill_banks()))
         cols = _candidate_columns(seen_at)
         with self.services.engine.connect() as conn:
             rows: list[Any]
             if counts is None:
-                rows = list(conn.execute(sa.select(*cols).select_from(joined).where(live)))
+                rows = list(conn.execute(sa.select(*cols).select_from(joined).where(live.sql())))
             elif self._large(conn, blueprint.key):
                 rows, short = self._walk(conn, blueprint.key, counts, seed, live)
                 counts = {k: n for k, n in counts.items() if k in short}
@@ -120,7 +120,7 @@ class ExamDraw:
                         .label("rank"),
                     )
                     .select_from(joined)
-                    .where(live, ITEM_EXAM.c.section.in_(list(counts)))
+                    .where(live.sql(), ITEM_EXAM.c.section.in_(list(counts)))
                     .subquery()
                 )
                 limits = sa.case(
@@ -131,15 +131,23 @@ class ExamDraw:
                 cases = {r.case_id for r in rows if r.case_id}
                 if cases:  # a series is drawn whole: bring in the rest of its questions
                     have = {r.id for r in rows}
-                    rows += [
-                        r
-                        for r in conn.execute(
-                            sa.select(*cols)
-                            .select_from(joined)
-                            .where(live, ITEM.c.case_id.in_(cases))
-                        )
-                        if r.id not in have
+                    # its questions by ix_item_case, then read by id (joined from the exam's
+                    # side, the database would walk every item of the exam to find them)
+                    members = [
+                        i
+                        for i in conn.execute(
+                            sa.select(ITEM.c.id).where(ITEM.c.case_id.in_(cases))
+                        ).scalars()
+                        if i not in have
                     ]
+                    if members:
+                        rows += list(
+                            conn.execute(
+                                sa.select(*cols)
+                                .select_from(joined)
+                                .where(live.sql(), ITEM_EXAM.c.item_id.in_(members))
+                            )
+                        )
         pool = [
             PoolItem(
                 id=r.id,
@@ -183,58 +191,38 @@ class ExamDraw:
         return int(n) >= self.WALK_FROM
 
     def _walk(
-        self, conn: Any, exam: str, counts: dict[str, int], seed: int, live: Any
+        self, conn: Any, exam: str, counts: dict[str, int], seed: int, live: Live
     ) -> tuple[list[Any], set[str]]:
         """Unseen live items of each section, walked in ``rkey`` order (a random key per item,
-        stored) from a point the seed picks, wrapping round: the first ``4n + 20`` of them, read
+        stored) from a point the seed picks, wrapping round: the first ``2n + 10`` of them, read
         through ``ix_item_exam_walk`` without ranking the whole exam. Returns the rows and the
-        sections that have fewer unseen items than that (ranked the slow way, seen included)."""
-        lid = self.services.learner_id
-        unseen = sa.and_(
-            ~sa.exists().where(
-                CARD.c.learner_id == lid,
-                CARD.c.item_id == ITEM_EXAM.c.item_id,
-                CARD.c.last_review.is_not(None),
-            ),
-            ~sa.exists()
-            .select_from(
-                EXAM_ANSWER.join(EXAM_ATTEMPT, EXAM_ATTEMPT.c.id == EXAM_ANSWER.c.attempt_id)
-            )
-            .where(EXAM_ANSWER.c.item_id == ITEM_EXAM.c.item_id, EXAM_ATTEMPT.c.learner_id == lid),
-        )
-        cols = _candidate_columns(sa.null())
-        need = {section: 4 * n + 20 for section, n in counts.items()}
+        sections that have fewer unseen items than that (ranked the slow way, seen included).
+
+        The statement for a shape (exam sections, kinds, drill banks, which half of the walk)
+        is built once and run directly (``store.direct``): a full form's walk is 17 selects."""
+        need = {section: 2 * n + 10 for section, n in counts.items()}
         starts = {
             section: random.Random(f"{seed}:{exam}:{section}").randrange(2**31)
             for section in counts
         }
         found: dict[str, list[Any]] = {section: [] for section in counts}
 
-        def walk(parts: list[tuple[str, Any, int]]) -> None:
-            """Each (section, rkey range, how many) in rkey order, in one statement."""
-            selects = [
-                sa.select(*cols)
-                .select_from(ITEM_EXAM.join(ITEM, ITEM.c.id == ITEM_EXAM.c.item_id))
-                .where(ITEM_EXAM.c.exam == exam, ITEM_EXAM.c.section == section, part, live, unseen)
-                .order_by(ITEM_EXAM.c.rkey)
-                .limit(limit)
-                .subquery()
-                .select()
-                for section, part, limit in parts
-            ]
-            q = selects[0] if len(selects) == 1 else sa.union_all(*selects)
-            for r in conn.execute(q):
+        def walk(sections: list[str], onward: bool, limits: dict[str, int]) -> None:
+            """Each section's items from (onward) or up to its seeded point, in rkey order."""
+            stmt = _walk_statement(tuple(sections), onward, live)
+            params: dict[str, Any] = {"exam": exam, "lid": self.services.learner_id}
+            for i, section in enumerate(sections):
+                params.update(
+                    {f"s{i}": section, f"k{i}": starts[section], f"n{i}": limits[section]}
+                )
+            for r in stmt.all(conn, params):
                 found[r.section].append(r)
 
         # from the seeded point to the end of each section, then (if short) round from its start
-        walk([(k, ITEM_EXAM.c.rkey >= starts[k], need[k]) for k in counts])
-        rest = [
-            (k, ITEM_EXAM.c.rkey < starts[k], need[k] - len(found[k]))
-            for k in counts
-            if len(found[k]) < need[k]
-        ]
+        walk(list(counts), True, need)
+        rest = {k: need[k] - len(found[k]) for k in counts if len(found[k]) < need[k]}
         if rest:
-            walk(rest)
+            walk(list(rest), False, rest)
         short = {k for k in counts if len(found[k]) < need[k]}
         rows = [r for k in counts if k not in short for r in found[k]]
         return rows, short
@@ -356,3 +344,60 @@ def _candidate_columns(seen: Any) -> list[Any]:
         ITEM.c.kind,
         seen.label("seen"),
     ]
+
+
+@dataclass(frozen=True)
+class Live:
+    """Which items a form may use: live, of the blueprint's kinds, outside the drill banks."""
+
+    kinds: tuple[str, ...]
+    drills: tuple[int, ...]
+
+    def sql(self, *, literal: bool = False) -> Any:
+        """The condition; ``literal`` writes the kinds (ItemKind values) and the bank ids (ints)
+        into the SQL, for a statement built once and kept (``_walk_statement``)."""
+        if literal:
+            kinds: Any = [sa.literal_column(f"'{ItemKind(k).value}'") for k in self.kinds]
+            drills: Any = [sa.literal_column(str(int(b))) for b in self.drills]
+        else:
+            kinds, drills = list(self.kinds), list(self.drills)
+        cond = sa.and_(ITEM.c.retired.is_(False), ITEM.c.kind.in_(kinds))
+        return sa.and_(cond, ITEM.c.bank_id.not_in(drills)) if drills else cond
+
+
+@functools.lru_cache(maxsize=64)
+def _walk_statement(sections: tuple[str, ...], onward: bool, live: Live) -> Direct:
+    """Each section's unseen live items from (``onward``) or up to its seeded point ``k<i>``, in
+    rkey order, the first ``n<i>``; binds ``exam``, ``lid`` and per section ``s<i>``."""
+    lid: Any = sa.bindparam("lid")
+    unseen = sa.and_(
+        ~sa.exists().where(
+            CARD.c.learner_id == lid,
+            CARD.c.item_id == ITEM_EXAM.c.item_id,
+            CARD.c.last_review.is_not(None),
+        ),
+        ~sa.exists()
+        .select_from(EXAM_ANSWER.join(EXAM_ATTEMPT, EXAM_ATTEMPT.c.id == EXAM_ANSWER.c.attempt_id))
+        .where(EXAM_ANSWER.c.item_id == ITEM_EXAM.c.item_id, EXAM_ATTEMPT.c.learner_id == lid),
+    )
+    cols = _candidate_columns(sa.null())
+    rkey = ITEM_EXAM.c.rkey
+    selects = []
+    for i in range(len(sections)):
+        point = sa.bindparam(f"k{i}", type_=sa.Integer)
+        selects.append(
+            sa.select(*cols)
+            .select_from(ITEM_EXAM.join(ITEM, ITEM.c.id == ITEM_EXAM.c.item_id))
+            .where(
+                ITEM_EXAM.c.exam == sa.bindparam("exam"),
+                ITEM_EXAM.c.section == sa.bindparam(f"s{i}"),
+                rkey >= point if onward else rkey < point,
+                live.sql(literal=True),
+                unseen,
+            )
+            .order_by(rkey)
+            .limit(sa.bindparam(f"n{i}", type_=sa.Integer))
+            .subquery()
+            .select()
+        )
+    return Direct(selects[0] if len(selects) == 1 else sa.union_all(*selects))
