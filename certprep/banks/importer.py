@@ -9,7 +9,6 @@ are never touched.
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -18,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from certprep.banks.identity import (
+    allocate_keys,
     case_keys,
     edits_of,
     item_keys,
@@ -26,7 +26,7 @@ from certprep.banks.identity import (
 )
 from certprep.banks.removal import remove_bank as remove_bank  # re-exported
 from certprep.banks.removal import retire_bank as retire_bank  # re-exported
-from certprep.core.models import Bank, payload_hash
+from certprep.core.models import Bank, BankHeader, Case, Item, payload_hash
 from certprep.core.problems import Problem
 from certprep.store.engine import RawJSON, writing
 from certprep.store.tables import (
@@ -155,195 +155,255 @@ def import_bank_into(
     With ``reassign`` False, items already in this bank keep the exams and section they are
     filed under (a learner may have placed them), and a warning says how many kept them.
     """
-    summary = ImportSummary(bank=bank.name, dry_run=dry_run)
-    source = source or bank.name
-    items = bank.items
-    total = len(items)
-
-    bank_row = conn.execute(sa.select(BANK).where(BANK.c.name == bank.name)).first()
-    bank_id = bank_row.id if bank_row else None
-    # this bank's rows: source id -> (key, content hash, retired)
-    stored: dict[str, tuple[str, str, bool]] = {}
-    if bank_id is not None:
-        for row in conn.execute(
-            sa.select(ITEM.c.source_id, ITEM.c.id, ITEM.c.content_hash, ITEM.c.retired).where(
-                ITEM.c.bank_id == bank_id
-            )
-        ):
-            stored[row.source_id] = (row.id, row.content_hash, row.retired)
+    w = BankWriter(
+        conn,
+        bank,
+        bank.cases,
+        checksum=checksum,
+        origin=origin,
+        dry_run=dry_run,
+        progress=progress,
+        source=source,
+        reassign=reassign,
+        total=len(bank.items),
+    )
     # a shipped question moved to another shipped bank file stays the same row (and history)
-    moved = shipped_rows(conn, bank, stored, bank_id) if origin == "bundled" else {}
-    stored.update(moved)
-    by_key = {v[0]: (sid, v[1], v[2]) for sid, v in stored.items()}
-    edits = edits_of(conn, bank, stored, derived or set())
-    key_of = item_keys(conn, bank, stored, edits)
-    summary.matched = len(edits)
-    summary.keys = {sid: key for sid, key in key_of.items() if sid != key}
-    case_key = case_keys(conn, bank, bank_id)
-
-    header = bank.model_dump(mode="json", exclude={"items", "cases"}, exclude_none=True)
-    if bank_id is None:
-        if dry_run:
-            bank_id = -1
-        else:
-            bank_id = conn.execute(
-                sa.insert(BANK).values(
-                    name=bank.name,
-                    version=bank.version,
-                    title=_text(conn, bank.title),
-                    source=_text(conn, bank.source),
-                    origin=origin,
-                    checksum=checksum,
-                    header=header,
-                    imported_at=utcnow(),
-                )
-            ).inserted_primary_key[0]  # type: ignore[index]
-    elif not dry_run:
-        conn.execute(
-            sa.update(BANK)
-            .where(BANK.c.id == bank_id)
-            .values(
-                version=bank.version,
-                title=_text(conn, bank.title),
-                source=_text(conn, bank.source),
-                checksum=checksum,
-                header=header,
-                imported_at=utcnow(),
-            )
-        )
-
-    new_rows: list[dict[str, object]] = []
-    changed_rows: list[dict[str, object]] = []
-    places: dict[str, tuple[list[str], str]] = {}
-    if not reassign and bank_row is not None:
-        places = _stored_places(conn, [k for sid, k in key_of.items() if k in by_key])
-    kept = 0
-    first_kept = ""
-    for pos, item in enumerate(items):
-        sid = item.id
-        key = key_of[sid]
-        place = places.get(key)
-        if place is not None and (sorted(place[0]), place[1]) != (
-            sorted(item.exams),
-            item.section,
-        ):
-            kept += 1
-            first_kept = first_kept or (
-                f"{sid} stays in {', '.join(place[0])}/{place[1]}, the file says "
-                f"{', '.join(item.exams)}/{item.section}"
-            )
-            item = item.model_copy(update={"exams": place[0], "section": place[1]})
-        case = case_key.get(item.case) if item.case else None
-        if key != sid or case != item.case:
-            # the payload speaks the database's keys; exports give the author's ids back
-            item = item.model_copy(update={"id": key, "case": case})
-        text = item.model_dump_json(exclude_none=True)  # pydantic's Rust serialiser
-        h = payload_hash(text)
-        new_row: dict[str, object] = {
-            "id": key,
-            "source_id": sid,
-            "bank_id": bank_id,
-            "position": pos,
-            "kind": str(item.kind),
-            "section": item.section,
-            "case_id": case,
-            "content_hash": h,
-            "retired": False,
-            "payload": RawJSON(text),
-            "_exams": item.exams,
-            "_topics": item.topics,
-            "_stem": item.stem,
-        }
-        old = by_key.get(key)
-        if old is None:
-            new_rows.append(new_row)
-            summary.added += 1
-        elif old[0] != sid or old[1] != h or old[2] or sid in moved:
-            changed_rows.append(new_row)
-            summary.updated += 1
-        else:
-            summary.unchanged += 1
-        per = summary.by_exam
-        for exam in item.exams:
-            per.setdefault(exam, defaultdict(int))[item.section] += 1
-    summary.by_exam = {e: dict(s) for e, s in summary.by_exam.items()}
-    if kept:
-        summary.warnings.append(
-            Problem(
-                source,
-                f"{kept} items already here keep their exam and section ({first_kept}); "
-                "--reassign files them where the file says",
-            )
-        )
+    w.moved = shipped_rows(conn, bank, w.stored, w.bank_id) if origin == "bundled" else {}
+    w.stored.update(w.moved)
+    w.by_key = {v[0]: (sid, v[1], v[2]) for sid, v in w.stored.items()}
+    edits = edits_of(conn, bank, w.stored, derived or set())
+    key_of = item_keys(conn, bank, w.stored, edits)
+    w.summary.matched = len(edits)
     if edits:
-        sid, key = next(iter(edits.items()))
-        summary.warnings.append(
-            Problem(
-                source,
-                f"{len(edits)} questions without ids of their own were edited since the last "
-                f"import; each stays the same question with its history (first: {key})",
+        key = next(iter(edits.values()))
+        w.edit_note = (
+            f"{len(edits)} questions without ids of their own were edited since the last "
+            f"import; each stays the same question with its history (first: {key})"
+        )
+    w.add(bank.items, key_of)
+    return w.finish(checksum)
+
+
+class BankWriter:
+    """One bank written into the store in the caller's transaction, its items given in order
+    a batch at a time (``add``), then ``finish``: counts, warnings, items no longer in the
+    file retired, the denormalised copies brought up to date. Only a batch of rows is held."""
+
+    def __init__(
+        self,
+        conn: Connection,
+        bank: BankHeader,
+        cases: list[Case],
+        *,
+        checksum: str,
+        origin: str = "import",
+        dry_run: bool = False,
+        progress: Progress | None = None,
+        source: str | None = None,
+        reassign: bool = True,
+        total: int = 0,
+    ) -> None:
+        self.conn, self.bank, self.dry_run, self.progress = conn, bank, dry_run, progress
+        self.checksum = checksum
+        self.summary = ImportSummary(bank=bank.name, dry_run=dry_run)
+        self.source = source or bank.name
+        self.total = total
+        self.position = 0
+        self.done = 0
+        self.edit_note = ""
+        bank_row = conn.execute(sa.select(BANK).where(BANK.c.name == bank.name)).first()
+        bank_id: int | None = bank_row.id if bank_row else None
+        # this bank's rows: source id -> (key, content hash, retired)
+        self.stored: dict[str, tuple[str, str, bool]] = {}
+        if bank_id is not None:
+            for r in conn.execute(
+                sa.select(ITEM.c.source_id, ITEM.c.id, ITEM.c.content_hash, ITEM.c.retired).where(
+                    ITEM.c.bank_id == bank_id
+                )
+            ):
+                self.stored[r.source_id] = (r.id, r.content_hash, r.retired)
+        self.moved: dict[str, tuple[str, str, bool]] = {}
+        self.by_key = {v[0]: (sid, v[1], v[2]) for sid, v in self.stored.items()}
+        self.taken = set(self.by_key)  # keys this bank holds or this import gave out
+        self.keep: set[str] = set()  # keys in the file (what is not is retired)
+        shell = (
+            bank if isinstance(bank, Bank) else Bank.model_construct(name=bank.name, cases=cases)
+        )
+        self.case_key = case_keys(conn, shell, bank_id)
+        self.places = not reassign and bank_row is not None
+        self.kept = 0
+        self.first_kept = ""
+        self.changed: list[str] = []
+        self.per: dict[str, dict[str, int]] = {}
+        # stems of written questions, kept for the near-duplicate check only when some other
+        # bank has questions to compare them with
+        self.stems: tuple[dict[str, str], dict[str, str]] | None = None
+        if origin != "bundled" and not bank.name.startswith("codeset-") and _others(conn):
+            self.stems = ({}, {})
+        header = bank.model_dump(
+            mode="json", include=set(BankHeader.model_fields), exclude_none=True
+        )
+        row = {
+            "version": bank.version,
+            "title": _text(conn, bank.title),
+            "source": _text(conn, bank.source),
+            "checksum": checksum,
+            "header": header,
+            "imported_at": utcnow(),
+        }
+        if bank_id is None:
+            bank_id = -1
+            if not dry_run:
+                bank_id = conn.execute(
+                    sa.insert(BANK).values(name=bank.name, origin=origin, **row)
+                ).inserted_primary_key[0]  # type: ignore[index]
+        elif not dry_run:
+            conn.execute(sa.update(BANK).where(BANK.c.id == bank_id).values(**row))
+        self.bank_id: int = bank_id
+        if not dry_run:
+            _write_cases(conn, cases, self.bank_id, self.case_key)
+
+    def keys(self, items: list[Item]) -> dict[str, str]:
+        """The database key of each item (its stored row's, else a free one)."""
+        stored = self.stored
+        key_of = {it.id: stored[it.id][0] for it in items if it.id in stored}
+        new_ids = [it.id for it in items if it.id not in key_of]
+        if new_ids:
+            key_of.update(allocate_keys(self.conn, ITEM, self.bank.name, new_ids, self.taken))
+        return key_of
+
+    def add(self, items: list[Item], key_of: dict[str, str] | None = None) -> None:
+        """Write a batch of the bank's items, in file order (or count them, on a dry run)."""
+        conn, summary, by_key, moved = self.conn, self.summary, self.by_key, self.moved
+        key_of = key_of if key_of is not None else self.keys(items)
+        summary.keys.update(
+            (sid, key) for sid, key in ((it.id, key_of[it.id]) for it in items) if sid != key
+        )
+        places: dict[str, tuple[list[str], str]] = {}
+        if self.places:
+            places = _stored_places(
+                conn, [key_of[it.id] for it in items if key_of[it.id] in by_key]
             )
-        )
-    if origin != "bundled" and not bank.name.startswith("codeset-"):  # not generated drills
-        summary.warnings += near_duplicate_warnings(
-            conn, bank_id, [*new_rows, *changed_rows], source
-        )
+        bank_id, case_key, per = self.bank_id, self.case_key, self.per
+        new: list[tuple[object, ...]] = []
+        changed: list[tuple[object, ...]] = []
+        stems = self.stems
+        unchanged = summary.unchanged
+        if by_key:
+            self.keep.update(key_of[it.id] for it in items)
+        for item in items:
+            pos = self.position
+            self.position += 1
+            sid = item.id
+            key = key_of[sid]
+            place = places.get(key)
+            if place is not None and (sorted(place[0]), place[1]) != (
+                sorted(item.exams),
+                item.section,
+            ):
+                self.kept += 1
+                self.first_kept = self.first_kept or (
+                    f"{sid} stays in {', '.join(place[0])}/{place[1]}, the file says "
+                    f"{', '.join(item.exams)}/{item.section}"
+                )
+                item = item.model_copy(update={"exams": place[0], "section": place[1]})
+            case = case_key.get(item.case) if item.case else None
+            if key != sid or case != item.case:
+                # the payload speaks the database's keys; exports give the author's ids back
+                item = item.model_copy(update={"id": key, "case": case})
+            text = item.model_dump_json(exclude_none=True)  # pydantic's Rust serialiser
+            h = payload_hash(text)
+            row = (
+                key,
+                sid,
+                bank_id,
+                pos,
+                str(item.kind),
+                item.section,
+                case,
+                h,
+                text,
+                item.exams,
+                item.topics,
+            )
+            old = by_key.get(key)
+            if old is None:
+                new.append(row)
+                summary.added += 1
+                if stems is not None:
+                    stems[0][key] = item.stem
+            elif old[0] != sid or old[1] != h or old[2] or sid in moved:
+                changed.append(row)
+                summary.updated += 1
+                if stems is not None:
+                    stems[1][key] = item.stem
+            else:
+                summary.unchanged += 1
+            for exam in item.exams:
+                sections = per.get(exam)
+                if sections is None:
+                    sections = per[exam] = {}
+                sections[item.section] = sections.get(item.section, 0) + 1
+        if self.dry_run:
+            return
+        self.done += summary.unchanged - unchanged
+        for start in range(0, len(new), CHUNK):
+            chunk = new[start : start + CHUNK]
+            _insert_new(conn, chunk)
+            _write_links(conn, chunk)
+            self._advance(len(chunk))
+        for start in range(0, len(changed), CHUNK):
+            chunk = changed[start : start + CHUNK]
+            _update_changed(conn, chunk)
+            self.changed += [str(r[0]) for r in chunk]
+            self._advance(len(chunk))
 
-    keep = set(key_of.values())
-    gone = [k for k, v in by_key.items() if not v[2] and k not in keep]
-    summary.retired = len(gone)
+    def _advance(self, n: int) -> None:
+        self.done += n
+        if self.progress:
+            self.progress(self.done, max(self.total, self.done))
 
-    if dry_run:
+    def finish(self, checksum: str) -> ImportSummary:
+        """Counts and warnings; on a real import the retired items and denormalised copies."""
+        conn, summary = self.conn, self.summary
+        summary.by_exam = {e: dict(s) for e, s in self.per.items()}
+        if self.kept:
+            summary.warnings.append(
+                Problem(
+                    self.source,
+                    f"{self.kept} items already here keep their exam and section "
+                    f"({self.first_kept}); --reassign files them where the file says",
+                )
+            )
+        if self.edit_note:
+            summary.warnings.append(Problem(self.source, self.edit_note))
+        if self.stems is not None:
+            stems = [{"id": k, "_stem": v} for part in self.stems for k, v in part.items()]
+            summary.warnings += near_duplicate_warnings(conn, self.bank_id, stems, self.source)  # type: ignore[arg-type]
+        gone = [k for k, v in self.by_key.items() if not v[2] and k not in self.keep]
+        summary.retired = len(gone)
+        if self.dry_run:
+            return summary
+        if checksum != self.checksum:  # (a streamed file's is known once it is read)
+            conn.execute(sa.update(BANK).where(BANK.c.id == self.bank_id).values(checksum=checksum))
+        for part in _chunks(gone):
+            conn.execute(sa.update(ITEM).where(ITEM.c.id.in_(part)).values(retired=True))
+        _sync_copies(conn, self.bank_id, self.changed)
+        if self.progress:
+            self.progress(self.position, self.position)
         return summary
 
-    _write_cases(conn, bank, bank_id, case_key)
-    done = summary.unchanged
-    for start in range(0, len(new_rows), CHUNK):
-        chunk = new_rows[start : start + CHUNK]
-        _insert_new(conn, chunk)
-        _write_links(conn, chunk)
-        done += len(chunk)
-        if progress:
-            progress(done, total)
-    if changed_rows:
-        upd = (
-            sa.update(ITEM)
-            .where(ITEM.c.id == sa.bindparam("b_id"))
-            .values(
-                bank_id=sa.bindparam("bank_id"),
-                source_id=sa.bindparam("source_id"),
-                position=sa.bindparam("position"),
-                kind=sa.bindparam("kind"),
-                section=sa.bindparam("section"),
-                case_id=sa.bindparam("case_id"),
-                content_hash=sa.bindparam("content_hash"),
-                retired=False,
-                payload=sa.bindparam("payload"),
-            )
-        )
-        for start in range(0, len(changed_rows), CHUNK):
-            chunk = changed_rows[start : start + CHUNK]
-            conn.execute(
-                upd,
-                [
-                    {k: v for k, v in r.items() if not k.startswith("_")} | {"b_id": r["id"]}
-                    for r in chunk
-                ],
-            )
-            chunk_ids = [str(r["id"]) for r in chunk]
-            for part in _chunks(chunk_ids):
-                conn.execute(sa.delete(ITEM_EXAM).where(ITEM_EXAM.c.item_id.in_(part)))
-                conn.execute(sa.delete(ITEM_TOPIC).where(ITEM_TOPIC.c.item_id.in_(part)))
-            _write_links(conn, chunk)
-            done += len(chunk)
-            if progress:
-                progress(done, total)
-    for part in _chunks(gone):
-        conn.execute(sa.update(ITEM).where(ITEM.c.id.in_(part)).values(retired=True))
-    _sync_copies(conn, bank_id, [str(r["id"]) for r in changed_rows])
-    if progress:
-        progress(total, total)
-    return summary
+
+def _others(conn: Connection) -> bool:
+    """Whether any live question of a bank could be a near-duplicate of an imported one
+    (``identity.near_duplicates`` compares with other banks' questions, not code-set drills)."""
+    row = conn.execute(
+        sa.select(ITEM.c.id)
+        .join(BANK, BANK.c.id == ITEM.c.bank_id)
+        .where(ITEM.c.retired.is_(False), sa.not_(BANK.c.name.startswith("codeset-")))
+        .limit(1)
+    ).first()
+    return row is not None
 
 
 # the exams of each card's item, as card.exams holds them (migration 0008_perf_denormalised)
@@ -392,37 +452,63 @@ def _sync_copies(conn: Connection, bank_id: int, changed: list[str]) -> None:
         )
 
 
-def _insert_new(conn: Connection, rows: list[dict[str, object]]) -> None:
+def _insert_new(conn: Connection, rows: list[tuple[object, ...]]) -> None:
     """Bulk insert of new item rows; on SQLite straight through the driver's executemany."""
     if conn.dialect.name != "sqlite":
-        conn.execute(
-            sa.insert(ITEM), [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows]
-        )
+        conn.execute(sa.insert(ITEM), [_row_values(r) for r in rows])
         return
     conn.exec_driver_sql(
         "INSERT INTO item (id, source_id, bank_id, position, kind, section, case_id, content_hash,"
         " retired, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
-        [
-            (
-                r["id"],
-                r["source_id"],
-                r["bank_id"],
-                r["position"],
-                r["kind"],
-                r["section"],
-                r["case_id"],
-                r["content_hash"],
-                str(r["payload"]),
-            )
-            for r in rows
-        ],
+        [r[:9] for r in rows],
     )
 
 
-def _write_links(conn: Connection, rows: list[dict[str, object]]) -> None:
+def _row_values(r: tuple[object, ...]) -> dict[str, object]:
+    """An item row (a tuple of ``BankWriter.add``) as the item table's column values."""
+    names = ("id", "source_id", "bank_id", "position", "kind", "section", "case_id")
+    return {
+        **dict(zip(names, r[:7], strict=True)),
+        "content_hash": r[7],
+        "retired": False,
+        "payload": RawJSON(str(r[8])),
+    }
+
+
+def _update_changed(conn: Connection, rows: list[tuple[object, ...]]) -> None:
+    """Rewrite items whose wording or place changed (their exam and topic rows anew)."""
+    upd = (
+        sa.update(ITEM)
+        .where(ITEM.c.id == sa.bindparam("b_id"))
+        .values(
+            bank_id=sa.bindparam("bank_id"),
+            source_id=sa.bindparam("source_id"),
+            position=sa.bindparam("position"),
+            kind=sa.bindparam("kind"),
+            section=sa.bindparam("section"),
+            case_id=sa.bindparam("case_id"),
+            content_hash=sa.bindparam("content_hash"),
+            retired=False,
+            payload=sa.bindparam("payload"),
+        )
+    )
+    values = []
+    for r in rows:
+        v = _row_values(r)
+        v["b_id"] = v.pop("id")
+        del v["retired"]
+        values.append(v)
+    conn.execute(upd, values)
+    for part in _chunks([str(r[0]) for r in rows]):
+        conn.execute(sa.delete(ITEM_EXAM).where(ITEM_EXAM.c.item_id.in_(part)))
+        conn.execute(sa.delete(ITEM_TOPIC).where(ITEM_TOPIC.c.item_id.in_(part)))
+    _write_links(conn, rows)
+
+
+def _write_links(conn: Connection, rows: list[tuple[object, ...]]) -> None:
     """The exam/section and topic rows of freshly written items."""
-    exams = [(r["id"], exam, r["section"]) for r in rows for exam in r["_exams"]]  # type: ignore[attr-defined]
-    topics = [(r["id"], topic) for r in rows for topic in r["_topics"]]  # type: ignore[attr-defined]
+    exams = [(r[0], exam, r[5]) for r in rows for exam in r[9]]  # type: ignore[attr-defined]
+    topics = [(r[0], topic) for r in rows for topic in r[10]]  # type: ignore[attr-defined]
     if conn.dialect.name == "sqlite":
         if exams:
             conn.exec_driver_sql(
@@ -439,10 +525,10 @@ def _write_links(conn: Connection, rows: list[dict[str, object]]) -> None:
         conn.execute(sa.insert(ITEM_TOPIC), [{"item_id": i, "topic": t} for i, t in topics])
 
 
-def _write_cases(conn: Connection, bank: Bank, bank_id: int, keys: dict[str, str]) -> None:
+def _write_cases(conn: Connection, cases: list[Case], bank_id: int, keys: dict[str, str]) -> None:
     """The bank's cases, replaced; only this bank's (another bank's "C1" is its own)."""
     conn.execute(sa.delete(CASE).where(CASE.c.bank_id == bank_id))
-    if bank.cases:
+    if cases:
         conn.execute(
             sa.insert(CASE),
             [
@@ -453,6 +539,6 @@ def _write_cases(conn: Connection, bank: Bank, bank_id: int, keys: dict[str, str
                     "title": _text(conn, c.title),
                     "text": _text(conn, c.text),
                 }
-                for c in bank.cases
+                for c in cases
             ],
         )

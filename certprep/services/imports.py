@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from certprep.banks.importer import ImportSummary, OnDuplicate, checksum_bytes, import_bank_into
-from certprep.core.models import Bank, Blueprint
+from certprep.core.models import Bank, Blueprint, Item
 from certprep.core.problems import InputError, Problem
 from certprep.core.scheduling import CardState, Rating, review
 from certprep.store.engine import writing
@@ -107,15 +107,22 @@ def read_file(
 
 def check_sections(rf: ReadFile, blueprints: dict[str, Blueprint]) -> list[Problem]:
     """Items whose section is not one of their exam's blueprint sections (they would never be drawn)."""
+    return section_problems(rf.bank.items, str(rf.path), blueprints)
+
+
+def section_problems(
+    items: list[Item], source: str, blueprints: dict[str, Blueprint]
+) -> list[Problem]:
+    """``check_sections`` of some items of the file ``source``."""
     problems = []
-    for item in rf.bank.items:
+    for item in items:
         for exam in item.exams:
             bp = blueprints.get(exam)
             if bp is not None and bp.section(item.section) is None:
                 keys = ", ".join(s.key for s in bp.sections)
                 problems.append(
                     Problem(
-                        str(rf.path),
+                        source,
                         f"section {item.section!r} is not in the {exam} blueprint; "
                         f"expected one of: {keys}",
                         record=f"item {item.id}",
@@ -136,18 +143,27 @@ def known_exams(services: Services) -> list[str]:
 
 def check_exams(rf: ReadFile, known: list[str]) -> list[Problem]:
     """Items filed under an exam nobody knows (a typo would make a phantom exam)."""
-    unknown: dict[str, str] = {}
-    for item in rf.bank.items:
+    return exam_problems(rf.bank.items, str(rf.path), known, {})
+
+
+def exam_problems(
+    items: list[Item], source: str, known: list[str], unknown: dict[str, str]
+) -> list[Problem]:
+    """``check_exams`` of some items of the file ``source``: one problem per unknown exam not
+    already in ``unknown`` (exam -> the first item filed under it), which gains them."""
+    found: dict[str, str] = {}
+    for item in items:
         for exam in item.exams:
-            if exam not in known:
-                unknown.setdefault(exam, item.id)
+            if exam not in known and exam not in unknown:
+                found.setdefault(exam, item.id)
+    unknown.update(found)
     return [
         Problem(
-            str(rf.path),
+            source,
             f"unknown exam {exam!r}; expected one of: {', '.join(known)}",
             record=f"item {item_id}",
         )
-        for exam, item_id in unknown.items()
+        for exam, item_id in found.items()
     ]
 
 
@@ -240,6 +256,16 @@ def import_files(
     read: list[ReadFile] = []
     problems: list[Problem] = []
     blueprints = services.blueprints()
+    if len(paths) == 1 and not (bank_name or exam or section or mapping or encoding):
+        from certprep.services.import_stream import ReadWhole, import_streamed, streamable
+
+        if streamable(paths[0], fmt):  # a native JSON bank: read, checked and written as it streams
+            try:
+                return [
+                    import_streamed(services, paths[0], known, dry_run=dry_run, progress=progress)
+                ]
+            except ReadWhole:
+                pass  # read whole below, its problems reported as every file's are
     for path in paths:
         try:
             rf = read_file(

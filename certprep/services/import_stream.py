@@ -1,0 +1,106 @@
+"""A native JSON bank file imported as it is read: bounded memory at any size, all or nothing.
+
+The file is validated and written a batch at a time inside one transaction; after the first
+problem nothing more is written, every batch is still validated, and any problem rolls the
+whole file back, reported as the whole-file reader reports it. A file the whole-file reader
+may read (``MAX_FILE_BYTES``) that has a problem is read again that way, so its messages are
+exactly those of every other import.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from certprep.banks.formats._common import MAX_FILE_BYTES
+from certprep.banks.importer import BankWriter, ImportSummary
+from certprep.banks.native_stream import Layout, NativeJsonStream
+from certprep.core.problems import InputError, Problem
+from certprep.store.engine import writing
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from certprep.services.services import Services
+
+
+class ReadWhole(Exception):
+    """The file is better read whole (it has a problem, or a layout the stream does not take)."""
+
+
+def streamable(path: Path, fmt: str) -> bool:
+    """A native bank in JSON: an object as the file's first character (UTF-8, BOM allowed)."""
+    if fmt not in ("auto", "native") or not path.is_file():
+        return False
+    if path.suffix.lower() not in (".json", ".txt", "") and fmt == "auto":
+        return False
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(64)
+    except OSError:
+        return False
+    return head.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] == b"{"
+
+
+def import_streamed(
+    services: Services,
+    path: Path,
+    known: list[str],
+    *,
+    dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportSummary:
+    """Import one native JSON bank file batch by batch in one transaction (see the module).
+
+    Raises ``ReadWhole`` when the file should be read whole instead, ``InputError`` with every
+    problem otherwise."""
+    from certprep.services.imports import exam_problems, gc_paused, section_problems
+
+    whole = path.stat().st_size <= MAX_FILE_BYTES
+    blueprints = services.blueprints()
+    stream = NativeJsonStream(path)
+    source = str(path)
+    try:
+        with gc_paused(), writing(services.engine, importing=True) as conn:
+            stream.open()
+            assert stream.header is not None
+            writer = BankWriter(
+                conn,
+                stream.header,
+                stream.cases,
+                checksum="",
+                dry_run=dry_run,
+                progress=progress,
+                source=source,
+            )
+            problems: list[Problem] = []
+            unknown: dict[str, str] = {}
+            for items, found in stream.batches():
+                found += exam_problems(items, source, known, unknown)
+                found += section_problems(items, source, blueprints)
+                problems += found
+                if problems:
+                    if whole:
+                        raise ReadWhole
+                    continue  # nothing more is written; the rest is still checked
+                writer.total = round(stream.items_seen * stream.size / max(1, stream.read_bytes))
+                writer.add(items)
+            bank_problems, checksum = stream.finish()
+            problems += bank_problems
+            if problems:
+                raise ReadWhole if whole else InputError(problems)
+            return writer.finish(checksum)
+    except Layout as exc:
+        if whole:
+            raise ReadWhole from None
+        raise InputError(
+            f"{exc}: a bank file over {MAX_FILE_BYTES // (1024 * 1024)} MiB is read as it "
+            "streams, so 'items' must be its last key (as `certprep export` writes it)",
+            source,
+        ) from None
+    except InputError:
+        if whole:
+            raise ReadWhole from None
+        raise
+    finally:
+        stream.close()
