@@ -4,8 +4,7 @@ The file is read a megabyte at a time and hashed as it is read; the top-level ke
 ``items`` (the header and the cases) are read whole, then the items are handed out a batch at a
 time, each batch validated as the whole-file reader validates it (``banks.native``), with the
 bank's defaults applied. The checks that span the whole bank (an id twice, a case nobody has,
-an item with no exam) are kept as the batches pass and reported at the end, the same messages
-the whole-file reader gives. The stdlib's C scanner decodes each item (``raw_decode``).
+an item with no exam) are made as the batches pass, in the whole-file reader's words. The stdlib's C scanner decodes each item (``raw_decode``).
 """
 
 from __future__ import annotations
@@ -49,7 +48,7 @@ def _cases_adapter() -> TypeAdapter[list[Case]]:
 
 class NativeJsonStream:
     """One native JSON bank file, read forwards once: ``open()``, then ``batches()``, then
-    ``finish()`` for the problems that span the whole bank and the file's checksum."""
+    ``checksum()``."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -68,15 +67,14 @@ class NativeJsonStream:
         self.items_seen = 0
         self._ids: set[str] = set()
         self._case_ids: set[str] = set()
-        self._first: dict[str, str] = {}  # the first whole-bank problem of each kind
 
     def close(self) -> None:
         self._fh.close()
 
     # ------------------------------------------------------------------ reading
 
-    def _more(self, size: int = CHUNK) -> bool:
-        data = self._fh.read(size)
+    def _more(self, size: int = 0) -> bool:
+        data = self._fh.read(size or CHUNK)
         self._hash.update(data)
         self.read_bytes += len(data)
         try:
@@ -175,11 +173,11 @@ class NativeJsonStream:
             self.cases = _cases_adapter().validate_python(cases)
         except ValidationError as exc:
             problems += validation_problems(exc, self.source, {"cases": cases}, {}, prefix="cases")
-        if problems:
-            raise InputError(problems)
         self._case_ids = {c.id for c in self.cases}
         if len(self._case_ids) != len(self.cases):
-            self._first.setdefault("cases", "two cases share an id")
+            problems.append(Problem(self.source, "two cases share an id"))
+        if problems:
+            raise InputError(problems)
         self._items_open = items_next
 
     def _end(self) -> None:
@@ -220,36 +218,29 @@ class NativeJsonStream:
                 data = {"items": _Offset(raw, start)}
                 yield [], validation_problems(exc, self.source, data, {}, prefix="items", at=start)
                 continue
-            ids, case_ids, first = self._ids, self._case_ids, self._first
+            ids, case_ids = self._ids, self._case_ids
+            found: list[str] = []  # the whole-bank checks, in Bank's validator's words
             for item in items:
                 if item.id in ids:
-                    first.setdefault("id", f"item id {item.id!r} appears twice")
+                    found.append(f"item id {item.id!r} appears twice")
                 ids.add(item.id)
                 if item.case is not None and item.case not in case_ids:
-                    first.setdefault(
-                        "case", f"item {item.id!r} refers to case {item.case!r}, not in this bank"
-                    )
+                    found.append(f"item {item.id!r} refers to case {item.case!r}, not in this bank")
                 if not item.exams:
                     if exams:
                         item.exams = list(exams)
                     else:
-                        first.setdefault(
-                            "exam", f"item {item.id!r} names no exam and the bank has no default"
-                        )
+                        found.append(f"item {item.id!r} names no exam and the bank has no default")
                 if item.code_set_year is None and year is not None:
                     item.code_set_year = year
-            yield items, []
+            yield items, [Problem(self.source, msg) for msg in found]
 
-    def finish(self) -> tuple[list[Problem], str]:
-        """The whole-bank problem (the first the whole-file reader would name) and the
-        file's checksum (SHA-256 of its bytes, as ``checksum_bytes``)."""
+    def checksum(self) -> str:
+        """The file's SHA-256 (as ``checksum_bytes``), once every batch was read."""
         while self._more():  # (the hash covers the whole file)
             pass
         self.close()
-        problem = next(
-            (self._first[k] for k in ("id", "cases", "case", "exam") if k in self._first), None
-        )
-        return ([Problem(self.source, problem)] if problem else []), self._hash.hexdigest()
+        return self._hash.hexdigest()
 
 
 class _Offset:

@@ -85,11 +85,9 @@ def import_streamed(
                     continue  # nothing more is written; the rest is still checked
                 writer.total = round(stream.items_seen * stream.size / max(1, stream.read_bytes))
                 writer.add(items)
-            bank_problems, checksum = stream.finish()
-            problems += bank_problems
             if problems:
                 raise ReadWhole if whole else InputError(problems)
-            return writer.finish(checksum)
+            return writer.finish(stream.checksum())
     except Layout as exc:
         if whole:
             raise ReadWhole from None

@@ -83,7 +83,10 @@ def read_file(
     try:
         if path.stat().st_size > MAX_FILE_BYTES:  # refuse before reading it into memory
             raise InputError(
-                f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", str(path)
+                f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; a bank of any "
+                "size imports as native JSON on its own (`certprep export --format json` "
+                "writes one)",
+                str(path),
             )
         data = path.read_bytes()
     except OSError as exc:
