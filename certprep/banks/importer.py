@@ -9,6 +9,7 @@ are never touched.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -41,6 +42,7 @@ from certprep.store.tables import (
 )
 
 Progress = Callable[[int, int], None]
+_TAKEN = "SELECT id FROM item WHERE id IN (SELECT value FROM json_each(?))"
 OnDuplicate = Literal["skip", "update", "error"]
 CHUNK = 2000
 
@@ -268,6 +270,15 @@ class BankWriter:
         stored = self.stored
         key_of = {it.id: stored[it.id][0] for it in items if it.id in stored}
         new_ids = [it.id for it in items if it.id not in key_of]
+        if new_ids and self.conn.dialect.name == "sqlite":
+            # the first choice, the id itself, for all of them in one statement (SQLAlchemy
+            # would compile an IN list per 900); taken ones get allocate_keys' next choices
+            in_db = {r[0] for r in self.conn.exec_driver_sql(_TAKEN, (json.dumps(new_ids),))}
+            taken = self.taken
+            free = [sid for sid in new_ids if sid not in in_db and sid not in taken]
+            key_of.update(zip(free, free, strict=True))
+            taken.update(free)
+            new_ids = [sid for sid in new_ids if sid not in key_of]
         if new_ids:
             key_of.update(allocate_keys(self.conn, ITEM, self.bank.name, new_ids, self.taken))
         return key_of
