@@ -191,10 +191,22 @@ class NativeJsonStream:
         if self._peek() == "]":
             self._pos += 1
         else:
+            decode, ws = _DECODER.raw_decode, _WS.match
             while True:
-                batch.append(self._value())
-                if self._expect(",]", "Expecting ',' delimiter") == "]":
-                    break
+                buf = self._buf
+                try:  # the usual case, an item and its comma in what was read: at once
+                    value, end = decode(buf, ws(buf, self._pos).end())  # type: ignore[union-attr]
+                    done = buf[end] == ","
+                except (ValueError, IndexError, RecursionError):
+                    done = False
+                if done:
+                    self._pos = end + 1
+                else:
+                    value = self._value()
+                    if self._expect(",]", "Expecting ',' delimiter") == "]":
+                        batch.append(value)
+                        break
+                batch.append(value)
                 if len(batch) >= BATCH:
                     yield batch
                     batch = []

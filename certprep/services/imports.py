@@ -118,11 +118,12 @@ def section_problems(
 ) -> list[Problem]:
     """``check_sections`` of some items of the file ``source``."""
     problems = []
+    sections = {key: {s.key for s in bp.sections} for key, bp in blueprints.items()}
     for item in items:
         for exam in item.exams:
-            bp = blueprints.get(exam)
-            if bp is not None and bp.section(item.section) is None:
-                keys = ", ".join(s.key for s in bp.sections)
+            known = sections.get(exam)
+            if known is not None and item.section not in known:
+                keys = ", ".join(s.key for s in blueprints[exam].sections)
                 problems.append(
                     Problem(
                         source,
