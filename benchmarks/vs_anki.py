@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -173,11 +171,15 @@ def measures(
     return out
 
 
-def import_rate(items: Iterable[dict[str, Any]], folder: Path) -> tuple[float, float]:
+def import_rate(
+    items: Iterable[dict[str, Any]],
+    folder: Path,
+    in_child: Callable[[str, str], tuple[list[str], float]],
+) -> tuple[float, float]:
     """Anki importing the same items as a learner would: a text (TSV) file through its import
     dialog's backend calls (the file's metadata, then the import) into a fresh collection, one
     Basic note per item (Front: the stem and the choices, Back: the key and the rationale).
-    Returns items/s and the importing process's peak memory in MB (VmHWM)."""
+    Returns items/s and the importing process's peak memory in MB (run.py's ``in_child``)."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "bank.tsv"
     n = 0
@@ -199,15 +201,11 @@ col.import_csv(ImportCsvRequest(path={str(path)!r}, metadata=metadata))
 elapsed = time.perf_counter() - t
 assert col.note_count() == {n}, col.note_count()
 col.close()
-hwm = next(l for l in open('/proc/self/status') if l.startswith('VmHWM'))
-print(elapsed, int(hwm.split()[1]) / 1024)
+print(elapsed)
 """
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    if out.returncode:
-        raise SystemExit(f"Anki's import failed:\n{out.stderr}")
-    elapsed, peak = out.stdout.strip().splitlines()[-1].split()
+    [elapsed], peak = in_child(code, "Anki's import")
     path.unlink()
-    return n / float(elapsed), float(peak)
+    return n / float(elapsed), peak
 
 
 def _field(text: str) -> str:
