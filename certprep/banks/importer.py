@@ -25,9 +25,10 @@ from certprep.banks.identity import (
     near_duplicate_warnings,
     shipped_rows,
 )
+from certprep.banks.native_stream import Row, prepare
 from certprep.banks.removal import remove_bank as remove_bank  # re-exported
 from certprep.banks.removal import retire_bank as retire_bank  # re-exported
-from certprep.core.models import Bank, BankHeader, Case, Item, payload_hash
+from certprep.core.models import Bank, BankHeader, Case, Item
 from certprep.core.problems import Problem
 from certprep.store.engine import RawJSON, writing
 from certprep.store.tables import (
@@ -265,11 +266,11 @@ class BankWriter:
         if not dry_run:
             _write_cases(conn, cases, self.bank_id, self.case_key)
 
-    def keys(self, items: list[Item]) -> dict[str, str]:
-        """The database key of each item (its stored row's, else a free one)."""
+    def keys(self, ids: list[str]) -> dict[str, str]:
+        """The database key of each source id (its stored row's, else a free one)."""
         stored = self.stored
-        key_of = {it.id: stored[it.id][0] for it in items if it.id in stored}
-        new_ids = [it.id for it in items if it.id not in key_of]
+        key_of = {sid: stored[sid][0] for sid in ids if sid in stored}
+        new_ids = [sid for sid in ids if sid not in key_of]
         if new_ids and self.conn.dialect.name == "sqlite":
             # the first choice, the id itself, for all of them in one statement (SQLAlchemy
             # would compile an IN list per 900); taken ones get allocate_keys' next choices
@@ -285,26 +286,14 @@ class BankWriter:
 
     def add(self, items: list[Item], key_of: dict[str, str] | None = None) -> None:
         """Write a batch of the bank's items, in file order (or count them, on a dry run)."""
-        conn, summary, by_key, moved = self.conn, self.summary, self.by_key, self.moved
-        key_of = key_of if key_of is not None else self.keys(items)
-        summary.keys.update(
-            (sid, key) for sid, key in ((it.id, key_of[it.id]) for it in items) if sid != key
-        )
+        key_of = key_of if key_of is not None else self.keys([it.id for it in items])
         places: dict[str, tuple[list[str], str]] = {}
         if self.places:
-            places = _stored_places(
-                conn, [key_of[it.id] for it in items if key_of[it.id] in by_key]
-            )
-        bank_id, case_key, per = self.bank_id, self.case_key, self.per
-        new: list[tuple[object, ...]] = []
-        changed: list[tuple[object, ...]] = []
-        stems = self.stems
-        unchanged = summary.unchanged
-        if by_key:
-            self.keep.update(key_of[it.id] for it in items)
+            keys = [key_of[it.id] for it in items if key_of[it.id] in self.by_key]
+            places = _stored_places(self.conn, keys)
+        case_key = self.case_key
+        rows = []
         for item in items:
-            pos = self.position
-            self.position += 1
             sid = item.id
             key = key_of[sid]
             place = places.get(key)
@@ -322,39 +311,56 @@ class BankWriter:
             if key != sid or case != item.case:
                 # the payload speaks the database's keys; exports give the author's ids back
                 item = item.model_copy(update={"id": key, "case": case})
-            text = item.model_dump_json(exclude_none=True)  # pydantic's Rust serialiser
-            h = payload_hash(text)
-            row = (
-                key,
-                sid,
-                bank_id,
-                pos,
-                str(item.kind),
-                item.section,
-                case,
-                h,
-                text,
-                item.exams,
-                item.topics,
-            )
+            rows.append(prepare(item, sid))
+        self._take(rows)
+
+    def add_rows(self, rows: list[Row]) -> None:
+        """``add`` for rows prepared from the author's items (``native_stream.prepare``, in
+        a worker process): those whose database key or case key differs are written anew."""
+        key_of = self.keys([r.id for r in rows])
+        case_key = self.case_key
+        out = []
+        for r in rows:
+            key = key_of[r.id]
+            case = case_key.get(r.case) if r.case else None
+            if key != r.key or case != r.case:
+                item = Item.model_validate_json(r.payload)
+                r = prepare(item.model_copy(update={"id": key, "case": case}), r.id)
+            out.append(r)
+        self._take(out)
+
+    def _take(self, rows: list[Row]) -> None:
+        """Count and write rows whose payloads speak the database's keys."""
+        conn, summary, by_key, moved = self.conn, self.summary, self.by_key, self.moved
+        bank_id, per, stems = self.bank_id, self.per, self.stems
+        summary.keys.update((r.id, r.key) for r in rows if r.id != r.key)
+        if by_key:
+            self.keep.update(r.key for r in rows)
+        new: list[tuple[object, ...]] = []
+        changed: list[tuple[object, ...]] = []
+        unchanged = summary.unchanged
+        for r in rows:
+            key, sid, h = r.key, r.id, r.hash
+            row = (key, sid, bank_id, self.position, r.kind, r.section, r.case, h, r.payload)
+            self.position += 1
             old = by_key.get(key)
             if old is None:
-                new.append(row)
+                new.append((*row, r.exams, r.topics))
                 summary.added += 1
                 if stems is not None:
-                    stems[0][key] = item.stem
+                    stems[0][key] = r.stem
             elif old[0] != sid or old[1] != h or old[2] or sid in moved:
-                changed.append(row)
+                changed.append((*row, r.exams, r.topics))
                 summary.updated += 1
                 if stems is not None:
-                    stems[1][key] = item.stem
+                    stems[1][key] = r.stem
             else:
                 summary.unchanged += 1
-            for exam in item.exams:
+            for exam in r.exams:
                 sections = per.get(exam)
                 if sections is None:
                     sections = per[exam] = {}
-                sections[item.section] = sections.get(item.section, 0) + 1
+                sections[r.section] = sections.get(r.section, 0) + 1
         if self.dry_run:
             return
         self.done += summary.unchanged - unchanged

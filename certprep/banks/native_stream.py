@@ -16,12 +16,12 @@ import re
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import TypeAdapter, ValidationError
 
 from certprep.banks.native import validation_problems
-from certprep.core.models import BankHeader, Case, Item
+from certprep.core.models import BankHeader, Case, Item, payload_hash
 from certprep.core.problems import InputError, Problem
 
 CHUNK = 1 << 20  # bytes read at a time
@@ -29,6 +29,38 @@ BATCH = 2000  # items validated (and written) at a time
 _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 _CARRY = 16  # a syntax error this close to the end of what was read may be a cut token
+
+
+class Row(NamedTuple):
+    """One item as the importer writes it: ``prepare``'d where it was validated."""
+
+    id: str  # the author's id (the source id)
+    key: str  # the id the payload speaks (the database's key, when the importer made it)
+    kind: str
+    section: str
+    case: str | None
+    hash: str
+    payload: str
+    exams: list[str]
+    topics: list[str]
+    stem: str
+
+
+def prepare(item: Item, sid: str) -> Row:
+    """The stored form of a validated item: its payload (pydantic's Rust serialiser) and hash."""
+    text = item.model_dump_json(exclude_none=True)
+    return Row(
+        sid,
+        item.id,
+        item.kind.value,
+        item.section,
+        item.case,
+        payload_hash(text),
+        text,
+        item.exams,
+        item.topics,
+        item.stem,
+    )
 
 
 class Layout(Exception):
