@@ -174,10 +174,14 @@ print(import_once(Path({str(tmp)!r}), Path({str(path)!r}), {n}))
 
 def in_child(code: str, what: str) -> tuple[list[str], float]:
     """Run ``code`` in a fresh Python: the fields of the last line it prints, and its peak
-    memory in MB (VmHWM: ru_maxrss would keep the parent's peak across fork and exec)."""
+    memory in MB: its VmHWM (ru_maxrss would keep the parent's peak across fork and exec)
+    plus the largest ru_maxrss of the processes it started (certprep's import reads a large
+    file in a worker process; counted in full, though both peaks need not coincide)."""
     code += (
+        "\nimport resource"
         "\nhwm = next(l for l in open('/proc/self/status') if l.startswith('VmHWM'))"
-        "\nprint(int(hwm.split()[1]) / 1024)\n"
+        "\nkids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss"
+        "\nprint((int(hwm.split()[1]) + kids) / 1024)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if out.returncode:

@@ -107,13 +107,16 @@ def test_a_bad_item_at_the_end_of_a_big_file_writes_nothing(tmp_path) -> None:
     assert "big" not in result.output
 
 
-@pytest.fixture
-def tiny_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Read 7 bytes at a time, 3 items a batch, and stream files of any size (no fallback
-    to the whole-file reader): every cut a real file's megabytes could make, made often."""
+@pytest.fixture(params=["here", "worker"])
+def tiny_pieces(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+    """Stream files of any size (no fallback to the whole-file reader), read in this process
+    7 bytes at a time, 3 items a batch (every cut a real file's megabytes could make, made
+    often), or in the worker process that reads large files (its pieces as they are)."""
     monkeypatch.setattr(native_stream, "CHUNK", 7)
     monkeypatch.setattr(native_stream, "BATCH", 3)
     monkeypatch.setattr(import_stream, "MAX_FILE_BYTES", 0)
+    if request.param == "worker":
+        monkeypatch.setattr(native_stream, "WORKER_MIN_BYTES", 0)
 
 
 @pytest.mark.parametrize("chunk", [1, 3, 7])

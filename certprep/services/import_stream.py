@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from certprep.banks.formats._common import MAX_FILE_BYTES
 from certprep.banks.importer import BankWriter, ImportSummary
-from certprep.banks.native_stream import Layout, NativeJsonStream
+from certprep.banks.native_stream import Feed, Layout
 from certprep.core.problems import InputError, Problem
 from certprep.store.engine import writing
 
@@ -81,16 +81,15 @@ def import_streamed(
 
     whole = path.stat().st_size <= MAX_FILE_BYTES
     blueprints = services.blueprints()
-    stream = NativeJsonStream(path)
+    stream = Feed(path)
     source = str(path)
     try:
         with gc_paused(), writing(services.engine, importing=True) as conn, _page_cache(conn):
-            stream.open()
-            assert stream.header is not None
+            header, cases = stream.open()
             writer = BankWriter(
                 conn,
-                stream.header,
-                stream.cases,
+                header,
+                cases,
                 checksum="",
                 dry_run=dry_run,
                 progress=progress,
@@ -98,16 +97,16 @@ def import_streamed(
             )
             problems: list[Problem] = []
             unknown: dict[str, str] = {}
-            for items, found in stream.batches():
-                found += exam_problems(items, source, known, unknown)
-                found += section_problems(items, source, blueprints)
+            for rows, found in stream.batches():
+                found += exam_problems(rows, source, known, unknown)
+                found += section_problems(rows, source, blueprints)
                 problems += found
                 if problems:
                     if whole:
                         raise ReadWhole
                     continue  # nothing more is written; the rest is still checked
                 writer.total = round(stream.items_seen * stream.size / max(1, stream.read_bytes))
-                writer.add(items)
+                writer.add_rows(rows)
             if problems:
                 raise ReadWhole if whole else InputError(problems)
             return writer.finish(stream.checksum())

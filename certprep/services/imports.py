@@ -7,18 +7,18 @@ nothing is written at all.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from certprep.banks.importer import ImportSummary, OnDuplicate, checksum_bytes, import_bank_into
-from certprep.core.models import Bank, Blueprint, Item
+from certprep.core.models import Bank, Blueprint
 from certprep.core.problems import InputError, Problem
 from certprep.core.scheduling import CardState, Rating, review
 from certprep.store.engine import writing
@@ -113,8 +113,19 @@ def check_sections(rf: ReadFile, blueprints: dict[str, Blueprint]) -> list[Probl
     return section_problems(rf.bank.items, str(rf.path), blueprints)
 
 
+class Filed(Protocol):
+    """An item, or a row prepared from one: what the exam and section checks read."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def exams(self) -> list[str]: ...
+    @property
+    def section(self) -> str: ...
+
+
 def section_problems(
-    items: list[Item], source: str, blueprints: dict[str, Blueprint]
+    items: Sequence[Filed], source: str, blueprints: dict[str, Blueprint]
 ) -> list[Problem]:
     """``check_sections`` of some items of the file ``source``."""
     problems = []
@@ -151,7 +162,7 @@ def check_exams(rf: ReadFile, known: list[str]) -> list[Problem]:
 
 
 def exam_problems(
-    items: list[Item], source: str, known: list[str], unknown: dict[str, str]
+    items: Sequence[Filed], source: str, known: list[str], unknown: dict[str, str]
 ) -> list[Problem]:
     """``check_exams`` of some items of the file ``source``: one problem per unknown exam not
     already in ``unknown`` (exam -> the first item filed under it), which gains them."""
