@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 import certprep.banks.native_stream as native_stream
+import certprep.banks.native_worker as native_worker
 import certprep.services.import_stream as import_stream
 from certprep.banks.formats import read_bank
 from certprep.banks.formats._common import MAX_FILE_BYTES
@@ -116,7 +117,7 @@ def tiny_pieces(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest)
     monkeypatch.setattr(native_stream, "BATCH", 3)
     monkeypatch.setattr(import_stream, "MAX_FILE_BYTES", 0)
     if request.param == "worker":
-        monkeypatch.setattr(native_stream, "WORKER_MIN_BYTES", 0)
+        monkeypatch.setattr(native_worker, "WORKER_MIN_BYTES", 0)
 
 
 @pytest.mark.parametrize("chunk", [1, 3, 7])

@@ -18,7 +18,8 @@ from sqlalchemy.engine import Connection
 
 from certprep.banks.formats._common import MAX_FILE_BYTES
 from certprep.banks.importer import BankWriter, ImportSummary
-from certprep.banks.native_stream import Feed, Layout
+from certprep.banks.native_stream import Layout
+from certprep.banks.native_worker import Feed
 from certprep.core.problems import InputError, Problem
 from certprep.store.engine import writing
 
