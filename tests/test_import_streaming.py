@@ -218,3 +218,21 @@ def test_a_big_file_of_another_format_says_how_to_import_it(
     path.write_text(dump_bank(make_bank(2)))
     with pytest.raises(InputError, match="imports as native JSON on its own"):
         import_files(services, [path])
+
+
+def test_a_worker_that_cannot_run_leaves_the_import_to_this_process(
+    services: Services, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+    import sys
+
+    def broken(path: Path) -> subprocess.Popen[bytes]:  # a worker that dies at once
+        return subprocess.Popen(
+            [sys.executable, "-c", "raise SystemExit(3)"], stdout=subprocess.PIPE
+        )
+
+    monkeypatch.setattr(native_worker, "WORKER_MIN_BYTES", 0)
+    monkeypatch.setattr(native_worker, "_start_worker", broken)
+    path = _write(tmp_path / "b.json", [_item(i) for i in range(5)])
+    [summary] = import_files(services, [path])
+    assert summary.added == 5 and _counts(services)[:2] == (1, 5)

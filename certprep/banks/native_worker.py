@@ -17,6 +17,12 @@ from certprep.banks.native_stream import Layout, NativeJsonStream, Row, prepare
 from certprep.core.models import BankHeader, Case
 from certprep.core.problems import InputError, Problem
 
+
+class WorkerStopped(RuntimeError):
+    """The worker process ended without finishing (it could not start, or it failed): the
+    importer reads the file in its own process instead."""
+
+
 WORKER_MIN_BYTES = 16 * 1024 * 1024  # smaller files are read in the importing process
 
 
@@ -37,7 +43,7 @@ class Feed:
         self._recv: Any = None
         if worker is None:
             worker = self.size >= WORKER_MIN_BYTES
-        self._queue: queue.Queue[tuple[Any, ...]] = queue.Queue(maxsize=4)
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
         self._stop = threading.Event()
         if worker:
             try:
@@ -50,30 +56,33 @@ class Feed:
             threading.Thread(target=self._pump, daemon=True).start()
 
     def _pump(self) -> None:
+        """Frames off the pipe as bytes, unpickled by the writer: this thread barely holds the
+        GIL (a read releases it), so the writer's SQLite calls, which release it a row at a
+        time, get it straight back."""
+        out = self._proc.stdout
         while not self._stop.is_set():
-            try:
-                msg: tuple[Any, ...] = pickle.load(self._proc.stdout)
-            except Exception:  # the end of the pipe (or a worker that died)
-                msg = ("stopped",)
+            head = out.read(8)
+            frame = out.read(int.from_bytes(head, "little")) if len(head) == 8 else None
             while not self._stop.is_set():
                 try:
-                    self._queue.put(msg, timeout=0.1)
+                    self._queue.put(frame, timeout=0.1)
                     break
                 except queue.Full:
                     continue
-            if msg[0] in ("stopped", "end", "error", "layout", "crash"):
+            if frame is None:
                 return
 
     def _get(self) -> tuple[Any, ...]:
-        msg = self._queue.get()
-        if msg[0] == "stopped":
-            raise RuntimeError("the bank file's reader process stopped")
+        frame = self._queue.get()
+        if frame is None:
+            raise WorkerStopped("the bank file's reader process stopped")
+        msg: tuple[Any, ...] = pickle.loads(frame)
         if msg[0] == "error":
             raise InputError(msg[1])
         if msg[0] == "layout":
             raise Layout(msg[1])
         if msg[0] == "crash":
-            raise RuntimeError(f"the bank file's reader process failed:\n{msg[1]}")
+            raise WorkerStopped(f"the bank file's reader process failed:\n{msg[1]}")
         return msg
 
     def open(self) -> tuple[BankHeader, list[Case]]:
@@ -116,9 +125,9 @@ class Feed:
 
 
 def _start_worker(path: Path) -> Any:
-    """``python -m certprep.banks.native_worker FILE``: pickled messages on its stdout (our
-    own child's, the one reader of them). A module run, not multiprocessing's spawn, which
-    would import the caller's main script again."""
+    """``python -m certprep.banks.native_worker FILE``: pickled messages on its stdout, each
+    after its length in 8 bytes (our own child's, the one reader of them). A module run, not
+    multiprocessing's spawn, which would import the caller's main script again."""
     import os
     import subprocess
     import sys
@@ -143,7 +152,9 @@ def _produce(path: str, out: Any) -> None:
     import traceback
 
     def send(msg: tuple[Any, ...]) -> None:
-        pickle.dump(msg, out, protocol=pickle.HIGHEST_PROTOCOL)
+        frame = pickle.dumps(msg, protocol=pickle.HIGHEST_PROTOCOL)
+        out.write(len(frame).to_bytes(8, "little"))
+        out.write(frame)
         out.flush()
 
     stream = NativeJsonStream(Path(path))

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from certprep.banks.formats._common import MAX_FILE_BYTES
 from certprep.banks.importer import BankWriter, ImportSummary
 from certprep.banks.native_stream import Layout
-from certprep.banks.native_worker import Feed
+from certprep.banks.native_worker import Feed, WorkerStopped
 from certprep.core.problems import InputError, Problem
 from certprep.store.engine import writing
 
@@ -73,6 +73,7 @@ def import_streamed(
     *,
     dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    worker: bool | None = None,
 ) -> ImportSummary:
     """Import one native JSON bank file batch by batch in one transaction (see the module).
 
@@ -82,7 +83,7 @@ def import_streamed(
 
     whole = path.stat().st_size <= MAX_FILE_BYTES
     blueprints = services.blueprints()
-    stream = Feed(path)
+    stream = Feed(path, worker=worker)
     source = str(path)
     try:
         with gc_paused(), writing(services.engine, importing=True) as conn, _page_cache(conn):
@@ -123,5 +124,10 @@ def import_streamed(
         if whole:
             raise ReadWhole from None
         raise
+    except WorkerStopped:  # (rolled back) read in this process instead
+        stream.close()
+        return import_streamed(
+            services, path, known, dry_run=dry_run, progress=progress, worker=False
+        )
     finally:
         stream.close()
