@@ -9,10 +9,10 @@ exactly those of every other import.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.engine import Connection
 
@@ -20,6 +20,7 @@ from certprep.banks.formats._common import MAX_FILE_BYTES
 from certprep.banks.importer import BankWriter, ImportSummary
 from certprep.banks.native_stream import Layout
 from certprep.banks.native_worker import Feed, WorkerStopped
+from certprep.core.models import Blueprint
 from certprep.core.problems import InputError, Problem
 from certprep.store.engine import writing
 
@@ -79,7 +80,7 @@ def import_streamed(
 
     Raises ``ReadWhole`` when the file should be read whole instead, ``InputError`` with every
     problem otherwise."""
-    from certprep.services.imports import exam_problems, gc_paused, section_problems
+    from certprep.services.imports import gc_paused
 
     whole = path.stat().st_size <= MAX_FILE_BYTES
     blueprints = services.blueprints()
@@ -131,3 +132,57 @@ def import_streamed(
         )
     finally:
         stream.close()
+
+
+class Filed(Protocol):
+    """An item, or a row prepared from one: what the exam and section checks read."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def exams(self) -> list[str]: ...
+    @property
+    def section(self) -> str: ...
+
+
+def section_problems(
+    items: Sequence[Filed], source: str, blueprints: dict[str, Blueprint]
+) -> list[Problem]:
+    """``check_sections`` of some items of the file ``source``."""
+    problems = []
+    sections = {key: {s.key for s in bp.sections} for key, bp in blueprints.items()}
+    for item in items:
+        for exam in item.exams:
+            known = sections.get(exam)
+            if known is not None and item.section not in known:
+                keys = ", ".join(s.key for s in blueprints[exam].sections)
+                problems.append(
+                    Problem(
+                        source,
+                        f"section {item.section!r} is not in the {exam} blueprint; "
+                        f"expected one of: {keys}",
+                        record=f"item {item.id}",
+                    )
+                )
+    return problems
+
+
+def exam_problems(
+    items: Sequence[Filed], source: str, known: list[str], unknown: dict[str, str]
+) -> list[Problem]:
+    """``check_exams`` of some items of the file ``source``: one problem per unknown exam not
+    already in ``unknown`` (exam -> the first item filed under it), which gains them."""
+    found: dict[str, str] = {}
+    for item in items:
+        for exam in item.exams:
+            if exam not in known and exam not in unknown:
+                found.setdefault(exam, item.id)
+    unknown.update(found)
+    return [
+        Problem(
+            source,
+            f"unknown exam {exam!r}; expected one of: {', '.join(known)}",
+            record=f"item {item_id}",
+        )
+        for exam, item_id in found.items()
+    ]

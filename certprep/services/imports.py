@@ -1,18 +1,20 @@
 """Importing bank files: parse → validate → dedupe → one transaction per file, all files or none.
 
 Every file is read and validated before anything is written; a problem in any file means
-nothing is written at all.
+nothing is written at all. One native JSON file is read, validated and written a batch at a
+time in one transaction (``import_stream``): any problem rolls it all back, so it too is
+written whole or not at all, in bounded memory at any size.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -21,6 +23,7 @@ from certprep.banks.importer import ImportSummary, OnDuplicate, checksum_bytes, 
 from certprep.core.models import Bank, Blueprint
 from certprep.core.problems import InputError, Problem
 from certprep.core.scheduling import CardState, Rating, review
+from certprep.services.import_stream import exam_problems, section_problems
 from certprep.store.engine import writing
 from certprep.store.tables import CARD, ITEM_EXAM, REVIEW_LOG
 
@@ -113,39 +116,6 @@ def check_sections(rf: ReadFile, blueprints: dict[str, Blueprint]) -> list[Probl
     return section_problems(rf.bank.items, str(rf.path), blueprints)
 
 
-class Filed(Protocol):
-    """An item, or a row prepared from one: what the exam and section checks read."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def exams(self) -> list[str]: ...
-    @property
-    def section(self) -> str: ...
-
-
-def section_problems(
-    items: Sequence[Filed], source: str, blueprints: dict[str, Blueprint]
-) -> list[Problem]:
-    """``check_sections`` of some items of the file ``source``."""
-    problems = []
-    sections = {key: {s.key for s in bp.sections} for key, bp in blueprints.items()}
-    for item in items:
-        for exam in item.exams:
-            known = sections.get(exam)
-            if known is not None and item.section not in known:
-                keys = ", ".join(s.key for s in blueprints[exam].sections)
-                problems.append(
-                    Problem(
-                        source,
-                        f"section {item.section!r} is not in the {exam} blueprint; "
-                        f"expected one of: {keys}",
-                        record=f"item {item.id}",
-                    )
-                )
-    return problems
-
-
 def known_exams(services: Services) -> list[str]:
     """Exam keys an import may name: the blueprints', the learner's own deck, and any exam
     items in the database are already filed under."""
@@ -159,27 +129,6 @@ def known_exams(services: Services) -> list[str]:
 def check_exams(rf: ReadFile, known: list[str]) -> list[Problem]:
     """Items filed under an exam nobody knows (a typo would make a phantom exam)."""
     return exam_problems(rf.bank.items, str(rf.path), known, {})
-
-
-def exam_problems(
-    items: Sequence[Filed], source: str, known: list[str], unknown: dict[str, str]
-) -> list[Problem]:
-    """``check_exams`` of some items of the file ``source``: one problem per unknown exam not
-    already in ``unknown`` (exam -> the first item filed under it), which gains them."""
-    found: dict[str, str] = {}
-    for item in items:
-        for exam in item.exams:
-            if exam not in known and exam not in unknown:
-                found.setdefault(exam, item.id)
-    unknown.update(found)
-    return [
-        Problem(
-            source,
-            f"unknown exam {exam!r}; expected one of: {', '.join(known)}",
-            record=f"item {item_id}",
-        )
-        for exam, item_id in found.items()
-    ]
 
 
 def merge_files(files: list[ReadFile]) -> tuple[list[ReadFile], list[Problem]]:
