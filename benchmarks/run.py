@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -33,6 +33,7 @@ TARGETS = {
     "home_summary_ms_median": ("<=", 23.5),
     "session_start_ms_median": ("<=", 63.0),
     "import_items_per_s": (">=", 25000.0),
+    "import_peak_mb": ("<=", 1024.0),  # issue 22: at most 1 GB importing 1M items
     "exam_assemble_ms_median": ("<=", 20.0),
     "first_frame_ratio": ("<=", 1.5),
     "optimize_s": ("<=", 10.0),
@@ -63,28 +64,39 @@ def blueprint_sections() -> list[tuple[str, str]]:
     return [(bp.key, s.key) for bp in svc.blueprints().values() for s in bp.sections]
 
 
-def synthetic_bank(n: int, name: str = "bench") -> dict:
-    """A native bank document of n single-answer items spread over every blueprint section."""
+def synthetic_items(n: int, name: str = "bench") -> Iterator[dict]:
+    """n single-answer item documents spread over every blueprint section, one at a time."""
     sections = blueprint_sections()
-    items = []
     for i in range(n):
         exam, section = sections[i % len(sections)]
-        items.append(
-            {
-                "id": f"{name}-{i:07d}",
-                "exams": [exam],
-                "section": section,
-                "topics": [f"{section}-t{i % 5}"],
-                "stem": f"Synthetic question {i}: which option is right for case {i % 997}?",
-                "choices": [
-                    {"key": k, "text": f"option {k} {i}", "correct": k == "abcd"[i % 4]}
-                    for k in "abcd"
-                ],
-                "rationale": "Synthetic rationale.",
-                "references": ["Synthetic reference"],
-            }
-        )
+        yield {
+            "id": f"{name}-{i:07d}",
+            "exams": [exam],
+            "section": section,
+            "topics": [f"{section}-t{i % 5}"],
+            "stem": f"Synthetic question {i}: which option is right for case {i % 997}?",
+            "choices": [
+                {"key": k, "text": f"option {k} {i}", "correct": k == "abcd"[i % 4]} for k in "abcd"
+            ],
+            "rationale": "Synthetic rationale.",
+            "references": ["Synthetic reference"],
+        }
+
+
+def synthetic_bank(n: int, name: str = "bench") -> dict:
+    """A native bank document of n single-answer items spread over every blueprint section."""
+    items = list(synthetic_items(n, name))
     return {"format": "certprep-bank/1", "name": name, "version": "1", "items": items}
+
+
+def write_synthetic_bank(path: Path, n: int, name: str = "bench") -> None:
+    """``synthetic_bank(n)`` as a native JSON file, written an item at a time (1M items are
+    ~490 MB of JSON: the document is never held in memory)."""
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write(f'{{"format": "certprep-bank/1", "name": "{name}", "version": "1", "items": [')
+        for i, item in enumerate(synthetic_items(n, name)):
+            fh.write((",\n" if i else "\n") + json.dumps(item))
+        fh.write("\n]}\n")
 
 
 def fill_history(services, n_items: int, n_reviews: int, seed: int = 1) -> None:
@@ -143,15 +155,49 @@ def fill_history(services, n_items: int, n_reviews: int, seed: int = 1) -> None:
             conn.execute(sa.insert(REVIEW_LOG), batch)
 
 
-def bench_import(tmp: Path, n: int) -> float:
+def bench_import(tmp: Path, n: int) -> tuple[float, float]:
+    """Items/s of ``import_files`` on a native JSON bank of n items, and the importing
+    process's peak memory (MB): a fresh process that only opens the database and imports."""
+    path = tmp / "bench_bank.json"
+    write_synthetic_bank(path, n)
+    code = f"""
+import sys
+sys.path.insert(0, {str(HERE)!r})
+from pathlib import Path
+from run import import_once
+print(import_once(Path({str(tmp)!r}), Path({str(path)!r}), {n}))
+"""
+    [rate], peak = in_child(code, "the import benchmark")
+    path.unlink()
+    return float(rate), peak
+
+
+def in_child(code: str, what: str) -> tuple[list[str], float]:
+    """Run ``code`` in a fresh Python: the fields of the last line it prints, and its peak
+    memory in MB: its VmHWM (ru_maxrss would keep the parent's peak across fork and exec)
+    plus the largest ru_maxrss of the processes it started (certprep's import reads a large
+    file in a worker process; counted in full, though both peaks need not coincide)."""
+    code += (
+        "\nimport resource"
+        "\nhwm = next(l for l in open('/proc/self/status') if l.startswith('VmHWM'))"
+        "\nkids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss"
+        "\nprint((int(hwm.split()[1]) + kids) / 1024)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"{what} failed:\n{out.stderr}")
+    *_, last, peak = out.stdout.strip().splitlines()
+    return last.split(), float(peak)
+
+
+def import_once(tmp: Path, path: Path, n: int) -> float:
+    """Items/s of one ``import_files`` of ``path`` into a fresh database (bench_import's child)."""
     import shutil
 
     from certprep.banks.lint import bundled_banks_dir
     from certprep.services import open_services
     from certprep.services.imports import import_files
 
-    path = tmp / "bench_bank.json"
-    path.write_text(json.dumps(synthetic_bank(n)))
     # the shipped blueprints (the exams the bank files its items under), none of the banks
     banks = tmp / "blueprints_only"
     if not banks.exists():
@@ -306,14 +352,26 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         os.environ["XDG_DATA_HOME"] = str(tmp / "xdg")
+        anki_import: dict[str, float] = {}
         if want("import"):
-            res["import_items_per_s"] = round(bench_import(tmp, args.items))
-            log("import_items_per_s", res["import_items_per_s"])
+            rate, peak = bench_import(tmp, args.items)
+            res["import_items_per_s"] = round(rate)
+            res["import_peak_mb"] = round(peak, 1)
+            log("import_items_per_s", res["import_items_per_s"], "peak MB", res["import_peak_mb"])
+            if args.vs_anki:
+                import vs_anki
+
+                rate, peak = vs_anki.import_rate(
+                    synthetic_items(args.items), tmp / "anki_import", in_child
+                )
+                anki_import = {"import_items_per_s": round(rate), "import_peak_mb": round(peak, 1)}
+                log("anki import_items_per_s", anki_import["import_items_per_s"], "peak MB", peak)
+        needs_db = only != {"import"}  # (the import measures bring their own files)
         t = time.perf_counter()
-        db = build_db(tmp, args.items, args.reviews)
+        db = build_db(tmp, args.items, args.reviews) if needs_db else tmp / "bench.db"
         log(f"built the database in {time.perf_counter() - t:.1f}s")
         anki: dict[str, list[float]] = {}
-        if args.vs_anki:  # mirrored before certprep's measures write to the database
+        if args.vs_anki and needs_db:  # mirrored before certprep's measures write to the database
             import vs_anki
 
             t = time.perf_counter()
@@ -386,13 +444,22 @@ def main() -> None:
             for name in anki
             if f"{name}_ms_median" in res and (med := res["anki"].get(f"{name}_ms_median"))  # type: ignore[attr-defined]
         }
+    if anki_import:  # a rate: certprep/Anki above 1 is faster; peak memory: below 1 is less
+        res.setdefault("anki", {}).update(anki_import)  # type: ignore[attr-defined]
+        res.setdefault("vs_anki", {}).update(  # type: ignore[attr-defined]
+            {
+                k: round(float(res[k]) / v, 2)  # type: ignore[arg-type]
+                for k, v in anki_import.items()
+                if k in res and v
+            }
+        )
     if args.json:
         print(json.dumps(res))
     else:
         for k, v in res.items():
             if k not in ("anki", "vs_anki"):
                 print(f"{k:28} {v}")
-    if anki:
+    if anki or anki_import:
         print(vs_table(res), file=sys.stderr if args.json else sys.stdout)
 
 
@@ -405,6 +472,10 @@ def vs_table(res: dict[str, object]) -> str:
         "|---|---|---|---|",
     ]
     for name, ratio in res["vs_anki"].items():  # type: ignore[attr-defined]
+        if name.startswith("import_"):  # import: items/s (a rate) and peak MB, not ms
+            label = "import, items/s" if name == "import_items_per_s" else "import peak memory, MB"
+            lines.append(f"| {label} | {res[name]} | {a[name]} | {ratio}x |")
+            continue
         lines.append(
             f"| {name.replace('_', ' ')} | {res[f'{name}_ms_median']} | "
             f"{a[f'{name}_ms_median']} | {ratio}x |"

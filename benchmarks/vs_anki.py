@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -177,3 +177,45 @@ def measures(
     except Exception as exc:
         print(f"vs_anki: Anki's optimiser was not measured: {exc}", flush=True)
     return out
+
+
+def import_rate(
+    items: Iterable[dict[str, Any]],
+    folder: Path,
+    in_child: Callable[[str, str], tuple[list[str], float]],
+) -> tuple[float, float]:
+    """Anki importing the same items as a learner would: a text (TSV) file through its import
+    dialog's backend calls (the file's metadata, then the import) into a fresh collection, one
+    Basic note per item (Front: the stem and the choices, Back: the key and the rationale).
+    Returns items/s and the importing process's peak memory in MB (run.py's ``in_child``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "bank.tsv"
+    n = 0
+    with path.open("w", encoding="utf-8") as fh:
+        for item in items:
+            choices = "<br>".join(f"{c['key']}) {c['text']}" for c in item["choices"])
+            key = ", ".join(c["key"] for c in item["choices"] if c["correct"])
+            front = f"{item['stem']}<br>{choices}"
+            back = f"{key}<br>{item['rationale']}"
+            fh.write(f"{_field(front)}\t{_field(back)}\n")
+            n += 1
+    code = f"""
+import time
+from anki.collection import Collection, ImportCsvRequest
+col = Collection({str(folder / "collection.anki2")!r})
+t = time.perf_counter()
+metadata = col.get_csv_metadata({str(path)!r}, None)
+col.import_csv(ImportCsvRequest(path={str(path)!r}, metadata=metadata))
+elapsed = time.perf_counter() - t
+assert col.note_count() == {n}, col.note_count()
+col.close()
+print(elapsed)
+"""
+    [elapsed], peak = in_child(code, "Anki's import")
+    path.unlink()
+    return n / float(elapsed), peak
+
+
+def _field(text: str) -> str:
+    """A TSV field: tabs and line breaks would end it."""
+    return text.replace("\t", " ").replace("\r", "").replace("\n", "<br>")

@@ -102,12 +102,23 @@ def parse_document(
 
 
 def validation_problems(
-    exc: ValidationError, source: str, data: Any, lines: dict[tuple[Any, ...], int]
+    exc: ValidationError,
+    source: str,
+    data: Any,
+    lines: dict[tuple[Any, ...], int],
+    *,
+    prefix: str | None = None,
+    at: int = 0,
 ) -> list[Problem]:
-    """Turn pydantic's errors into problems with a line and the item id."""
+    """Turn pydantic's errors into problems with a line and the item id.
+
+    ``prefix`` names the list a list's errors belong to ("items"), ``at`` its first index in
+    the file (a batch of a streamed file, ``banks.native_stream``)."""
     problems = []
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
+        if prefix is not None and loc and isinstance(loc[0], int):
+            loc = (prefix, loc[0] + at, *loc[1:])
         line = None
         for cut in range(len(loc), -1, -1):
             if loc[:cut] in lines:

@@ -1,7 +1,9 @@
 """Importing bank files: parse → validate → dedupe → one transaction per file, all files or none.
 
 Every file is read and validated before anything is written; a problem in any file means
-nothing is written at all.
+nothing is written at all. One native JSON file is read, validated and written a batch at a
+time in one transaction (``import_stream``): any problem rolls it all back, so it too is
+written whole or not at all, in bounded memory at any size.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from certprep.banks.importer import ImportSummary, OnDuplicate, checksum_bytes, 
 from certprep.core.models import Bank, Blueprint
 from certprep.core.problems import InputError, Problem
 from certprep.core.scheduling import CardState, Rating, review
+from certprep.services.import_stream import exam_problems, section_problems
 from certprep.store.engine import writing
 from certprep.store.tables import CARD, ITEM_EXAM, REVIEW_LOG
 
@@ -83,7 +86,10 @@ def read_file(
     try:
         if path.stat().st_size > MAX_FILE_BYTES:  # refuse before reading it into memory
             raise InputError(
-                f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", str(path)
+                f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; a bank of any "
+                "size imports as native JSON on its own (`certprep export --format json` "
+                "writes one)",
+                str(path),
             )
         data = path.read_bytes()
     except OSError as exc:
@@ -107,21 +113,7 @@ def read_file(
 
 def check_sections(rf: ReadFile, blueprints: dict[str, Blueprint]) -> list[Problem]:
     """Items whose section is not one of their exam's blueprint sections (they would never be drawn)."""
-    problems = []
-    for item in rf.bank.items:
-        for exam in item.exams:
-            bp = blueprints.get(exam)
-            if bp is not None and bp.section(item.section) is None:
-                keys = ", ".join(s.key for s in bp.sections)
-                problems.append(
-                    Problem(
-                        str(rf.path),
-                        f"section {item.section!r} is not in the {exam} blueprint; "
-                        f"expected one of: {keys}",
-                        record=f"item {item.id}",
-                    )
-                )
-    return problems
+    return section_problems(rf.bank.items, str(rf.path), blueprints)
 
 
 def known_exams(services: Services) -> list[str]:
@@ -136,19 +128,7 @@ def known_exams(services: Services) -> list[str]:
 
 def check_exams(rf: ReadFile, known: list[str]) -> list[Problem]:
     """Items filed under an exam nobody knows (a typo would make a phantom exam)."""
-    unknown: dict[str, str] = {}
-    for item in rf.bank.items:
-        for exam in item.exams:
-            if exam not in known:
-                unknown.setdefault(exam, item.id)
-    return [
-        Problem(
-            str(rf.path),
-            f"unknown exam {exam!r}; expected one of: {', '.join(known)}",
-            record=f"item {item_id}",
-        )
-        for exam, item_id in unknown.items()
-    ]
+    return exam_problems(rf.bank.items, str(rf.path), known, {})
 
 
 def merge_files(files: list[ReadFile]) -> tuple[list[ReadFile], list[Problem]]:
@@ -240,6 +220,16 @@ def import_files(
     read: list[ReadFile] = []
     problems: list[Problem] = []
     blueprints = services.blueprints()
+    if len(paths) == 1 and not (bank_name or exam or section or mapping or encoding):
+        from certprep.services.import_stream import ReadWhole, import_streamed, streamable
+
+        if streamable(paths[0], fmt):  # a native JSON bank: read, checked and written as it streams
+            try:
+                return [
+                    import_streamed(services, paths[0], known, dry_run=dry_run, progress=progress)
+                ]
+            except ReadWhole:
+                pass  # read whole below, its problems reported as every file's are
     for path in paths:
         try:
             rf = read_file(

@@ -31,7 +31,7 @@ On PostgreSQL the trigger functions run as their owner (SECURITY DEFINER): a stu
 also keeps what row security hides from the student; ``unseen_hint`` has 0004's per-learner
 policies. Item and link-table triggers there run once per statement (a bulk import's batch).
 SQLite has no statement-level triggers, and per-row ones on item and item_exam inserts cost
-about 15 µs an item on a bulk import: there the importer (``banks.importer._sync_copies``, the
+about 15 µs an item on a bulk import: there the importer (``banks.item_writes.sync_copies``, the
 one writer of new items) does what the insert triggers do, once per bank imported. Deletes and
 updates (bank removal, moves, plain SQL) have their triggers on both.
 A later SQLite batch migration that rebuilds ``card``, ``item`` or ``item_exam`` drops their
