@@ -183,13 +183,19 @@ def import_rate(
     items: Iterable[dict[str, Any]],
     folder: Path,
     in_child: Callable[[str, str], tuple[list[str], float]],
-) -> tuple[float, float]:
-    """Anki importing the same items as a learner would: a text (TSV) file through its import
-    dialog's backend calls (the file's metadata, then the import) into a fresh collection, one
-    Basic note per item (Front: the stem and the choices, Back: the key and the rationale).
-    Returns items/s and the importing process's peak memory in MB (run.py's ``in_child``)."""
+) -> dict[str, float]:
+    """Anki importing the same items as a learner would, two ways, each into a fresh collection
+    in a fresh process (run.py's ``in_child``: items/s and the process's peak memory in MB):
+
+    - ``text``: a text (TSV) file through its import dialog's backend calls (the file's
+      metadata, then the import), one Basic note per item (Front: the stem and the choices,
+      Back: the key and the rationale);
+    - ``package``: the same notes as an Anki package (.apkg, exported from the first
+      collection), the way a shared deck arrives, imported with ``import_anki_package``.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "bank.tsv"
+    apkg = folder / "bank.apkg"
     n = 0
     with path.open("w", encoding="utf-8") as fh:
         for item in items:
@@ -199,21 +205,42 @@ def import_rate(
             back = f"{key}<br>{item['rationale']}"
             fh.write(f"{_field(front)}\t{_field(back)}\n")
             n += 1
-    code = f"""
+    text = f"""
 import time
-from anki.collection import Collection, ImportCsvRequest
-col = Collection({str(folder / "collection.anki2")!r})
+from anki.collection import Collection, ExportAnkiPackageOptions, ImportCsvRequest
+col = Collection({str(folder / "text.anki2")!r})
 t = time.perf_counter()
 metadata = col.get_csv_metadata({str(path)!r}, None)
 col.import_csv(ImportCsvRequest(path={str(path)!r}, metadata=metadata))
 elapsed = time.perf_counter() - t
 assert col.note_count() == {n}, col.note_count()
+col.export_anki_package(out_path={str(apkg)!r}, options=ExportAnkiPackageOptions(), limit=None)
 col.close()
 print(elapsed)
 """
-    [elapsed], peak = in_child(code, "Anki's import")
+    [elapsed], peak = in_child(text, "Anki's text import")
+    package = f"""
+import time
+from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+col = Collection({str(folder / "package.anki2")!r})
+t = time.perf_counter()
+col.import_anki_package(
+    ImportAnkiPackageRequest(package_path={str(apkg)!r}, options=ImportAnkiPackageOptions())
+)
+elapsed = time.perf_counter() - t
+assert col.note_count() == {n}, col.note_count()
+col.close()
+print(elapsed)
+"""
+    [p_elapsed], p_peak = in_child(package, "Anki's package import")
     path.unlink()
-    return n / float(elapsed), peak
+    apkg.unlink()
+    return {
+        "import_text_items_per_s": round(n / float(elapsed)),
+        "import_text_peak_mb": round(peak, 1),
+        "import_package_items_per_s": round(n / float(p_elapsed)),
+        "import_package_peak_mb": round(p_peak, 1),
+    }
 
 
 def _field(text: str) -> str:
