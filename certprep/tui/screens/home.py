@@ -12,9 +12,15 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 
+from certprep.tui.widgets.fitted_table import fill_table
+
 if TYPE_CHECKING:  # imported lazily: the home screen paints before the database opens
     from certprep.services import Services
     from certprep.services.services import HomeSummary
+
+
+EXAM_COLUMNS = ("Exam", "Items", "Due now", "New today", "Learning", "Exam day")
+ATTEMPT_COLUMNS = ("Started", "Attempt", "Status", "Score")
 
 
 def _exam_day(exam_date: str | None, days_left: int | None) -> str:
@@ -100,10 +106,8 @@ class HomeScreen(Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        exams = self.query_one("#exams", DataTable)
-        exams.add_columns("Exam", "Items", "Due now", "New today", "Learning", "Exam day")
-        attempts = self.query_one("#attempts", DataTable)
-        attempts.add_columns("Started", "Attempt", "Status", "Score")
+        self.query_one("#exams", DataTable).add_columns(*EXAM_COLUMNS)
+        self.query_one("#attempts", DataTable).add_columns(*ATTEMPT_COLUMNS)
         self.load()
 
     def on_screen_resume(self) -> None:
@@ -162,40 +166,37 @@ class HomeScreen(Screen[None]):
         rows = sorted(
             summary.exams, key=lambda c: (mine.index(c.exam) if c.exam in mine else 99, c.exam)
         )
-        exams.clear()
-        for c in rows:
-            exams.add_row(
-                Text(("★ " if c.exam in mine else "  ") + c.name),
-                str(c.items),
-                str(c.due_now),
-                str(c.new_today),
-                str(c.learning),
-                _exam_day(c.exam_date, c.days_left),
-                key=c.exam,
-            )
+        cells = [
+            [("★ " if c.exam in mine else "  ") + c.name]
+            + [str(n) for n in (c.items, c.due_now, c.new_today, c.learning)]
+            + [_exam_day(c.exam_date, c.days_left)]
+            for c in rows
+        ]
         keys = [c.exam for c in rows]
         bps = self.services.blueprints()
         for k in mine:  # a chosen exam with no questions yet still has its row
             if k not in keys and k in bps:
-                exams.add_row(Text(f"★ {bps[k].name}"), "0", "0", "0", "0", "—", key=k)
+                cells.append([f"★ {bps[k].name}", "0", "0", "0", "0", "—"])
                 keys.append(k)
+        # the table is built once, its widths final: nothing widens it after a frame is drawn
+        fill_table(exams, EXAM_COLUMNS, ([Text(x) for x in row] for row in cells), keys)
         if current in keys:
             exams.move_cursor(row=keys.index(current))
         self._show_focus()
         if not (mine or self.asked) and summary.total_items and self.app.screen is self:
             self.asked = True  # first start: which exam? (asked once; settings change it)
             self.call_after_refresh(self._ask_exams)
-        attempts = self.query_one("#attempts", DataTable)
-        attempts.clear()
-        for a in summary.attempts:
-            score = "" if a.score is None else f"{a.score:.0%}" + (" pass" if a.passed else " fail")
-            attempts.add_row(
-                a.started_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+        lines = [
+            [
+                Text(a.started_at.astimezone().strftime("%Y-%m-%d %H:%M")),
                 Text(a.title),
-                a.status.replace("_", " "),
-                score,
-                key=str(a.id),
-            )
+                Text(a.status.replace("_", " ")),
+                Text("" if a.score is None else f"{a.score:.0%} {'pass' if a.passed else 'fail'}"),
+            ]
+            for a in summary.attempts
+        ]
+        keys = [str(a.id) for a in summary.attempts]
+        fill_table(self.query_one("#attempts", DataTable), ATTEMPT_COLUMNS, lines, keys)
         empty = self.query_one("#empty", Static)
         if summary.total_items == 0:
             empty.update("No questions yet: press i to import a bank.")
