@@ -60,7 +60,7 @@ class CodeBookPanel(Vertical):
 
     DEFAULT_CSS = """
     CodeBookPanel { width: 60; min-width: 40; border-left: solid $primary; padding: 0 1; }
-    CodeBookPanel #codebook-filter { color: $text-muted; height: 1; }
+    CodeBookPanel #codebook-filter { color: $text-muted; height: auto; }
     CodeBookPanel #codebook-results { height: auto; max-height: 40%; min-height: 3; }
     CodeBookPanel #codebook-detail-scroll { height: 1fr; }
     CodeBookPanel #codebook-footer { color: $text-muted; height: auto; }
