@@ -78,9 +78,12 @@ def child_certprep(db: str, profile: bool) -> dict[str, object]:
     }
 
 
-def child_anki(collection: str) -> dict[str, object]:
+def child_anki(collection: str, compare: bool) -> dict[str, object]:
+    """Anki's optimiser; with ``compare``, given the current parameters (FSRS's defaults, as the
+    certprep learner has) so it also scores them against the fitted ones, as certprep does."""
     import logging
 
+    import fsrs_rs_python as rs
     from anki.collection import Collection
 
     logging.disable(logging.WARNING)  # "Accessing the backend directly will break in the future"
@@ -88,7 +91,7 @@ def child_anki(collection: str) -> dict[str, object]:
     t = time.perf_counter()
     out = col.backend.compute_fsrs_params(
         search="deck:certprep",
-        current_params=[],
+        current_params=list(rs.DEFAULT_PARAMETERS) if compare else [],
         ignore_revlogs_before_ms=0,
         num_of_relearning_steps=1,
         health_check=False,
@@ -148,7 +151,8 @@ def run(
             res["mirror_s"] = round(time.perf_counter() - t, 1)
             say(f"{n:,} reviews: mirrored into Anki in {res['mirror_s']} s")
         mine: list[dict[str, object]] = []
-        theirs: list[dict[str, object]] = []
+        theirs: list[dict[str, object]] = []  # given the current parameters, as certprep is
+        plain: list[dict[str, object]] = []  # given none (a preset never optimised): no scoring
         for k in range(repeat):
             flags = ["--profile"] if profile and k == 0 else []
             mine.append(in_child("--child-certprep", str(db), *flags))
@@ -157,11 +161,10 @@ def run(
                 f"load {mine[-1]['load']}"
             )
             if anki:
-                theirs.append(in_child("--child-anki", str(collection)))
-                say(
-                    f"  Anki     {theirs[-1]['s']:.2f} s, {theirs[-1]['peak_mb']:.0f} MB, "
-                    f"load {theirs[-1]['load']}"
-                )
+                theirs.append(in_child("--child-anki", str(collection), "--compare"))
+                plain.append(in_child("--child-anki", str(collection)))
+                for who, r in (("Anki", theirs[-1]), ("Anki, no current", plain[-1])):
+                    say(f"  {who} {r['s']:.2f} s, {r['peak_mb']:.0f} MB, load {r['load']}")
     res["certprep_s_runs"] = [round(float(r["s"]), 2) for r in mine]  # type: ignore[arg-type]
     res["certprep_s"] = round(statistics.median(float(r["s"]) for r in mine), 2)  # type: ignore[arg-type]
     res["certprep_peak_mb"] = round(max(float(r["peak_mb"]) for r in mine))  # type: ignore[arg-type]
@@ -173,14 +176,19 @@ def run(
         res["anki_peak_mb"] = round(max(float(r["peak_mb"]) for r in theirs))  # type: ignore[arg-type]
         res["anki_fsrs_items"] = theirs[0]["fsrs_items"]
         res["ratio"] = round(float(res["certprep_s"]) / float(res["anki_s"]), 2)  # type: ignore[arg-type]
+        res["anki_no_current_s"] = round(statistics.median(float(r["s"]) for r in plain), 2)  # type: ignore[arg-type]
+        res["ratio_no_current"] = round(
+            float(res["certprep_s"]) / float(res["anki_no_current_s"]),  # type: ignore[arg-type]
+            2,
+        )
     return res
 
 
 def table(rows: list[dict[str, object]]) -> str:
     lines = [
         "| reviews | certprep | peak | items (train+test) | Anki 26.9 | Anki peak | Anki items "
-        "| certprep/Anki |",
-        "|---|---|---|---|---|---|---|---|",
+        "| certprep/Anki | Anki given no parameters | ratio |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         c: dict[str, int] = r["certprep"]  # type: ignore[assignment]
@@ -189,7 +197,8 @@ def table(rows: list[dict[str, object]]) -> str:
         lines.append(
             f"| {r['reviews']:,} | {r['certprep_s']} s | {r['certprep_peak_mb']} MB | "
             f"{c['train_items'] + c['test_items']:,} ({c['train_items']:,}+{c['test_items']:,}) | "
-            f"{anki_s} | {anki_mb} | {r.get('anki_fsrs_items', '—')} | {r.get('ratio', '—')}× |"
+            f"{anki_s} | {anki_mb} | {r.get('anki_fsrs_items', '—')} | {r.get('ratio', '—')}× | "
+            f"{r.get('anki_no_current_s', '—')} s | {r.get('ratio_no_current', '—')}× |"
         )
     return "\n".join(lines)
 
@@ -205,12 +214,13 @@ def main() -> None:
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--child-certprep", help=argparse.SUPPRESS)
     ap.add_argument("--child-anki", help=argparse.SUPPRESS)
+    ap.add_argument("--compare", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child_certprep:
         print(json.dumps(child_certprep(args.child_certprep, args.profile)))
         return
     if args.child_anki:
-        print(json.dumps(child_anki(args.child_anki)))
+        print(json.dumps(child_anki(args.child_anki, args.compare)))
         return
     try:
         sizes = [int(s) for s in args.reviews.split(",")]

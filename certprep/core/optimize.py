@@ -121,8 +121,11 @@ def histories(
     ``step(rating, days since the previous review)``, made once per distinct pair. The study
     day comes from ``days`` once per hour of the stream, not once per row."""
     cards: dict[str, list[Any]] = {}  # card -> [its last study day, its history]
-    steps: dict[tuple[int, int], T] = {}
+    # each distinct (rating, delta) once, keyed rating + 8 * delta (no tuple per row); a rating
+    # outside 0-7 (none is stored) would share keys, so it is keyed by its pair
+    steps: dict[object, T] = {}
     items: list[I] = []
+    add, get, known = items.append, cards.get, steps.get
     seen: set[int] = set()
     reviews = day = lo = hi = 0
     for batch in batches:
@@ -131,19 +134,24 @@ def histories(
             if not lo <= t < hi:
                 day, lo, hi = days.span(t)
                 seen.add(day)
-            c = cards.get(card)
+            c = get(card)
             delta = 0 if c is None else day - c[0]
-            r = steps.get((rating, delta))
+            key = rating + 8 * delta if 0 <= rating < 8 else (rating, delta)
+            r = known(key)
             if r is None:
-                r = steps[rating, delta] = step(rating, delta)
+                r = steps[key] = step(rating, delta)
             if c is None:
                 cards[card] = [day, [r]]
-                continue
-            c[0] = day
-            h = c[1]
-            h.append(r)
-            if delta > 0:
-                items.append(item(h))
+            elif delta > 0:
+                c[0] = day
+                h = c[1]
+                h.append(r)
+                add(item(h))
+            elif delta == 0:
+                c[1].append(r)
+            else:  # (a day earlier than the last: a wall clock set back; no item, as before)
+                c[0] = day
+                c[1].append(r)
     return Histories(items, reviews, len(seen))
 
 
