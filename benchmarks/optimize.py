@@ -13,7 +13,10 @@ fresh process so nothing is warm and the peak memory is that run's own (VmHWM):
   newest 20 %;
 - Anki (with the ``bench`` extra, sizes up to --anki-upto, default 10000000): the same cards and
   review log mirrored into a collection (``benchmarks/vs_anki.py``'s ``mirror``), then
-  ``compute_fsrs_params`` over every card (what the deck options' "Optimize" button runs).
+  ``compute_fsrs_params`` over every card (what the deck options' "Optimize" button runs), twice:
+  given the current parameters (FSRS's defaults, which the certprep learner has too), so that it
+  also scores them against the fitted ones as certprep always does — the ratio's denominator —
+  and given none, as for a preset never optimised (no scoring).
 
 Each run prints its seconds, peak memory and the load average; the certprep side also prints its
 item counts and fitted parameters (so a change that alters the fit shows). Output: a table, then
