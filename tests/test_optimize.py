@@ -125,13 +125,13 @@ def test_the_whole_history_trains(services: Services, clock) -> None:
     assert result.train_items + result.test_items == later
 
 
-def test_day_items_are_the_histories_build_items_makes() -> None:
-    """The one-pass items from study-day numbers equal the items from times and zones."""
+def test_one_pass_histories_are_the_ones_build_items_makes() -> None:
+    """The one-pass items from epoch seconds equal the items from times and zones."""
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
-    from certprep.core.optimize import LogEntry, build_items, day_items
-    from certprep.core.studyday import study_day_number
+    from certprep.core.optimize import LogEntry, build_items, histories
+    from certprep.core.studyday import EpochDays
 
     rng = random.Random(3)
     zone = ZoneInfo("America/New_York")
@@ -148,7 +148,8 @@ def test_day_items_are_the_histories_build_items_makes() -> None:
         key=lambda e: e.reviewed_at,
     )
     by_times = [h for _, h in build_items(logs, 4, zone=zone)]
-    by_days = day_items((e.card, study_day_number(e.reviewed_at, 4, zone), e.rating) for e in logs)
+    rows = [(e.card, int(e.reviewed_at.timestamp()), e.rating) for e in logs]
+    by_days = histories([rows[:1000], rows[1000:]], EpochDays(4, zone)).items
     assert by_days == by_times and len(by_days) > 1000
 
 

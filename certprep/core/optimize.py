@@ -11,11 +11,12 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from typing import TypeVar
+from typing import Any, Generic, TypeVar
 
-from certprep.core.studyday import study_day_number
+from certprep.core.studyday import EpochDays, study_day_number
 
 T = TypeVar("T")
+I = TypeVar("I")  # noqa: E741
 
 
 def _pair(rating: int, delta: int) -> tuple[int, int]:
@@ -76,7 +77,7 @@ def build_items(
     Several reviews of a card on one study day (in the learner's ``zone``) count as same-day
     steps (delta 0). With
     ``since``, only reviews from then on become items (their histories stay whole).
-    (``optimize`` itself uses ``day_items``: the same items from study-day numbers.)"""
+    (``optimize_epochs`` itself uses ``histories``: the same items in one pass, from epochs.)"""
     by_card: dict[str, list[LogEntry]] = defaultdict(list)
     for entry in logs:
         by_card[entry.card].append(entry)
@@ -99,66 +100,94 @@ def build_items(
     return items
 
 
-def day_items(
-    reviews: Iterable[tuple[str, int, int]],
+@dataclass
+class Histories(Generic[I]):
+    """What one pass over a review log found: the items, in the order of their last review."""
+
+    items: list[I]
+    reviews: int
+    days: int
+
+
+def histories(
+    batches: Iterable[Sequence[tuple[str, int, int]]],
+    days: EpochDays,
     step: Callable[[int, int], T] = _pair,  # type: ignore[assignment]
-) -> list[list[T]]:
-    """``build_items`` in one pass over (card, study day, rating) in time order: each review
-    after a card's first on a later day gives an item, the card's history so far as
-    ``step(rating, days since the previous review)`` (a pair by default; one object per review,
-    shared by the card's later items); items come out in the order of their last review."""
-    history: dict[str, list[T]] = {}
-    last: dict[str, int] = {}
-    items: list[list[T]] = []
-    for card, day, rating in reviews:
-        h = history.get(card)
-        if h is None:
-            history[card] = [step(rating, 0)]
-            last[card] = day
-            continue
-        delta = day - last[card]
-        last[card] = day
-        h.append(step(rating, delta))
-        if delta > 0:
-            items.append(h.copy())
-    return items
+    item: Callable[[list[T]], I] = list,  # type: ignore[assignment]
+) -> Histories[I]:
+    """``build_items`` in one pass over batches of (card, UTC epoch second, rating) in time
+    order: each review after a card's first on a later study day gives an item, ``item`` of the
+    card's history so far (``item`` copies it: a list by default), each review in it
+    ``step(rating, days since the previous review)``, made once per distinct pair. The study
+    day comes from ``days`` once per hour of the stream, not once per row."""
+    cards: dict[str, list[Any]] = {}  # card -> [its last study day, its history]
+    # each distinct (rating, delta) once, keyed rating + 8 * delta (no tuple per row); a rating
+    # outside 0-7 (none is stored) would share keys, so it is keyed by its pair
+    steps: dict[object, T] = {}
+    items: list[I] = []
+    add, get, known = items.append, cards.get, steps.get
+    seen: set[int] = set()
+    reviews = day = lo = hi = 0
+    for batch in batches:
+        reviews += len(batch)
+        for card, t, rating in batch:
+            if not lo <= t < hi:
+                day, lo, hi = days.span(t)
+                seen.add(day)
+            c = get(card)
+            delta = 0 if c is None else day - c[0]
+            key = rating + 8 * delta if 0 <= rating < 8 else (rating, delta)
+            r = known(key)
+            if r is None:
+                r = steps[key] = step(rating, delta)
+            if c is None:
+                cards[card] = [day, [r]]
+            elif delta > 0:
+                c[0] = day
+                h = c[1]
+                h.append(r)
+                add(item(h))
+            elif delta == 0:
+                c[1].append(r)
+            else:  # (a day earlier than the last: a wall clock set back; no item, as before)
+                c[0] = day
+                c[1].append(r)
+    return Histories(items, reviews, len(seen))
 
 
-def optimize_days(
-    reviews: Sequence[tuple[str, int, int]], current: Sequence[float]
-) -> OptimizeResult:
+def fsrs_histories(
+    batches: Iterable[Sequence[tuple[str, int, int]]], days: EpochDays
+) -> Histories[Any]:
+    """``histories`` as fsrs-rs takes them: every item an ``FSRSItem`` as soon as it is found
+    (no list of Python histories is kept beside them), each distinct review one ``FSRSReview``."""
+    import fsrs_rs_python as rs
+
+    return histories(batches, days, rs.FSRSReview, rs.FSRSItem)
+
+
+def fit(found: Histories[Any], current: Sequence[float]) -> OptimizeResult:
     """Fit parameters on older reviews, compare on newer ones; see the module docstring.
 
-    ``reviews`` are (card, study day, rating) in time order, on the learner's whole history;
-    days are the learner's study days in their own zone, as the scheduler counts them.
-    """
-    n = len(reviews)
-    days = len({day for _, day, _ in reviews})
-    if n < MIN_REVIEWS or days < MIN_DAYS:
+    ``found`` is the learner's whole history (``fsrs_histories``), its study days the
+    learner's own in their zone, as the scheduler counts them."""
+    import fsrs_rs_python as rs
+
+    n, days_seen, items = found.reviews, found.days, found.items
+    if n < MIN_REVIEWS or days_seen < MIN_DAYS:
         return OptimizeResult(
             False,
-            f"Too little history to fit your own parameters: {n} reviews over {days} days. "
+            f"Too little history to fit your own parameters: {n} reviews over {days_seen} days. "
             f"FSRS needs at least {MIN_REVIEWS} reviews over {MIN_DAYS} or more days; keep "
             "reviewing and try again. Your current parameters stay in use.",
             n,
-            days,
+            days_seen,
         )
-    import fsrs_rs_python as rs
-
-    steps: dict[tuple[int, int], rs.FSRSReview] = {}  # one review object per (rating, delta)
-
-    def step(rating: int, delta: int) -> rs.FSRSReview:
-        found = steps.get((rating, delta))
-        if found is None:
-            found = steps[rating, delta] = rs.FSRSReview(rating, delta)
-        return found
-
-    items = day_items(reviews, step)
     cut = int(len(items) * (1 - TEST_SHARE))
-    train = [rs.FSRSItem(h) for h in items[:cut]]
-    test = [rs.FSRSItem(h) for h in items[cut:]]
+    train, test = items[:cut], items[cut:]
     if not train or not test:
-        return OptimizeResult(False, "Too few reviews of cards seen on more than one day.", n, days)
+        return OptimizeResult(
+            False, "Too few reviews of cards seen on more than one day.", n, days_seen
+        )
     try:
         before = rs.FSRS(list(current)).evaluate(test)
         fitted = list(rs.FSRS(list(current)).compute_parameters(train))
@@ -168,13 +197,13 @@ def optimize_days(
             False,
             f"FSRS could not fit your history ({exc}); your current parameters stay in use.",
             n,
-            days,
+            days_seen,
         )
     result = OptimizeResult(
         True,
         "",
         n,
-        days,
+        days_seen,
         len(train),
         len(test),
         before.log_loss,

@@ -117,13 +117,30 @@ class EpochDays:
         off = datetime.fromtimestamp(epoch, self.zone).utcoffset()
         return int(off.total_seconds()) if off is not None else 0
 
-    def __call__(self, epoch: int) -> int:
-        hour = epoch // 3600
+    def hour_offset(self, hour: int) -> int | None:
+        """The zone's UTC offset all through ``hour`` (epoch // 3600), None if it changes in it."""
         off = self.hours.get(hour, _UNSEEN)
         if off is _UNSEEN:
             first, last = self.offset(hour * 3600), self.offset(hour * 3600 + 3599)
             off = first if first == last else None
             self.hours[hour] = off
+        return off  # type: ignore[return-value]
+
+    def __call__(self, epoch: int) -> int:
+        off = self.hour_offset(epoch // 3600)
         if off is None:
             off = self.offset(epoch)
-        return (epoch + off - self.shift) // 86400 + EPOCH_ORDINAL  # type: ignore[operator]
+        return (epoch + off - self.shift) // 86400 + EPOCH_ORDINAL
+
+    def span(self, epoch: int) -> tuple[int, int, int]:
+        """``(day, lo, hi)``: the study day of ``epoch`` and seconds ``lo <= epoch < hi`` that all
+        fall on it (within ``epoch``'s hour), so a caller streaming times in order computes a day
+        once per hour rather than once per row."""
+        hour = epoch // 3600
+        off = self.hour_offset(hour)
+        if off is None:  # an offset change within the hour: this second alone
+            return self(epoch), epoch, epoch + 1
+        day = (epoch + off - self.shift) // 86400
+        lo = max(hour * 3600, day * 86400 - off + self.shift)
+        hi = min(hour * 3600 + 3600, (day + 1) * 86400 - off + self.shift)
+        return day + EPOCH_ORDINAL, lo, hi
