@@ -65,6 +65,7 @@ def test_too_little_history_is_said_and_nothing_changes(services: Services, cloc
     assert "fsrs_parameters" not in services.settings
 
 
+@pytest.mark.both_backends  # the PostgreSQL path reads the log its own way
 def test_fits_and_reports_before_and_after(services: Services, clock, db_path) -> None:
     n = _simulate(services, clock, cards=120, days=120)
     assert n >= 400
@@ -107,6 +108,7 @@ def test_worse_parameters_are_not_kept(
     assert services.settings["fsrs_parameters"] == list(rs.DEFAULT_PARAMETERS)
 
 
+@pytest.mark.both_backends  # the PostgreSQL path reads the log its own way
 def test_the_whole_history_trains(services: Services, clock) -> None:
     """No cap: every review after a card's first on a later day is an item (issue 22)."""
     from collections import defaultdict
