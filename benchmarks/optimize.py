@@ -11,9 +11,9 @@ fresh process so nothing is warm and the peak memory is that run's own (VmHWM):
 - certprep: ``optimize_parameters(services, save=False)`` — read the whole log, build every
   card's history, fit on the older 80 %, score the current and the fitted parameters on the
   newest 20 %;
-- Anki (with the ``bench`` extra, sizes up to --anki-upto, default 1000000: mirroring 10M
-  reviews through Anki's backend wrote over 200 GB and had not finished after 30 minutes): the
-  same cards and review log mirrored into a collection (``benchmarks/vs_anki.py``'s ``mirror``), then
+- Anki (with the ``bench`` extra, sizes up to --anki-upto, default 1000000; its fit at 10M has
+  not been timed yet: mirroring 10M reviews through its backend's executemany wrote over 200 GB,
+  and the mirror now writes them with SQLite directly): the same cards and review log mirrored into a collection (``benchmarks/vs_anki.py``'s ``mirror``), then
   ``compute_fsrs_params`` over every card (what the deck options' "Optimize" button runs), twice:
   given the current parameters (FSRS's defaults, which the certprep learner has too), so that it
   also scores them against the fitted ones as certprep always does — the ratio's denominator —
