@@ -166,3 +166,31 @@ def test_csv_round_trip_long(bank: Bank) -> None:
 def test_gift_and_moodle_round_trip_long(bank: Bank) -> None:
     quiz_round_trip(bank, "gift")
     quiz_round_trip(bank, "moodle")
+
+
+def test_a_choice_that_is_only_a_noncharacter_survives_a_moodle_round_trip() -> None:
+    """XML cannot carry U+FFFE: the question keeps a visible stand-in (U+FFFD) from the moment
+    it is read, so its Moodle export imports again with the choice it had (found by the slow
+    fuzzing: the writer dropped the character and the choice came back empty)."""
+    bank = Bank.model_validate(
+        {
+            "name": "nc",
+            "items": [
+                {
+                    "id": "q1",
+                    "exams": ["cpc"],
+                    "section": "s",
+                    "stem": "Which?",
+                    "choices": [
+                        {"key": "a", "text": "0", "correct": True},
+                        {"key": "b", "text": "\ufffe"},
+                    ],
+                    "rationale": "r",
+                    "references": ["x"],
+                }
+            ],
+        }
+    )
+    assert bank.items[0].choices[1].text == "\ufffd"
+    for fmt in ("moodle", "gift"):
+        quiz_round_trip(bank, fmt)

@@ -7,7 +7,10 @@ shows that something was there but a terminal never acts on it:
 
 - C0 controls and DEL become their Unicode control pictures (ESC shows as ``␛``, BEL as ``␇``);
 - a C1 control becomes ``␛`` and its 7-bit twin (CSI U+009B shows as ``␛[``, OSC U+009D as ``␛]``);
-- CR LF and a lone CR become a newline (Windows and old Mac line ends are not controls to hide).
+- CR LF and a lone CR become a newline (Windows and old Mac line ends are not controls to hide);
+- the noncharacters U+FFFE and U+FFFF become U+FFFD, the replacement character: no terminal acts
+  on them, but XML cannot carry them (a Moodle export would drop them, and a choice that was
+  nothing else would come back empty).
 
 The result never contains a control character, so ``visible`` is idempotent. Used where text
 enters (the bank models' validators, profile names) and again where it is printed.
@@ -17,8 +20,8 @@ from __future__ import annotations
 
 import re
 
-# every C0 control but TAB (09) and LF (0A), DEL, every C1 control
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# every C0 control but TAB (09) and LF (0A), DEL, every C1 control; the two noncharacters
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
 _NEWLINES = re.compile("\r\n?")
 
 
@@ -28,6 +31,8 @@ def _picture(match: re.Match[str]) -> str:
         return chr(0x2400 + code)  # ␀ … ␟
     if code == 0x7F:
         return "\u2421"  # ␡
+    if code > 0xFFFD:
+        return "\ufffd"  # a noncharacter: the replacement character
     return "\u241b" + chr(code - 0x40)  # C1: ESC + its 7-bit form
 
 
@@ -45,7 +50,7 @@ def visible_or_none(text: str | None) -> str | None:
 
 
 def has_controls(text: str) -> bool:
-    """Whether ``text`` holds a control character other than newline and tab."""
+    """Whether ``text`` holds a control character other than newline and tab (or a noncharacter)."""
     return _CONTROLS.search(text) is not None
 
 
