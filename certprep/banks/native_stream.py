@@ -21,7 +21,14 @@ from typing import Any, NamedTuple
 from pydantic import TypeAdapter, ValidationError
 
 from certprep.banks.native import validation_problems
-from certprep.core.models import BankHeader, Case, Item, payload_hash
+from certprep.core.models import (
+    BankHeader,
+    Case,
+    Item,
+    payload_hash,
+    place_items,
+    repeated_ids,
+)
 from certprep.core.problems import InputError, Problem
 
 CHUNK = 1 << 20  # bytes read at a time
@@ -269,21 +276,9 @@ class NativeJsonStream:
                         invalid += validation_problems(
                             exc, self.source, data, {}, prefix="items", at=start + i
                         )
-            ids, case_ids = self._ids, self._case_ids
-            found: list[str] = []  # the whole-bank checks, in Bank's validator's words
-            for item in items:
-                if item.id in ids:
-                    found.append(f"item id {item.id!r} appears twice")
-                ids.add(item.id)
-                if item.case is not None and item.case not in case_ids:
-                    found.append(f"item {item.id!r} refers to case {item.case!r}, not in this bank")
-                if not item.exams:
-                    if exams:
-                        item.exams = list(exams)
-                    else:
-                        found.append(f"item {item.id!r} names no exam and the bank has no default")
-                if item.code_set_year is None and year is not None:
-                    item.code_set_year = year
+            # the whole-bank checks, as Bank's validator makes them
+            found = repeated_ids(items, self._ids)
+            found += place_items(items, self._case_ids, exams, year)
             yield items, invalid + [Problem(self.source, msg) for msg in found]
 
     def checksum(self) -> str:

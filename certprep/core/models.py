@@ -233,27 +233,46 @@ class Bank(BankHeader):
 
     @model_validator(mode="after")
     def _check_bank(self) -> Bank:
-        seen: set[str] = set()
-        for item in self.items:
-            if item.id in seen:
-                raise ValueError(f"item id {item.id!r} appears twice")
-            seen.add(item.id)
+        found = repeated_ids(self.items, set())
+        if found:
+            raise ValueError(found[0])
         case_ids = [c.id for c in self.cases]
         if len(case_ids) != len(set(case_ids)):
             raise ValueError("two cases share an id")
-        known = set(case_ids)
-        for item in self.items:
-            if item.case is not None and item.case not in known:
-                raise ValueError(f"item {item.id!r} refers to case {item.case!r}, not in this bank")
-            # a bank's defaults flow down to its items
-            if not item.exams and self.exams:
-                item.exams = list(self.exams)
-            if item.code_set_year is None and self.code_set_year is not None:
-                item.code_set_year = self.code_set_year
-        for item in self.items:
-            if not item.exams:
-                raise ValueError(f"item {item.id!r} names no exam and the bank has no default")
+        found = place_items(self.items, set(case_ids), self.exams, self.code_set_year)
+        if found:
+            raise ValueError(found[0])
         return self
+
+
+def repeated_ids(items: list[Item], seen: set[str]) -> list[str]:
+    """Items whose id is in ``seen`` or comes twice, in a bank's words; ``seen`` takes them all
+    (a bank read a batch at a time passes the same set for every batch)."""
+    found = []
+    for item in items:
+        if item.id in seen:
+            found.append(f"item id {item.id!r} appears twice")
+        seen.add(item.id)
+    return found
+
+
+def place_items(
+    items: list[Item], case_ids: set[str], exams: list[str], year: int | None
+) -> list[str]:
+    """Give items their bank's defaults (exams, code-set year) and say which refer to a case
+    the bank has not, then which still name no exam."""
+    found = []
+    for item in items:
+        if item.case is not None and item.case not in case_ids:
+            found.append(f"item {item.id!r} refers to case {item.case!r}, not in this bank")
+        if not item.exams and exams:
+            item.exams = list(exams)
+        if item.code_set_year is None and year is not None:
+            item.code_set_year = year
+    for item in items:
+        if not item.exams:
+            found.append(f"item {item.id!r} names no exam and the bank has no default")
+    return found
 
 
 class BlueprintSection(_Strict):
