@@ -209,3 +209,50 @@ def test_only_the_newest_reviews_become_training_items() -> None:
     newest = build_items(logs, since=t0 + timedelta(days=9))
     # the first interval (which fits the initial stabilities) and the newest review, whole
     assert [h for _, h in newest] == [[(3, 0), (3, 2)], [(3, 0), (3, 2), (3, 3), (3, 4)]]
+
+
+def _same(a: object, b: object) -> None:
+    """The same result: counts, message and parameters (fsrs-rs's RMSE(bins) can differ in the
+    last float digit from one run to the next, in one process as well)."""
+    assert vars(a) == pytest.approx(vars(b), rel=1e-6)
+
+
+def test_a_second_process_scoring_gives_the_same_result(services: Services, clock) -> None:
+    """A large log is read by a worker process too (it builds and scores the newest reviews'
+    items while this process fits): the result, message and parameters are the same."""
+    _simulate(services, clock, cards=150, days=150)
+    alone = optimize_parameters(services, save=False, worker=False)
+    paired = optimize_parameters(services, save=False, worker=True)
+    assert alone.enough and alone.test_items > 0 and alone.parameters
+    _same(paired, alone)
+
+
+def test_a_worker_that_fails_changes_nothing(services: Services, clock, monkeypatch) -> None:
+    """A worker that cannot start, or dies half-way, leaves the whole job to this process."""
+    import subprocess
+
+    from certprep.store import optimize_worker
+
+    _simulate(services, clock, cards=120, days=120)
+    alone = optimize_parameters(services, save=False, worker=False)
+
+    def no_start(*args: object, **kwargs: object) -> None:
+        raise OSError("no processes left")
+
+    with monkeypatch.context() as m:
+        m.setattr(subprocess, "Popen", no_start)
+        _same(optimize_parameters(services, save=False, worker=True), alone)
+
+    def dies(self: object, parameters: list[float]) -> dict[str, object]:
+        raise optimize_worker.WorkerStopped("killed")
+
+    with monkeypatch.context() as m:
+        m.setattr(optimize_worker.HeldOut, "after", dies)
+        _same(optimize_parameters(services, save=False, worker=True), alone)
+
+
+def test_too_little_history_is_said_the_same_with_a_worker(services: Services, clock) -> None:
+    _simulate(services, clock, cards=3, days=3)
+    alone = optimize_parameters(services, save=False, worker=False)
+    assert not alone.enough
+    _same(optimize_parameters(services, save=False, worker=True), alone)

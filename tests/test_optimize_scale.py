@@ -145,3 +145,24 @@ def test_items_come_as_the_item_factory_makes_them(seconds: list[int]) -> None:
     for item in items:
         assert item[-1][1] > 0  # each item ends on a review a day or more after the one before
     assert [len(i) for i in items] == sorted({len(i) for i in items})
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(review_logs(), st.data())
+def test_a_cut_splits_the_items_where_the_reviews_split(
+    case: tuple[str, int, list[LogEntry], int], data: st.DataObject
+) -> None:
+    """The training items are those of the older reviews: ``before_cut`` counts the items the
+    first ``cut`` reviews alone make, and a pass that makes items only ``make_from`` the cut
+    (the optimiser's second process) makes exactly the rest, whatever the batching."""
+    name, rollover, logs, batch = case
+    days = EpochDays(rollover, ZoneInfo(name))
+    rows = [(e.card, int(e.reviewed_at.timestamp()), e.rating) for e in logs]
+    batches = [rows[i : i + batch] for i in range(0, len(rows), batch)]
+    cut = data.draw(st.integers(0, len(rows)))
+    whole = histories(batches, days, cut=cut)
+    older = histories([rows[:cut]], days).items
+    assert whole.before_cut == len(older) and whole.items[: whole.before_cut] == older
+    rest = histories(batches, days, make_from=cut)
+    assert rest.items == whole.items[whole.before_cut :]
+    assert (rest.reviews, rest.days) == (whole.reviews, whole.days)
