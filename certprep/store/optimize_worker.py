@@ -136,7 +136,10 @@ def _held_out(inp: IO[str], out: IO[str]) -> None:
         out.flush()
 
     job = json.loads(inp.readline())
-    con = sqlite3.connect(job["db"])
+    from pathlib import Path
+
+    # read-only: never a new empty file where the optimizing process's database was
+    con = sqlite3.connect(Path(job["db"]).resolve().as_uri() + "?mode=ro", uri=True)
     try:
         days = EpochDays(job["rollover"], ZoneInfo(job["zone"]))
         cur = con.cursor()
