@@ -312,9 +312,8 @@ class NativeJsonStream:
             buf, pos = self._buf, self._pos
             at = buf.find(pat, pos + off)
             if at < 0:
-                if len(buf) - pos > FAST_MAX_CHARS:
-                    self._sep = ""  # (huge items, or a separator seen once)
-                if self._eof or not self._sep:
+                if self._eof or len(buf) - pos > FAST_MAX_CHARS:
+                    self._sep = ""  # (the last batch, huge items, or a separator seen once)
                     return None
                 off = max(off, len(buf) - pos - len(pat) + 1)
                 self._more()
