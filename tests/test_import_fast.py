@@ -200,3 +200,22 @@ def test_a_problem_after_fast_batches_still_writes_nothing(
         import_files(services, [path])
     with services.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM item")).scalar_one() == 0
+
+
+@pytest.mark.parametrize("chunk", [7, 1 << 20])
+def test_broken_json_after_fast_batches_names_the_same_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_batches: None, chunk: int
+) -> None:
+    monkeypatch.setattr(native_stream, "CHUNK", chunk)
+    path = _write(tmp_path / "broken.json", "lines", _items(5 * BATCH))
+    lines = path.read_text(encoding="utf-8").split("\n")  # (not at U+2028 in the text)
+    at = next(i for i, line in enumerate(lines) if line.startswith('{"id": "fast-017"'))
+    lines[at] = lines[at].replace('"section"', "section")
+    path.write_text("\n".join(lines), encoding="utf-8")
+    errors = []
+    for fast in (False, True):
+        with pytest.raises(InputError) as err:
+            _read(path, fast, monkeypatch)
+        errors.append(err.value.problems)
+    assert errors[0] == errors[1]
+    assert errors[0][0].line == at + 1 and "not valid JSON" in errors[0][0].message
