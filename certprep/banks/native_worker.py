@@ -107,7 +107,7 @@ class Feed:
                 self._checksum = msg[1]
                 return
             _, rows, problems, self.items_seen, self.read_bytes = msg
-            yield rows, problems
+            yield list(map(Row._make, rows)), problems
 
     def checksum(self) -> str:
         """The file's SHA-256, once every batch was taken."""
@@ -162,7 +162,8 @@ def _produce(path: str, out: Any) -> None:
         stream.open()
         send(("head", stream.header, stream.cases))
         for items, problems in stream.batches():
-            rows = [prepare(it, it.id) for it in items]
+            # plain tuples: pickled in half the time of named ones (made Rows again there)
+            rows = [tuple(prepare(it, it.id)) for it in items]
             send(("rows", rows, problems, stream.items_seen, stream.read_bytes))
         send(("end", stream.checksum()))
     except InputError as exc:

@@ -59,6 +59,10 @@ class ItemKind(StrEnum):
     FLASHCARD = "flashcard"  # front (stem) / back, self-graded
 
 
+_SINGLE, _MULTIPLE, _TRUE_FALSE = ItemKind.SINGLE, ItemKind.MULTIPLE, ItemKind.TRUE_FALSE
+_CODE, _FLASHCARD = ItemKind.CODE, ItemKind.FLASHCARD
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -107,51 +111,63 @@ class Item(_Strict):
 
     @model_validator(mode="after")
     def _check_kind(self) -> Item:
-        # one validator, not several: bulk imports validate a hundred thousand of these
-        self._clean_item_text()
+        # one validator, not several, and one pass over the choices for the text check and
+        # another for the rules: bulk imports validate a hundred thousand of these
+        choices = self.choices
+        texts = [self.stem, self.rationale, self.back or "", *self.topics, *self.references]
+        texts += self.codes
+        for alt in self.alternatives:
+            texts += alt
+        for c in choices:
+            texts.append(c.text)
+            if c.rationale:
+                texts.append(c.rationale)
+        if has_controls("\n".join(texts)):  # (one search over every text field)
+            self._clean_item_text()
         if len(self.exams) > 1:
             self.exams = list(dict.fromkeys(self.exams))
         if len(self.topics) > 1:
             self.topics = list(dict.fromkeys(self.topics))
         kind = self.kind
-        choices = self.choices
-        if choices:
-            if len({c.key for c in choices}) != len(choices):
+        n_choices = len(choices)
+        n_correct = 0
+        if n_choices:
+            if len({c.key for c in choices}) != n_choices:
                 raise ValueError("choice keys must be unique")
-            if len({c.text.casefold() for c in choices}) != len(choices):
+            if len({c.text.casefold() for c in choices}) != n_choices:
                 raise ValueError("two choices have the same text")
-        n_correct = sum(c.correct for c in self.choices)
-        choice_kinds = (ItemKind.SINGLE, ItemKind.MULTIPLE, ItemKind.TRUE_FALSE)
-        if kind in choice_kinds and (self.codes or self.back):
-            raise ValueError(f"a {kind} item has choices, not codes or back")
-        if kind is ItemKind.SINGLE:
-            if not 2 <= len(self.choices) <= 6:
-                raise ValueError("a single-answer item needs 2 to 6 choices")
-            if n_correct != 1:
-                raise ValueError(
-                    f"a single-answer item needs exactly one correct choice, got {n_correct}"
-                )
-        elif kind is ItemKind.MULTIPLE:
-            if not 3 <= len(self.choices) <= 6:
-                raise ValueError("a multiple-response item needs 3 to 6 choices")
-            if not 2 <= n_correct < len(self.choices):
-                raise ValueError(
-                    "a multiple-response item needs at least 2 correct choices and one wrong one"
-                )
-        elif kind is ItemKind.TRUE_FALSE:
-            if len(self.choices) != 2 or n_correct != 1:
+            n_correct = sum([c.correct for c in choices])
+        if kind is _SINGLE or kind is _MULTIPLE or kind is _TRUE_FALSE:
+            if self.codes or self.back:
+                raise ValueError(f"a {kind} item has choices, not codes or back")
+            if kind is _SINGLE:
+                if not 2 <= n_choices <= 6:
+                    raise ValueError("a single-answer item needs 2 to 6 choices")
+                if n_correct != 1:
+                    raise ValueError(
+                        f"a single-answer item needs exactly one correct choice, got {n_correct}"
+                    )
+            elif kind is _MULTIPLE:
+                if not 3 <= n_choices <= 6:
+                    raise ValueError("a multiple-response item needs 3 to 6 choices")
+                if not 2 <= n_correct < n_choices:
+                    raise ValueError(
+                        "a multiple-response item needs at least 2 correct choices and one "
+                        "wrong one"
+                    )
+            elif n_choices != 2 or n_correct != 1:
                 raise ValueError("a true/false item has exactly two choices, one correct")
-        elif kind is ItemKind.CODE:
-            if self.choices or self.back:
+        elif kind is _CODE:
+            if choices or self.back:
                 raise ValueError("a code-entry item has codes, not choices or back")
             if not self.codes:
                 raise ValueError("a code-entry item needs at least one code in 'codes'")
             if self.partial_credit and len(self.codes) < 2:
                 raise ValueError("partial credit needs a code-entry item with two or more codes")
-        if self.partial_credit and kind is not ItemKind.CODE:
+        if self.partial_credit and kind is not _CODE:
             raise ValueError("partial credit is for code-entry items")
-        if kind is ItemKind.FLASHCARD:
-            if self.choices or self.codes:
+        if kind is _FLASHCARD:
+            if choices or self.codes:
                 raise ValueError("a flashcard has a back, not choices or codes")
             if not self.back:
                 raise ValueError("a flashcard needs a 'back'")
@@ -159,17 +175,7 @@ class Item(_Strict):
 
     def _clean_item_text(self) -> None:
         """Make control characters visible in every text field of the item and its choices
-        (one search over all of them; the fields are rewritten only when it finds one)."""
-        texts = [self.stem, self.rationale, self.back or "", *self.topics, *self.references]
-        texts += self.codes
-        for alt in self.alternatives:
-            texts += alt
-        for c in self.choices:
-            texts.append(c.text)
-            if c.rationale:
-                texts.append(c.rationale)
-        if not has_controls("\n".join(texts)):
-            return
+        (``_check_kind`` calls it when one search over all of them found one)."""
         self.stem = visible(self.stem)
         self.rationale = visible(self.rationale)
         self.back = visible_or_none(self.back)
