@@ -56,6 +56,17 @@ class QuestionWithBook(App[None]):
         self.query_one(CodeBookPanel).open()
 
 
+class BookHome(App[None]):
+    """An app that opens on the code-book screen."""
+
+    def __init__(self, book: CodeBook) -> None:
+        super().__init__()
+        self.book = book
+
+    def on_mount(self) -> None:
+        self.push_screen(CodeBookScreen(book=self.book))
+
+
 def _detail(app: App[None]) -> str:
     return str(app.query_one("#codebook-detail", Static).render())
 
@@ -187,11 +198,7 @@ async def test_lookups_from_the_panel_are_logged(book: CodeBook, services) -> No
 
 
 async def test_code_book_screen_browses_and_closes(book: CodeBook) -> None:
-    class Home(App[None]):
-        def on_mount(self) -> None:
-            self.push_screen(CodeBookScreen(book=book))
-
-    app = Home()
+    app = BookHome(book)
     async with app.run_test(size=(120, 40)) as pilot:
         await _settle(pilot)
         assert isinstance(app.screen, CodeBookScreen)
@@ -245,12 +252,7 @@ CODE_FIRST = re.compile(r"^E11\.3\w*\s+(not billable|billable)\s+Type 2 diabetes
 async def test_at_80_columns_each_result_is_one_line_with_its_marker(book: CodeBook) -> None:
     """A long title is cut with … so the code and billable/not billable stay on one line (they
     used to wrap onto a line of their own); the code opened shows the title whole."""
-
-    class Home(App[None]):
-        def on_mount(self) -> None:
-            self.push_screen(CodeBookScreen(book=book))
-
-    app = Home()
+    app = BookHome(book)
     async with app.run_test(size=(80, 24)) as pilot:
         await _settle(pilot)
         await pilot.press(*"E11.3")
