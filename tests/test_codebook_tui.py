@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,17 @@ class QuestionWithBook(App[None]):
 
     def action_open_book(self) -> None:
         self.query_one(CodeBookPanel).open()
+
+
+class BookHome(App[None]):
+    """An app that opens on the code-book screen."""
+
+    def __init__(self, book: CodeBook) -> None:
+        super().__init__()
+        self.book = book
+
+    def on_mount(self) -> None:
+        self.push_screen(CodeBookScreen(book=self.book))
 
 
 def _detail(app: App[None]) -> str:
@@ -186,11 +198,7 @@ async def test_lookups_from_the_panel_are_logged(book: CodeBook, services) -> No
 
 
 async def test_code_book_screen_browses_and_closes(book: CodeBook) -> None:
-    class Home(App[None]):
-        def on_mount(self) -> None:
-            self.push_screen(CodeBookScreen(book=book))
-
-    app = Home()
+    app = BookHome(book)
     async with app.run_test(size=(120, 40)) as pilot:
         await _settle(pilot)
         assert isinstance(app.screen, CodeBookScreen)
@@ -229,6 +237,51 @@ async def test_code_book_screen_browses_and_closes(book: CodeBook) -> None:
         await pilot.press("escape")
         await _settle(pilot)
         assert not isinstance(app.screen, CodeBookScreen)
+
+
+def _drawn_results(app: App[None]) -> list[str]:
+    """The result list as drawn, line by line (without its border)."""
+    results = app.screen.query_one("#codebook-results", OptionList)
+    lines = [results.render_line(y).text for y in range(results.size.height)]
+    return [line.strip(" ▊▎▁▃▅▆▇█") for line in lines]
+
+
+CODE_FIRST = re.compile(r"^E11\.3\w*\s+(not billable|billable)\s+Type 2 diabetes")
+
+
+async def test_at_80_columns_each_result_is_one_line_with_its_marker(book: CodeBook) -> None:
+    """A long title is cut with … so the code and billable/not billable stay on one line (they
+    used to wrap onto a line of their own); the code opened shows the title whole."""
+    app = BookHome(book)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(pilot)
+        await pilot.press(*"E11.3")
+        await _settle(pilot)
+        drawn = _drawn_results(app)
+        assert len(drawn) >= 4
+        assert all(CODE_FIRST.match(line) for line in drawn), drawn
+        assert drawn[0].startswith("E11.3     not billable  Type 2 diabetes")
+        assert any(line.endswith("…") for line in drawn)
+        assert "Type 2 diabetes mellitus with ophthalmic complications" not in drawn[0]
+        await pilot.press("enter", "enter")  # to the results, open the first
+        await _settle(pilot)
+        detail = str(app.screen.query_one("#codebook-detail", Static).render())
+        assert "Type 2 diabetes mellitus with ophthalmic complications" in detail
+        # its codes below: the marker by the code too, the title whole (it may wrap here)
+        assert (
+            "E11.31    not billable  Type 2 diabetes mellitus with unspecified diabetic" in detail
+        )
+        assert "E11.36    billable      Type 2 diabetes mellitus with diabetic cataract" in detail
+
+
+async def test_beside_a_question_the_marker_stays_by_its_code(book: CodeBook) -> None:
+    """The panel is narrow beside a question: a title wraps, billable or not stays by the code."""
+    app = QuestionWithBook(book)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f4", *"E11.3")
+        await _settle(pilot)
+        drawn = [line for line in _drawn_results(app) if "billable" in line]
+        assert drawn and all(re.match(r"^E11\.3\w*\s+(not )?billable", line) for line in drawn)
 
 
 async def test_an_index_that_cannot_be_built_is_a_message_not_a_crash(tmp_path: Path) -> None:

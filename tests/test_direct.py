@@ -63,3 +63,32 @@ def test_a_locked_database_raises_what_sqlalchemy_raises(services: Services) -> 
         holder.close()
     with writing(services.engine) as conn:  # and nothing half-written is left behind
         assert conn.execute(sa.select(sa.func.count()).select_from(CARD)).scalar_one() == 0
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("name", ["_bind_processors", "_result_columns"])
+def test_a_sqlalchemy_without_the_private_attributes_is_named(
+    services: Services, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """A SQLAlchemy whose compiled statements lack what Direct reads (a future version) fails at
+    the first statement with the version to install, not with an AttributeError mid-review."""
+    from sqlalchemy.sql.compiler import SQLCompiler
+
+    from certprep.store.direct import UnsupportedSQLAlchemy
+
+    init = SQLCompiler.__init__
+
+    def without(self, *args, **kw):
+        init(self, *args, **kw)
+        self.__dict__.pop(name, None)
+
+    for klass in SQLCompiler.__mro__:  # a property or default of a class, or set by __init__
+        if name in vars(klass):
+            monkeypatch.delattr(klass, name)
+    monkeypatch.setattr(SQLCompiler, "__init__", without)
+    read = Direct(sa.select(CARD).where(CARD.c.item_id == sa.bindparam("item")))
+    with services.engine.connect() as conn, pytest.raises(UnsupportedSQLAlchemy) as err:
+        read.first(conn, {"item": "x"})
+    message = str(err.value)
+    assert name in message and sa.__version__ in message
+    assert 'pip install "sqlalchemy>=2.1,<2.2"' in message

@@ -258,6 +258,63 @@ async def test_every_footer_key_does_what_it_says(services: Services, clock) -> 
         assert isinstance(app.screen, HomeScreen)
 
 
+async def test_a_search_that_ends_late_does_not_bring_back_old_rows(
+    services: Services, monkeypatch
+) -> None:
+    """Confirming a reset brings the browser back (it searches) while the reset is written (then
+    it searches again). When the first search read the rows before the reset and ends last, the
+    table must still show the card as reset, not the rows from before it."""
+    import asyncio
+    import threading
+
+    from textual.worker import Worker, get_current_worker
+
+    from certprep.services.cards import CardBrowser
+
+    _load(services)
+    session = ReviewSession(services)
+    session.rate(session.load_card("cb-hf"), Rating.GOOD)
+    search, apply = CardBrowser.search, CardBrowser.apply
+    read, release = threading.Event(), threading.Event()
+    late: list[Worker] = []
+
+    def slow_search(self, query, **kw):
+        page = search(self, query, **kw)
+        if armed and not late:  # the first search after the answer: read now, end last
+            late.append(get_current_worker())
+            read.set()
+            release.wait(10)
+        return page
+
+    def reset_after_that_read(self, action, ids):
+        read.wait(10)
+        return apply(self, action, ids)
+
+    armed = False
+    monkeypatch.setattr(CardBrowser, "search", slow_search)
+    monkeypatch.setattr(CardBrowser, "apply", reset_after_that_read)
+    app = make_app(services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _open(app, pilot)
+        await _goto(app, pilot, "cb-hf")
+        await pilot.press("r")
+        await _settle(app, pilot)
+        armed = True
+        await pilot.press("y")
+        assert await asyncio.to_thread(read.wait, 10)  # the late search has read the rows
+        for _ in range(5):  # the reset and the search after it, not the late one
+            await pilot.pause()
+            others = [w for w in app.workers if w not in late]
+            if others:  # (none given, wait_for_complete would wait for every worker)
+                await app.workers.wait_for_complete(others)
+        assert late
+        assert {r[1]: r[4] for r in _rows(app)}["cb-hf"] == "new"
+        release.set()
+        await late[0].wait()  # its rows, read before the reset, have arrived
+        await _settle(app, pilot)
+        assert {r[1]: r[4] for r in _rows(app)}["cb-hf"] == "new"
+
+
 async def test_keys_that_cannot_act_leave_the_footer(services: Services) -> None:
     app = make_app(_load(services))
     async with app.run_test(size=(120, 36)) as pilot:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.expression import Executable
@@ -30,11 +31,30 @@ class Row(dict[str, Any]):
             raise AttributeError(name) from None
 
 
+# SQLAlchemy's own, not public: what a compiled statement does to each bind and result column
+PRIVATE = ("_bind_processors", "_result_columns")
+
+
+class UnsupportedSQLAlchemy(RuntimeError):
+    """The installed SQLAlchemy lacks what ``Direct`` reads from its compiled statements."""
+
+
+def _check(compiled: Any) -> None:
+    missing = [name for name in PRIVATE if not hasattr(compiled, name)]
+    if missing:
+        raise UnsupportedSQLAlchemy(
+            f"certprep needs SQLAlchemy 2.1.x; SQLAlchemy {sa.__version__} is installed and its "
+            f"compiled statements have no {', '.join(missing)} (read by certprep/store/direct.py). "
+            'Install a supported version: pip install "sqlalchemy>=2.1,<2.2"'
+        )
+
+
 class _Compiled:
     __slots__ = ("binds", "columns", "fixed", "sql")
 
     def __init__(self, stmt: Any, dialect: Any, column_keys: Sequence[str] | None) -> None:
         compiled = stmt.compile(dialect=dialect, column_keys=column_keys)
+        _check(compiled)
         procs: dict[str, _Processor] = compiled._bind_processors
         self.sql: str = compiled.string
         self.binds: list[tuple[str, _Processor]] = [

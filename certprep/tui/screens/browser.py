@@ -78,6 +78,7 @@ class BrowserScreen(Screen[None]):
         self.page_offset = 0
         self.selected: set[str] = set()
         self.shown: list[str] = []  # item ids on this page
+        self._searches = 0  # searches started; the last one's rows are the ones shown
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -137,8 +138,19 @@ class BrowserScreen(Screen[None]):
         self.selected.clear()
         self.search(event.value, 0)
 
-    @work(thread=True, exclusive=True, group="browser-search")
     def search(self, text: str, offset: int) -> None:
+        """Search off the UI thread; only the newest search's outcome is shown.
+
+        Searches overlap (confirming a reset resumes this screen, which searches, while the reset
+        is written; the reset searches again when done). An older search can finish last and hold
+        rows read before the change: it is dropped by its number, not cancelled (a cancelled
+        thread runs on and would still deliver its rows).
+        """
+        self._searches += 1
+        self._search(text, offset, self._searches)
+
+    @work(thread=True, group="browser-search")
+    def _search(self, text: str, offset: int, number: int) -> None:
         try:
             query = self.browser.parse(text)
             page = self.browser.search(query, offset=offset, limit=PAGE)
@@ -146,11 +158,13 @@ class BrowserScreen(Screen[None]):
             message = describe_open_error(exc)
             if message is None:
                 raise
-            self.app.call_from_thread(self._failed, message, isinstance(exc, InputError))
+            self.app.call_from_thread(self._failed, number, message, isinstance(exc, InputError))
             return
-        self.app.call_from_thread(self._show, text, query, page)
+        self.app.call_from_thread(self._show, number, text, query, page)
 
-    def _failed(self, message: str, bad_search: bool) -> None:
+    def _failed(self, number: int, message: str, bad_search: bool) -> None:
+        if number != self._searches:
+            return
         status = self.query_one("#status", Static)
         status.add_class("error")
         status.update(Text(message))
@@ -159,7 +173,9 @@ class BrowserScreen(Screen[None]):
         else:
             self.notify(message, severity="error", timeout=10)
 
-    def _show(self, text: str, query: CardQuery, page: Page) -> None:
+    def _show(self, number: int, text: str, query: CardQuery, page: Page) -> None:
+        if number != self._searches:
+            return  # a newer search is on its way: these rows may predate a change
         table = self.query_one("#results", DataTable)
         keep = self._cursor_id()
         self.search_text, self.query_obj, self.page, self.page_offset = (

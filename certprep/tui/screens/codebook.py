@@ -23,6 +23,9 @@ class CodeBookScreen(Screen[None]):
 
     DEFAULT_CSS = """
     CodeBookScreen CodeBookPanel { width: 1fr; border-left: none; }
+    /* full width: one line a result, a long title cut with … (the code opened shows it whole);
+       beside a question the panel is too narrow for that and its results wrap */
+    CodeBookScreen #codebook-results { text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def __init__(self, services: Services | None = None, *, book: CodeBook | None = None) -> None:

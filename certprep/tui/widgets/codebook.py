@@ -62,6 +62,8 @@ class CodeBookPanel(Vertical):
     CodeBookPanel { width: 60; min-width: 40; border-left: solid $primary; padding: 0 1; }
     CodeBookPanel #codebook-filter { color: $text-muted; height: auto; }
     CodeBookPanel #codebook-results { height: auto; max-height: 40%; min-height: 3; }
+    /* the scrollbar's room kept: a result's wrapped lines are counted at the width drawn */
+    CodeBookPanel #codebook-results { scrollbar-gutter: stable; }
     CodeBookPanel #codebook-detail-scroll { height: 1fr; }
     CodeBookPanel #codebook-footer { color: $text-muted; height: auto; }
     """

@@ -25,17 +25,22 @@ def hit_option(h: Any) -> Option:
     return Option(hit_text(h.code, h.title, h.billable, h.kind, h.level), id=f"{h.system}:{h.code}")
 
 
+def billable_mark(billable: bool) -> Text:
+    """Billable or not, as a column of its own (the same width either way)."""
+    word = "billable" if billable else "not billable"
+    return Text(f"{word:<14}", style="green" if billable else "yellow")
+
+
 def hit_text(code: str, title: str, billable: bool, kind: str, level: str | None) -> Text:
+    """One line per result: the code, billable or not and the CC/MCC level before the title, and
+    the title cut with "…" where the list is too narrow (opening the code shows it whole)."""
     out = Text()
     out.append(f"{code:<9} ", style="bold")
-    out.append(title)
     if kind in ("category", "code"):
-        out.append("  ")
-        out.append(
-            "billable" if billable else "not billable", style="green" if billable else "yellow"
-        )
+        out.append_text(billable_mark(billable))
     if level:
-        out.append(f"  {level}", style="magenta")
+        out.append(f"{level:<4}", style="magenta")
+    out.append(title)
     return out
 
 
@@ -84,10 +89,15 @@ def cm_text(d: Any) -> Text:
         out.append(f"  {d.placeholder}\n")
     if d.children:
         out.append("\nCodes below\n", style="bold underline")
-        for c in d.children[:60]:
+        shown = d.children[:60]
+        marks = any(c.kind in ("category", "code") for c in shown)
+        for c in shown:
             out.append(f"  {c.code:<9} ", style="bold")
-            out.append(c.title)
-            out.append("\n" if c.billable or c.kind == "block" else "  (not billable)\n")
+            if c.kind in ("category", "code"):  # before the title: a long one wraps, not it
+                out.append_text(billable_mark(c.billable))
+            elif marks:
+                out.append(" " * 14)
+            out.append(c.title + "\n")
     return out
 
 
