@@ -9,19 +9,25 @@ rows over the past year). Then, in turns, each side R times (default 3; medians)
 fresh process so nothing is warm and the peak memory is that run's own (VmHWM):
 
 - certprep: ``optimize_parameters(services, save=False)`` — read the whole log, build every
-  card's history, fit on the older 80 %, score the current and the fitted parameters on the
-  newest 20 %;
-- Anki (with the ``bench`` extra, sizes up to --anki-upto, default 1000000; its fit at 10M has
-  not been timed yet: mirroring 10M reviews through its backend's executemany wrote over 200 GB,
-  and the mirror now writes them with SQLite directly): the same cards and review log mirrored into a collection (``benchmarks/vs_anki.py``'s ``mirror``), then
-  ``compute_fsrs_params`` over every card (what the deck options' "Optimize" button runs), twice:
-  given the current parameters (FSRS's defaults, which the certprep learner has too), so that it
-  also scores them against the fitted ones as certprep always does — the ratio's denominator —
-  and given none, as for a preset never optimised (no scoring).
+  card's history, fit on the items of the older 80 % of reviews, score the current and the
+  fitted parameters on the items of the newest 20 %;
+- Anki (with the ``bench`` extra, sizes up to --anki-upto, default 1000000; pass 10000000 to
+  time it at 10M too: the mirror writes the collection with SQLite directly, about 2.5 min for
+  10M reviews): the same cards and review log mirrored into a collection
+  (``benchmarks/vs_anki.py``'s ``mirror``), then ``compute_fsrs_params`` over every card (what
+  the deck options' "Optimize" button runs), twice: given the current parameters (FSRS's
+  defaults, which the certprep learner has too), so that it also scores them against the
+  fitted ones as certprep always does — the ratio's denominator — and given none, as for a
+  preset never optimised (no scoring).
 
-run.py's history puts 10M reviews on 60k cards (~167 each over the year), so the items, a card's
+certprep's side runs in two processes on a large log (``store/optimize_worker.py``: a second
+one builds and scores the newest reviews' items while the first fits); the peak memory shown is
+the first's, the second's is ``worker_peak_mb`` in the JSON.
+
+At the default 100k items run.py's history puts 10M reviews on 60k cards (~167 each over the
+year; at --items 1000000, ~17 each as at 1M), so the items, a card's
 whole history up to each review, hold ~840M reviews: fsrs-rs's own fit and scoring take most of
-the time there (``--profile`` shows ``compute_parameters`` and ``evaluate``).
+the time there, on both sides (``--profile`` shows ``compute_parameters`` and ``evaluate``).
 
 Each run prints its seconds, peak memory and the load average; the certprep side also prints its
 item counts and fitted parameters (so a change that alters the fit shows). Output: a table, then
@@ -73,9 +79,13 @@ def child_certprep(db: str, profile: bool) -> dict[str, object]:
     else:
         result = optimize_parameters(services, save=False)
     elapsed = time.perf_counter() - t
+    import resource
+
     return {
         "s": elapsed,
         "peak_mb": vm_hwm_mb(),
+        # the optimiser's worker process, if it ran (Linux: KB)
+        "worker_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         "reviews": result.reviews,
         "days": result.days,
         "train_items": result.train_items,
