@@ -256,3 +256,24 @@ def test_too_little_history_is_said_the_same_with_a_worker(services: Services, c
     alone = optimize_parameters(services, save=False, worker=False)
     assert not alone.enough
     _same(optimize_parameters(services, save=False, worker=True), alone)
+
+
+@pytest.mark.parametrize(
+    ("loadavg", "cpus", "free"),
+    [
+        ("0.10 0.20 0.30 1/240 999", 2, True),  # this process alone: the other core is idle
+        ("1.90 1.50 1.20 2/241 999", 2, False),  # another busy program: the two would share
+        ("3.00 3.00 3.00 3/300 999", 8, True),
+        ("0.10 0.20 0.30 1/240 999", 1, False),  # one core: never a second process
+        ("garbled", 2, True),
+    ],
+)
+def test_the_worker_waits_for_a_free_core(tmp_path, monkeypatch, loadavg, cpus, free) -> None:
+    import os
+
+    from certprep.store.optimize_worker import free_core
+
+    path = tmp_path / "loadavg"
+    path.write_text(loadavg)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cpus)), raising=False)
+    assert free_core(str(path)) is free

@@ -38,6 +38,27 @@ SQLITE_LOG_HEAD = SQLITE_LOG + " LIMIT ?"
 SQLITE_COUNT = f"SELECT count(*) FROM review_log {_WHERE}"
 
 
+def free_core(loadavg: str = "/proc/loadavg") -> bool:
+    """Whether a core is idle now for a second process: more cores this process may use than
+    tasks running (this one among them: /proc/loadavg's fourth field). Beside another busy
+    program on two cores, the two processes would share one and take longer than one alone.
+    Where there is no /proc, a second core is taken to be free."""
+    import os
+
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # (not Linux)
+        cpus = os.cpu_count() or 1
+    if cpus < 2:
+        return False
+    try:
+        with open(loadavg) as fh:
+            running = int(fh.read().split()[3].split("/")[0])
+    except (OSError, ValueError, IndexError):
+        return True
+    return running < cpus
+
+
 class WorkerStopped(RuntimeError):
     """The worker ended without answering (it could not start, or it failed): the optimizing
     process does the held-out part itself."""
