@@ -124,9 +124,9 @@ def optimize_parameters(
     Days are the learner's study days in their own zone: the database hands over each review's
     UTC epoch second, streamed in time order, and ``EpochDays`` turns them into study days once
     per hour of the log. Every card's history is built in that one pass. A large SQLite log of
-    long histories (``WORKER_MIN_REVIEWS``, ``WORKER_MIN_REVIEWS_PER_CARD``), when a core is free
-    (``free_core``; ``worker`` True or False forces either way), is read by a second process too, which scores while this one fits
-    (``store.optimize_worker``). Only
+    long histories (``WORKER_MIN_REVIEWS``, ``WORKER_MIN_REVIEWS_PER_CARD``), when a core is
+    free (``free_core``; ``worker`` True or False forces either way), is read by a second
+    process too, which scores while this one fits (``store.optimize_worker``). Only
     ``fsrs_parameters`` is written, over the settings as stored now, so nothing another process
     saved is lost."""
     lid = services.learner_id
@@ -143,9 +143,11 @@ def optimize_parameters(
         with engine.connect() as conn:
             n = _count(conn, lid)
             if worker is None:
-                worker = n >= WORKER_MIN_REVIEWS
-                worker = worker and n >= WORKER_MIN_REVIEWS_PER_CARD * _cards(conn, lid)
-                worker = worker and free_core()
+                worker = (
+                    n >= WORKER_MIN_REVIEWS
+                    and n >= WORKER_MIN_REVIEWS_PER_CARD * _cards(conn, lid)
+                    and free_core()
+                )
         cut = train_reviews(n)
         path, key = engine.url.database, _zone_key(zone)
         result = None
