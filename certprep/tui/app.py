@@ -20,7 +20,7 @@ class CertprepApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "certprep"
     BINDINGS = [
-        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("question_mark,f1", "help", "Help", key_display="?"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
 

@@ -1,0 +1,81 @@
+"""Defects a new learner met in a real terminal (session 5 audit), each held by a test."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from certprep.cli import app
+
+from .conftest import DATA
+
+runner = CliRunner()
+
+
+def test_a_native_export_to_a_json_file_imports_back(tmp_path) -> None:
+    """`export BANK -o bank.json` (native is the default format) wrote YAML into the .json file,
+    and `import bank.json` then failed with "not valid JSON"."""
+    db = str(tmp_path / "c.db")
+    assert runner.invoke(app, ["--db", db, "import", str(DATA / "sample_bank.yaml")]).exit_code == 0
+    out = tmp_path / "sample.json"
+    exported = runner.invoke(app, ["--db", db, "export", "sample", "-o", str(out)])
+    assert exported.exit_code == 0, exported.output
+    again = runner.invoke(app, ["--db", str(tmp_path / "d.db"), "import", str(out)])
+    assert again.exit_code == 0, again.output
+    assert "imported" in again.output
+
+
+NAMED = {
+    "minus": "-",
+    "plus": "+",
+    "asterisk": "*",
+    "exclamation_mark": "!",
+    "question_mark": "?",
+    "escape": "escape",
+}
+
+
+def _help_section(title: str) -> str:
+    from certprep.tui.screens.help import HELP_TEXT
+
+    text = HELP_TEXT.split(f"\n{title}\n", 1)[1]
+    return text.split("\n\n", 1)[0]
+
+
+def test_help_names_every_key_of_home_review_and_exam_and_fits_80_columns() -> None:
+    """The help said `b` buries and `e` ends a review (b and e do nothing there: - buries), and
+    left out the code book, flag, pace, study more and half the home keys."""
+    import re
+
+    from certprep.tui.screens.exam import ExamScreen
+    from certprep.tui.screens.help import HELP_TEXT
+    from certprep.tui.screens.home import HomeScreen
+    from certprep.tui.screens.review import ReviewScreen
+
+    for title, screen in (("Home", HomeScreen), ("Review", ReviewScreen), ("Exam", ExamScreen)):
+        section = _help_section(title)
+        for binding in screen.BINDINGS:
+            for key in binding.key.split(","):  # type: ignore[union-attr]
+                if key in ("up", "down", "left", "right"):
+                    continue  # scrolling; "arrows" in the text
+                shown = NAMED.get(key, key)
+                assert re.search(rf"(^|[\s/]){re.escape(shown)}([\s/]|$)", section, re.M), (
+                    title,
+                    shown,
+                )
+    assert "b  bury" not in HELP_TEXT and "e / escape" not in HELP_TEXT
+    # the modal is 80 columns wide at 80: border, padding and scrollbar leave 74
+    assert max(len(line) for line in HELP_TEXT.splitlines()) <= 74
+
+
+async def test_f1_opens_and_closes_the_help(sample_services) -> None:
+    from certprep.tui.app import make_app
+    from certprep.tui.screens.help import HelpScreen
+    from certprep.tui.screens.home import HomeScreen
+
+    app = make_app(sample_services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("f1")
+        assert isinstance(app.screen, HomeScreen)
