@@ -79,3 +79,45 @@ async def test_f1_opens_and_closes_the_help(sample_services) -> None:
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("f1")
         assert isinstance(app.screen, HomeScreen)
+
+
+async def test_the_pace_stays_readable_on_a_100_question_form_at_80_columns(services) -> None:
+    """At 80 columns, with a question answered and flagged, the status line read "… · ahead"
+    with the time cut off (and a section title cut at a word, with no sign of it)."""
+    import re
+
+    from certprep.banks.importer import import_bank
+    from certprep.core.models import Blueprint
+    from certprep.services.exams import ExamService
+    from certprep.tui.app import make_app
+    from certprep.tui.screens.exam import ExamScreen
+
+    from .conftest import make_bank
+
+    import_bank(services.engine, make_bank(100, sections=("icd10cm", "hcpcs")), checksum="gen")
+    bp = Blueprint.model_validate(
+        {
+            "key": "cpc",
+            "name": "CPC",
+            "questions": 100,
+            "time_limit_minutes": 240,
+            "pass_mark": 0.7,
+            "sections": [
+                {"key": "icd10cm", "title": "ICD-10-CM: a long section title", "questions": 50},
+                {"key": "hcpcs", "title": "HCPCS Level II", "questions": 50},
+            ],
+        }
+    )
+    aid = ExamService(services).start(bp, seed=3)
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        screen = ExamScreen(services, aid)
+        await app.push_screen(screen)
+        await pilot.pause()
+        await pilot.press("a", "f")
+        await pilot.pause()
+        status = screen.query_one("#status")
+        line = status.render_line(0).text.rstrip()
+        assert re.search(r"ahead \d+:\d\d", line), line
+        assert line.endswith("…"), line  # the title is cut visibly
