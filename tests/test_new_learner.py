@@ -121,3 +121,26 @@ async def test_the_pace_stays_readable_on_a_100_question_form_at_80_columns(serv
         line = status.render_line(0).text.rstrip()
         assert re.search(r"ahead \d+:\d\d", line), line
         assert line.endswith("…"), line  # the title is cut visibly
+
+
+async def test_the_exam_start_dialog_shows_its_message_at_80x24(exam_services) -> None:
+    """At 80x24 the dialog was cut below the question count: the unseen-only and drills boxes,
+    the buttons and the message ("Not enough questions…", with the shorter form it filled
+    in) were never on screen."""
+    from textual.widgets import Static
+
+    from certprep.tui.app import make_app
+    from certprep.tui.screens.exam_start import ExamStartScreen
+
+    app = make_app(exam_services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await app.push_screen(ExamStartScreen(exam_services))
+        await pilot.pause()
+        await pilot.press("ctrl+s")  # the full CPC form: far too few items
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.2)
+        error = app.screen.query_one("#error", Static)
+        assert "A shorter form" in str(error.render())
+        assert "below" not in str(error.render())  # the Questions box is above the message
+        assert error in app.screen._compositor.visible_widgets
