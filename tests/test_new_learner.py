@@ -144,3 +144,34 @@ async def test_the_exam_start_dialog_shows_its_message_at_80x24(exam_services) -
         assert "A shorter form" in str(error.render())
         assert "below" not in str(error.render())  # the Questions box is above the message
         assert error in app.screen._compositor.visible_widgets
+
+
+async def test_results_give_one_average_time_per_question(exam_services, clock) -> None:
+    """After 20 minutes on the one question answered of five, the results said "average 0:04:00
+    per question" (over all five) two lines above "At 20:00 per question" (over the answered)."""
+    from textual.widgets import Static
+
+    from certprep.services.exams import ExamService
+    from certprep.tui.app import make_app
+    from certprep.tui.screens.exam import ExamScreen
+
+    from .exams import small_blueprint
+
+    aid = ExamService(exam_services).start(small_blueprint(minutes=40), seed=51)
+    app = make_app(exam_services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.workers.wait_for_complete()
+        screen = ExamScreen(exam_services, aid)
+        await app.push_screen(screen)
+        await pilot.pause()
+        clock.advance(minutes=20)
+        screen.refresh_clock()
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        result = str(app.screen.query_one("#result", Static).render())
+    assert "average 0:20:00 per question answered" in result
+    assert "At 20:00 per question" in result
