@@ -175,3 +175,75 @@ async def test_results_give_one_average_time_per_question(exam_services, clock) 
         result = str(app.screen.query_one("#result", Static).render())
     assert "average 0:20:00 per question answered" in result
     assert "At 20:00 per question" in result
+
+
+async def _review_at_80(sample_services, pilot):
+    from certprep.tui.screens.review import ReviewScreen
+
+    await pilot.app.workers.wait_for_complete()
+    await pilot.press("r")
+    for _ in range(50):
+        await pilot.pause(0.02)
+        screen = pilot.app.screen
+        if isinstance(screen, ReviewScreen) and screen.current is not None:
+            return screen
+    raise AssertionError("no card to review")
+
+
+async def test_every_review_key_in_the_footer_fits_80_columns(sample_services) -> None:
+    """At 80 columns the review footer stopped at "i History  k▏^p palette": the code book,
+    end and help keys (and in the done state, study more) were off the edge."""
+    from textual.widgets._footer import FooterKey
+
+    from certprep.tui.app import make_app
+
+    app = make_app(sample_services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _review_at_80(sample_services, pilot)
+        await pilot.press("a")  # answered: rate, suspend, bury, flag, mark, info, book, end
+        await pilot.pause()
+        keys = list(screen.query(FooterKey))
+        assert {"enter", "s", "minus", "k", "escape"} <= {k.key for k in keys}
+        visible = screen._compositor.visible_widgets
+        for key in keys:
+            assert key in visible and key.region.right <= 80, (key.key, key.region)
+
+
+async def test_the_review_counts_line_wraps_rather_than_losing_the_card_state(
+    sample_services,
+) -> None:
+    """At 80 columns "… answered 30    this card: learning" showed "this card:" and nothing."""
+    import dataclasses
+
+    from certprep.tui.app import make_app
+
+    app = make_app(sample_services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _review_at_80(sample_services, pilot)
+        assert screen.current is not None
+        screen.current = dataclasses.replace(screen.current, flagged=True, marked=True)
+        screen._render_counts()
+        await pilot.pause()
+        counts = screen.query_one("#counts")
+        text = "\n".join(counts.render_line(y).text for y in range(counts.size.height))
+        assert "this card:" in text and "marked" in text, text
+
+
+async def test_nothing_to_review_does_not_offer_undo(sample_services) -> None:
+    """With nothing rated yet the end-of-session line said "u undo", and u did nothing."""
+    from textual.widgets import Static
+
+    from certprep.services.review import ReviewFilter
+    from certprep.tui.app import make_app
+    from certprep.tui.screens.review import ReviewScreen
+
+    app = make_app(sample_services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        screen = ReviewScreen(sample_services, ReviewFilter(exam="cpc", topic="no-such-topic"))
+        await app.push_screen(screen)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.phase == "done"
+        hint = str(screen.query_one("#ratings", Static).render())
+        assert "study more" in hint and "undo" not in hint
