@@ -20,7 +20,8 @@ class CertprepApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "certprep"
     BINDINGS = [
-        Binding("question_mark,f1", "help", "Help", key_display="?"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("f1", "help", "Help", show=False),  # works in a text box too, where ? types
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
 

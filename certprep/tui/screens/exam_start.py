@@ -27,8 +27,8 @@ class ExamStartScreen(ModalScreen[int | None]):
     DEFAULT_CSS = """
     ExamStartScreen { align: center middle; }
     ExamStartScreen > VerticalScroll {
-        width: 80; height: auto; max-height: 95%; border: round $accent; background: $surface;
-        padding: 0 1;
+        width: 84; max-width: 100%; height: auto; max-height: 95%; border: round $accent;
+        background: $surface; padding: 0 1; scrollbar-size-vertical: 1;
     }
     ExamStartScreen .label { margin-top: 1; text-style: bold; }
     ExamStartScreen RadioSet { width: 100%; }
@@ -62,7 +62,7 @@ class ExamStartScreen(ModalScreen[int | None]):
             with RadioSet(id="exam"):
                 for key, bp in self.blueprints.items():
                     label = Text(
-                        f"{bp.name}: {bp.questions} questions, {bp.time_limit_minutes} minutes"
+                        f"{bp.name}: {bp.questions} questions, {bp.time_limit_minutes} min"
                     )
                     yield RadioButton(label, value=key == self.exam, id=f"exam-{key}")
             yield Static("Mode", classes="label", markup=False)

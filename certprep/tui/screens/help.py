@@ -20,7 +20,7 @@ Home
 
 Review
   a–f / 1–6  answer      space  show the answer
-  enter  rate with the highlighted rating
+  enter  check a typed code; then rate with the highlighted rating
   1 2 3 4  rate Again / Hard / Good / Easy (the interval is on each key)
   u / ctrl+z  undo       s  suspend              -  bury until tomorrow
   !  flag                m / *  mark             i  card history
