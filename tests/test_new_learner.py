@@ -247,3 +247,21 @@ async def test_nothing_to_review_does_not_offer_undo(sample_services) -> None:
         assert screen.phase == "done"
         hint = str(screen.query_one("#ratings", Static).render())
         assert "study more" in hint and "undo" not in hint
+
+
+async def test_settings_fit_an_80_column_terminal(sample_services) -> None:
+    """Settings were 84 columns wide whatever the terminal: at 80 the right border, the ends of
+    the boxes and the scrollbar were off the screen."""
+    from textual.containers import VerticalScroll
+
+    from certprep.tui.app import make_app
+    from certprep.tui.screens.settings import SettingsScreen
+
+    app = make_app(sample_services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press("o")
+        await pilot.pause()
+        assert isinstance(app.screen, SettingsScreen)
+        box = app.screen.query_one(VerticalScroll)
+        assert box.region.right <= 80, box.region

@@ -20,8 +20,8 @@ class SettingsScreen(ModalScreen[bool]):
 
     DEFAULT_CSS = """
     SettingsScreen { align: center middle; }
-    SettingsScreen > VerticalScroll { width: 84; height: auto; max-height: 90%; border: round $accent;
-        background: $surface; padding: 1 2; }
+    SettingsScreen > VerticalScroll { width: 84; max-width: 100%; height: auto; max-height: 90%;
+        border: round $accent; background: $surface; padding: 1 2; }
     SettingsScreen Grid { grid-size: 2; grid-columns: 42 1fr; grid-rows: auto; height: auto; }
     SettingsScreen Label { padding: 1 0 0 0; }
     SettingsScreen #error { color: $error; height: auto; }
