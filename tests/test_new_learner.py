@@ -265,3 +265,26 @@ async def test_settings_fit_an_80_column_terminal(sample_services) -> None:
         assert isinstance(app.screen, SettingsScreen)
         box = app.screen.query_one(VerticalScroll)
         assert box.region.right <= 80, box.region
+
+
+async def test_settings_show_why_they_were_not_saved(sample_services) -> None:
+    """An unknown time zone: "Not saved: …" was written below the last field, out of view, so
+    ctrl+s seemed to do nothing."""
+    from textual.widgets import Input, Static
+
+    from certprep.tui.app import make_app
+    from certprep.tui.screens.settings import SettingsScreen
+
+    app = make_app(sample_services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press("o")
+        await pilot.pause()
+        app.screen.query_one("#time_zone", Input).value = "Mars/Olympus"
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, SettingsScreen)
+        error = app.screen.query_one("#error", Static)
+        assert "Not saved" in str(error.render())
+        assert error in app.screen._compositor.visible_widgets
+    assert sample_services.settings.get("time_zone") != "Mars/Olympus"

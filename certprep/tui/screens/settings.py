@@ -205,7 +205,7 @@ class SettingsScreen(ModalScreen[bool]):
         changes["exam_mode"] = modes
         changes["time_zone"] = self._value("time_zone") or None
         if errors:
-            self.query_one("#error", Static).update("Not saved:\n" + "\n".join(errors))
+            self._refuse("\n".join(errors))
             return
         from certprep.core.problems import InputError
         from certprep.services.settings import save_settings
@@ -213,9 +213,15 @@ class SettingsScreen(ModalScreen[bool]):
         try:  # an unknown zone is refused with the expected form, and nothing is saved
             save_settings(self.services, **changes)
         except InputError as exc:
-            self.query_one("#error", Static).update("Not saved:\n" + exc.render())
+            self._refuse(exc.render())
             return
         self.dismiss(True)
+
+    def _refuse(self, why: str) -> None:
+        """Why nothing was saved, scrolled into view: it sits below every field."""
+        error = self.query_one("#error", Static)
+        error.update("Not saved:\n" + why)
+        self.call_after_refresh(error.scroll_visible, animate=False)
 
     def action_cancel(self) -> None:
         self.dismiss(False)
