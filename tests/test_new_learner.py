@@ -288,3 +288,37 @@ async def test_settings_show_why_they_were_not_saved(sample_services) -> None:
         assert "Not saved" in str(error.render())
         assert error in app.screen._compositor.visible_widgets
     assert sample_services.settings.get("time_zone") != "Mars/Olympus"
+
+
+def test_one_day_and_one_attempt_are_singular() -> None:
+    """`certprep optimize` said "43 reviews over 1 days"; `stats` said "1 exam attempts"."""
+    from certprep.core.optimize import too_little
+
+    result = too_little(43, 1, 0, 0)
+    assert result is not None and "43 reviews over 1 day." in result.message
+
+
+def test_stats_say_one_exam_attempt(tmp_path, monkeypatch) -> None:
+    from certprep.cli import report as report_cli
+
+    fake = {
+        "items": 5,
+        "banks": ["sample"],
+        "profile": "default",
+        "by_exam": {},
+        "cards": dict.fromkeys(("new", "learning", "review", "relearning", "due_now"), 0)
+        | {"suspended": 0},
+        "reviews": 1,
+        "attempts": 1,
+    }
+
+    class Fake:
+        creates_learner = True
+
+        def stats(self):
+            return fake
+
+    monkeypatch.setattr(report_cli.state, "services", lambda *a, **k: Fake())
+    out = runner.invoke(app, ["stats"])
+    assert out.exit_code == 0, out.output
+    assert "1 review, 1 exam attempt\n" in out.output
