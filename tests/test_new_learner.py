@@ -322,3 +322,48 @@ def test_stats_say_one_exam_attempt(tmp_path, monkeypatch) -> None:
     out = runner.invoke(app, ["stats"])
     assert out.exit_code == 0, out.output
     assert "1 review, 1 exam attempt\n" in out.output
+
+
+def _footer_fits(screen, width: int = 80) -> None:
+    from textual.widgets._footer import FooterKey
+
+    keys = list(screen.query(FooterKey))
+    assert keys
+    visible = screen._compositor.visible_widgets
+    for key in keys:
+        assert key in visible and key.region.right <= width, (key.key, key.region)
+    ordered = sorted(keys, key=lambda k: k.region.x)
+    for left, right in zip(ordered, ordered[1:], strict=False):  # none drawn over another
+        assert left.region.right <= right.region.x, (left.key, left.region, right.key)
+
+
+async def test_the_browser_and_the_answer_walkthrough_footers_fit_80_columns(
+    exam_services,
+) -> None:
+    """The card browser's footer ended "x Forget ? H▏^p palette", the walkthrough of an exam's
+    answers "esc Back ? He▏^p palette"."""
+    from certprep.services.exams import ExamService
+    from certprep.tui.app import make_app
+    from certprep.tui.screens.exam_results import ExamResultsScreen
+
+    from .exams import small_blueprint
+
+    exams = ExamService(exam_services)
+    aid = exams.start(small_blueprint(), seed=7)
+    exams.submit(aid)
+    app = make_app(exam_services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press("b")
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.2)
+        app.screen.set_focus(None)
+        await pilot.pause()
+        _footer_fits(app.screen)
+        await pilot.press("escape")
+        await pilot.pause()
+        await app.push_screen(ExamResultsScreen(exam_services, aid))
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        _footer_fits(app.screen)

@@ -227,7 +227,7 @@ class ExamResultsScreen(Screen[None]):
             yield Static("", id="result", markup=False)
         with VerticalScroll(id="review", classes="hidden"):
             yield Static("", id="answer", markup=False)
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)  # every key fits 80 columns
 
     def on_mount(self) -> None:
         view = ExamService(self.services).load(self.attempt_id)
