@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from typer.testing import CliRunner
 
 from certprep.cli import app
@@ -333,7 +335,7 @@ def _footer_fits(screen, width: int = 80) -> None:
     for key in keys:
         assert key in visible and key.region.right <= width, (key.key, key.region)
     ordered = sorted(keys, key=lambda k: k.region.x)
-    for left, right in zip(ordered, ordered[1:], strict=False):  # none drawn over another
+    for left, right in itertools.pairwise(ordered):  # none drawn over another
         assert left.region.right <= right.region.x, (left.key, left.region, right.key)
 
 
