@@ -369,3 +369,24 @@ async def test_the_browser_and_the_answer_walkthrough_footers_fit_80_columns(
         await pilot.press("r")
         await pilot.pause()
         _footer_fits(app.screen)
+
+
+async def test_home_shows_every_column_at_80_and_full_names_at_120(sample_services) -> None:
+    """At 80 columns the exams table stopped at "Lear": Learning and Exam day were off the edge
+    behind a horizontal scrollbar."""
+    from textual.widgets import DataTable
+
+    from certprep.tui.app import make_app
+
+    app = make_app(sample_services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.2)
+        table = app.screen.query_one("#exams", DataTable)
+        header, row = table.render_line(0).text, table.render_line(1).text
+        assert "Learning" in header and "Exam day" in header, header
+        assert "CPC" in row and "(o to set)" in row, row
+        await pilot.resize_terminal(120, 36)
+        await pilot.pause(0.2)
+        row = table.render_line(1).text
+        assert "AAPC Certified Professional Coder (CPC)" in row, row
