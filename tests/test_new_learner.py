@@ -390,3 +390,20 @@ async def test_home_shows_every_column_at_80_and_full_names_at_120(sample_servic
         await pilot.pause(0.2)
         row = table.render_line(1).text
         assert "AAPC Certified Professional Coder (CPC)" in row, row
+
+
+async def test_the_import_screen_section_choice_fits_80_columns(sample_services) -> None:
+    """At 80 columns the Section box beside Format and Exam was four columns wide, cut at the
+    screen's edge."""
+    from textual.widgets import Select
+
+    from certprep.tui.app import make_app
+
+    app = make_app(sample_services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press("i")
+        await pilot.pause()
+        for name in ("#format", "#exam", "#section"):
+            box = app.screen.query_one(name, Select)
+            assert box.region.right <= 78 and box.region.width >= 16, (name, box.region)
