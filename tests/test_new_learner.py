@@ -407,3 +407,30 @@ async def test_the_import_screen_section_choice_fits_80_columns(sample_services)
         for name in ("#format", "#exam", "#section"):
             box = app.screen.query_one(name, Select)
             assert box.region.right <= 78 and box.region.width >= 16, (name, box.region)
+
+
+def test_a_mock_submitted_after_three_answers_is_three_answers_of_evidence(services) -> None:
+    """A CPC mock submitted after 3 answers (1 right) made the report say "predicted 31%,
+    chance of passing <1%" and "0% of 3" for topics never answered: the 97 blank questions
+    were taken as 97 wrong answers (while the results said only the misses went to review)."""
+    import sqlalchemy as sa
+
+    from certprep.services.report import build_report
+    from certprep.store.engine import writing
+    from certprep.store.tables import EXAM_ANSWER
+
+    from .test_readiness_report import load, sit
+
+    items = load(services, "cpc")
+    before = build_report(services, "cpc").readiness.expected  # the prior alone
+    sit(services, "cpc", items, right=100, days_ago=1, attempt=1)
+    with writing(services.engine) as conn:  # only the first three were answered
+        conn.execute(
+            sa.update(EXAM_ANSWER)
+            .where(EXAM_ANSWER.c.attempt_id == 1, EXAM_ANSWER.c.position >= 3)
+            .values(response=[], correct=False, answered_at=None)
+        )
+    rep = build_report(services, "cpc")
+    assert [a.score for a in rep.attempts] == [0.03]  # the attempt's own score counts blanks
+    assert sum(g.answered for g in rep.sections) == 3
+    assert rep.readiness.expected >= before - 0.01  # three right answers lower nothing
