@@ -434,3 +434,43 @@ def test_a_mock_submitted_after_three_answers_is_three_answers_of_evidence(servi
     assert [a.score for a in rep.attempts] == [0.03]  # the attempt's own score counts blanks
     assert sum(g.answered for g in rep.sections) == 3
     assert rep.readiness.expected >= before - 0.01  # three right answers lower nothing
+
+
+async def test_tutor_brings_the_rationale_into_view_below_a_long_case(services) -> None:
+    """Tutor mode after a CCS record's answer said "the rationale is shown" while the screen
+    still showed the top of the record: the rationale was two screens down."""
+    from certprep.banks.importer import import_bank
+    from certprep.core.models import Blueprint
+    from certprep.services.exams import ExamService
+    from certprep.tui.app import make_app
+    from certprep.tui.screens.exam import ExamScreen
+
+    from .conftest import make_bank
+
+    bank = make_bank(2, sections=("icd10cm",))
+    for item in bank.items:
+        item.stem = "A long inpatient record, line after line. " * 120
+    import_bank(services.engine, bank, checksum="long")
+    bp = Blueprint.model_validate(
+        {
+            "key": "cpc",
+            "name": "One",
+            "questions": 1,
+            "time_limit_minutes": 10,
+            "pass_mark": 0.7,
+            "sections": [{"key": "icd10cm", "title": "ICD-10-CM", "questions": 1}],
+        }
+    )
+    aid = ExamService(services).start(bp, seed=1, mode="tutor")
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        screen = ExamScreen(services, aid)
+        await app.push_screen(screen)
+        await pilot.pause()
+        q = screen.question
+        await pilot.press(q.display_letter(q.item.correct_keys[0]))
+        await pilot.pause(0.2)
+        body, feedback = screen.query_one("#body"), screen.query_one("#feedback")
+        assert body.scroll_y > 0
+        assert feedback in screen._compositor.visible_widgets

@@ -251,6 +251,9 @@ class ExamScreen(ExamClock):
                 self.pending = set()
                 self._render_question()
                 self._render_hint()
+                if self._locked(q):  # tutor: the rationale, below a long case, comes into view
+                    feedback = self.query_one("#feedback")
+                    self.call_after_refresh(feedback.scroll_visible, top=True, animate=False)
             self._render_status()
 
         self._change(save)
