@@ -474,3 +474,32 @@ async def test_tutor_brings_the_rationale_into_view_below_a_long_case(services) 
         body, feedback = screen.query_one("#body"), screen.query_one("#feedback")
         assert body.scroll_y > 0
         assert feedback in screen._compositor.visible_widgets
+
+
+async def test_review_brings_the_rationale_into_view_below_a_long_case(services) -> None:
+    from certprep.banks.importer import import_bank
+    from certprep.tui.app import make_app
+    from certprep.tui.screens.review import ReviewScreen
+
+    from .conftest import make_bank
+
+    bank = make_bank(2, sections=("icd10cm",))
+    for item in bank.items:
+        item.stem = "A long operative note, line after line. " * 120
+    import_bank(services.engine, bank, checksum="long")
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        screen = ReviewScreen(services)
+        await app.push_screen(screen)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.current is not None
+        await pilot.press("a")
+        await pilot.pause(0.2)
+        body, feedback = screen.query_one("#body"), screen.query_one("#feedback")
+        assert body.scroll_y > 0
+        assert feedback in screen._compositor.visible_widgets
+        await pilot.press("3")  # the next long card starts at its top
+        await pilot.pause(0.2)
+        assert body.scroll_y == 0

@@ -142,6 +142,7 @@ class ReviewScreen(ReviewKeys):
         self.correct = None
         self.given_codes = []
         self.query_one("#feedback", Static).update("")
+        self.query_one("#body", VerticalScroll).scroll_home(animate=False)  # a card from its top
         code = self.query_one("#code", Input)
         code.value = ""
         if self.current is None:
@@ -296,6 +297,12 @@ class ReviewScreen(ReviewKeys):
         )
         self._render_ratings()
         self.refresh_bindings()
+        self._scroll_to_feedback()
+
+    def _scroll_to_feedback(self) -> None:
+        """Below a long case the rationale is off screen: it comes into view."""
+        feedback = self.query_one("#feedback")
+        self.call_after_refresh(feedback.scroll_visible, top=True, animate=False)
 
     @on(Input.Submitted, "#code")
     def code_submitted(self, event: Input.Submitted) -> None:
@@ -327,6 +334,7 @@ class ReviewScreen(ReviewKeys):
                 self.query_one("#feedback", Static).update(feedback_text(self.current.item, None))
                 self._render_ratings()
                 self.refresh_bindings()
+                self._scroll_to_feedback()
         elif self.phase == "answered":
             self.rate(self.default)
 
