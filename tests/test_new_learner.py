@@ -503,3 +503,25 @@ async def test_review_brings_the_rationale_into_view_below_a_long_case(services)
         await pilot.press("3")  # the next long card starts at its top
         await pilot.pause(0.2)
         assert body.scroll_y == 0
+
+
+def test_a_typed_mistake_is_not_pointed_at_a_file_called_input(tmp_path) -> None:
+    """`certprep exam xyz` said "<input>: no blueprint 'xyz'…"."""
+    out = runner.invoke(app, ["--db", str(tmp_path / "c.db"), "exam", "xyz"])
+    assert out.exit_code == 2
+    assert "no blueprint 'xyz'" in out.output and "<input>" not in out.output
+
+
+def test_review_of_an_unknown_topic_is_refused_with_the_valid_ones(tmp_path, monkeypatch) -> None:
+    """`certprep review --topic operativ` opened an empty session ("Done for now") while an
+    unknown --section was refused: now both are, with what is valid."""
+    from certprep.cli import study
+
+    opened: list[object] = []
+    monkeypatch.setattr(study, "run_tui", lambda *a, **k: opened.append(k))
+    db = str(tmp_path / "c.db")
+    assert runner.invoke(app, ["--db", db, "import", str(DATA / "sample_bank.yaml")]).exit_code == 0
+    out = runner.invoke(app, ["--db", db, "review", "--exam", "cpc", "--topic", "nosuchtopic"])
+    assert out.exit_code == 2, out.output
+    assert "unknown topic 'nosuchtopic'" in out.output and "valid topics" in out.output
+    assert not opened
