@@ -13,6 +13,17 @@ from .conftest import DATA
 runner = CliRunner()
 
 
+async def _exam_screen(pilot, services, aid: int):
+    """The exam screen of attempt ``aid``, open over home once home has loaded."""
+    from certprep.tui.screens.exam import ExamScreen
+
+    await pilot.app.workers.wait_for_complete()
+    screen = ExamScreen(services, aid)
+    await pilot.app.push_screen(screen)
+    await pilot.pause()
+    return screen
+
+
 def test_a_native_export_to_a_json_file_imports_back(tmp_path) -> None:
     """`export BANK -o bank.json` (native is the default format) wrote YAML into the .json file,
     and `import bank.json` then failed with "not valid JSON"."""
@@ -92,7 +103,6 @@ async def test_the_pace_stays_readable_on_a_100_question_form_at_80_columns(serv
     from certprep.core.models import Blueprint
     from certprep.services.exams import ExamService
     from certprep.tui.app import make_app
-    from certprep.tui.screens.exam import ExamScreen
 
     from .conftest import make_bank
 
@@ -113,10 +123,7 @@ async def test_the_pace_stays_readable_on_a_100_question_form_at_80_columns(serv
     aid = ExamService(services).start(bp, seed=3)
     app = make_app(services)
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.workers.wait_for_complete()
-        screen = ExamScreen(services, aid)
-        await app.push_screen(screen)
-        await pilot.pause()
+        screen = await _exam_screen(pilot, services, aid)
         await pilot.press("a", "f")
         await pilot.pause()
         status = screen.query_one("#status")
@@ -155,17 +162,13 @@ async def test_results_give_one_average_time_per_question(exam_services, clock) 
 
     from certprep.services.exams import ExamService
     from certprep.tui.app import make_app
-    from certprep.tui.screens.exam import ExamScreen
 
     from .exams import small_blueprint
 
     aid = ExamService(exam_services).start(small_blueprint(minutes=40), seed=51)
     app = make_app(exam_services)
     async with app.run_test(size=(120, 36)) as pilot:
-        await app.workers.wait_for_complete()
-        screen = ExamScreen(exam_services, aid)
-        await app.push_screen(screen)
-        await pilot.pause()
+        screen = await _exam_screen(pilot, exam_services, aid)
         clock.advance(minutes=20)
         screen.refresh_clock()
         await pilot.press("a")
@@ -443,7 +446,6 @@ async def test_tutor_brings_the_rationale_into_view_below_a_long_case(services) 
     from certprep.core.models import Blueprint
     from certprep.services.exams import ExamService
     from certprep.tui.app import make_app
-    from certprep.tui.screens.exam import ExamScreen
 
     from .conftest import make_bank
 
@@ -464,10 +466,7 @@ async def test_tutor_brings_the_rationale_into_view_below_a_long_case(services) 
     aid = ExamService(services).start(bp, seed=1, mode="tutor")
     app = make_app(services)
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.workers.wait_for_complete()
-        screen = ExamScreen(services, aid)
-        await app.push_screen(screen)
-        await pilot.pause()
+        screen = await _exam_screen(pilot, services, aid)
         q = screen.question
         await pilot.press(q.display_letter(q.item.correct_keys[0]))
         await pilot.pause(0.2)
