@@ -143,6 +143,8 @@ def export(
     from certprep.services.imports import export_bank_with_warnings
 
     services = state.services()
+    if output is not None and output.suffix.lower() == ".json" and fmt.strip().lower() == "native":
+        fmt = "json"  # native YAML in a .json file is read back as JSON, and fails: write JSON
     data, warnings = guard(lambda: export_bank_with_warnings(services, bank, fmt))
     for w in warnings:
         typer.echo(f"note: {w}", err=True)

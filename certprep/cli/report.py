@@ -94,4 +94,5 @@ def stats(
         f"cards: {c['new']} new, {c['learning']} learning, {c['review']} review, "
         f"{c['relearning']} relearning; {c['due_now']} due now; {c['suspended']} suspended"
     )
-    typer.echo(f"{data['reviews']} reviews, {data['attempts']} exam attempts")
+    n, a = data["reviews"], data["attempts"]
+    typer.echo(f"{n} review{'' if n == 1 else 's'}, {a} exam attempt{'' if a == 1 else 's'}")

@@ -66,6 +66,14 @@ def review(
     """Daily review of due cards, scheduled by FSRS."""
     services = state.services()  # load the shipped banks first, with a progress bar
     check_scope(services, exam, section)
+    if topic is not None:  # a typo opened an empty session, "Done for now"
+        from certprep.core.problems import InputError
+        from certprep.services.cards import CardBrowser, Clause
+
+        try:
+            CardBrowser(services).parse("", [Clause("topic", (topic,))])
+        except InputError as exc:
+            fail("certprep: " + exc.problems[0].message.replace(" in the search", ""))
     run_tui("review", exam=exam, section=section, topic=topic, limit=limit)
 
 

@@ -212,8 +212,9 @@ def too_little(reviews: int, days_seen: int, train: int, test: int) -> OptimizeR
     if reviews < MIN_REVIEWS or days_seen < MIN_DAYS:
         return OptimizeResult(
             False,
-            f"Too little history to fit your own parameters: {reviews} reviews over "
-            f"{days_seen} days. FSRS needs at least {MIN_REVIEWS} reviews over {MIN_DAYS} or "
+            f"Too little history to fit your own parameters: {reviews} "
+            f"review{'' if reviews == 1 else 's'} over {days_seen} "
+            f"day{'' if days_seen == 1 else 's'}. FSRS needs at least {MIN_REVIEWS} reviews over {MIN_DAYS} or "
             "more days; keep reviewing and try again. Your current parameters stay in use.",
             reviews,
             days_seen,

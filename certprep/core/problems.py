@@ -15,6 +15,8 @@ class Problem:
     record: str | None = None  # item id, record number, note id ...
 
     def __str__(self) -> str:
+        if self.source == "<input>" and self.line is None and self.record is None:
+            return self.message  # typed, not read from a file: nothing to point at
         where = self.source
         if self.line is not None:
             where += f":{self.line}"

@@ -45,7 +45,9 @@ ASSUMPTIONS = [
     "Chance of passing = probability that your score on a fresh form of the real exam, on the "
     "forecast day, reaches the pass mark (whole questions, unscored pretest items left out). "
     "It combines mock answers (the most direct evidence), memory projected to that day, and a "
-    "population prior that thin data shrinks toward; the interval is 95% of likely scores.",
+    "population prior that thin data shrinks toward; the interval is 95% of likely scores. "
+    "Questions left unanswered in a mock are not evidence of what you know (the pacing says "
+    "whether you finish in time).",
     "Checked on 10,000 simulated learners (benchmarks/readiness.py): see README, Readiness.",
     "Weak-topic score = expected points lost on exam day = the topic's share of its section's "
     "questions × (1 − predicted correctness); an item with several topics counts once in total.",

@@ -263,6 +263,10 @@ def build_report(services: Services, exam: str) -> ExamReport:
                 {k: sum(v) / len(v) for k, v in secs.items() if v},
             )
         )
+    # what the learner knows: a question left unanswered (a mock submitted early) says nothing
+    # of it, and is no miss for review either; the attempt's own score above still counts it
+    blank = {(r.attempt_id, r.item_id) for r in answer_rows if r.answered_at is None}
+    answers = [a for a in answers if (a.attempt_id, a.item_id) not in blank]
     sections = build_groups(answers, cards, scored, now, by="section")
     known = {g.key for g in sections}
     sections += [Group(s.key, s.key) for s in bp.sections if s.key not in known]

@@ -21,6 +21,7 @@ class CertprepApp(App[None]):
     TITLE = "certprep"
     BINDINGS = [
         Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("f1", "help", "Help", show=False),  # works in a text box too, where ? types
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
 

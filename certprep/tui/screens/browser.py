@@ -88,7 +88,7 @@ class BrowserScreen(Screen[None]):
         yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="detail-pane"):
             yield Static("", id="detail", markup=False)
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)  # every key fits 80 columns
 
     def on_mount(self) -> None:
         table = self.query_one("#results", DataTable)

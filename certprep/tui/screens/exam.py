@@ -37,8 +37,8 @@ class ExamScreen(ExamClock):
 
     DEFAULT_CSS = """
     ExamScreen #bar { height: 1; padding: 0 1; background: $boost; }
-    ExamScreen #status { width: 1fr; }
-    ExamScreen #clock { width: auto; min-width: 18; text-align: right; text-style: bold; }
+    ExamScreen #status { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
+    ExamScreen #clock { width: auto; min-width: 15; text-align: right; text-style: bold; }
     ExamScreen #clock.low { color: $error; }
     ExamScreen #submit { min-width: 10; height: 1; border: none; margin-left: 2; }
     ExamScreen #notice { height: auto; padding: 0 2; color: $warning; }
@@ -251,6 +251,9 @@ class ExamScreen(ExamClock):
                 self.pending = set()
                 self._render_question()
                 self._render_hint()
+                if self._locked(q):  # tutor: the rationale, below a long case, comes into view
+                    feedback = self.query_one("#feedback")
+                    self.call_after_refresh(feedback.scroll_visible, top=True, animate=False)
             self._render_status()
 
         self._change(save)

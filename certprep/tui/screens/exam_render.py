@@ -126,11 +126,8 @@ class ExamRender(Screen[None]):
         t.append(f"Q{n}/{total}" if narrow else f"Question {n} of {total}", style="bold")
         if q.flagged:
             t.append(" ⚑" if narrow else " ⚑ flagged", style="bold yellow")
-        t.append(
-            f"{sep}{v.answered}/{total} answered"
-            if narrow
-            else f"{sep}answered {v.answered}/{total}"
-        )
+        # narrow: the total is in Q n/total already, and the pace after the counts must fit
+        t.append(f"{sep}{v.answered} answered" if narrow else f"{sep}answered {v.answered}/{total}")
         if v.flagged:
             t.append(f"{sep}{v.flagged} flagged" if narrow else f"{sep}flagged {v.flagged}")
         pace = self._pace_marker()

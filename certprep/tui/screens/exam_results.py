@@ -13,7 +13,7 @@ from textual.widgets import Footer, Header, Static
 
 from certprep.core.assembly import time_limit_s
 from certprep.core.models import ItemKind, code_answer_credit
-from certprep.core.pacing import Timed, pacing
+from certprep.core.pacing import Pacing, Timed, pacing
 from certprep.core.scoring import Score, format_duration, format_points
 from certprep.services.codebook_log import ItemLookups
 from certprep.services.exams import ExamQuestion, ExamService, ExamView
@@ -67,7 +67,10 @@ def summary_text(view: ExamView, score: Score, lookups: Sequence[ItemLookups] = 
         t.append(f"  the exam's pace: {format_duration(pace)} per question\n")
     else:
         t.append(f"  used {used} (untimed)\n")
-    t.append(f"  average {format_duration(score.per_question_s)} per question, ")
+    # the same average as the pacing below (over the questions answered), never a second one
+    p = _pacing(view)
+    per = "per question answered" if p.answered else "per question"
+    t.append(f"  average {format_duration(p.per_question_s)} {per}, ")
     t.append(f"slowest {format_duration(score.slowest_s)}\n")
     t.append_text(pacing_text(view))
     t.append_text(book_text(view, lookups))
@@ -75,15 +78,19 @@ def summary_text(view: ExamView, score: Score, lookups: Sequence[ItemLookups] = 
     return t
 
 
-def pacing_text(view: ExamView) -> Text:
-    """Time per question by section against the exam's budget, the costliest questions, and
-    where this pace would leave the learner when time runs out."""
+def _pacing(view: ExamView) -> Pacing:
     titles = {s.key: s.title for s in view.blueprint.sections}
-    p = pacing(
+    return pacing(
         [Timed(q.position, q.section, q.time_spent_s, q.answered) for q in view.questions],
         time_limit_s=view.time_limit_s or time_limit_s(view.blueprint, len(view.questions)),
         titles=titles,
     )
+
+
+def pacing_text(view: ExamView) -> Text:
+    """Time per question by section against the exam's budget, the costliest questions, and
+    where this pace would leave the learner when time runs out."""
+    p = _pacing(view)
     t = Text("\nPacing\n", style="bold")
     t.append(f"  {p.verdict()}\n", style="" if p.finishes else "bold red")
     for sp in sorted(p.sections, key=lambda x: -x.per_question_s):
@@ -220,7 +227,7 @@ class ExamResultsScreen(Screen[None]):
             yield Static("", id="result", markup=False)
         with VerticalScroll(id="review", classes="hidden"):
             yield Static("", id="answer", markup=False)
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)  # every key fits 80 columns
 
     def on_mount(self) -> None:
         view = ExamService(self.services).load(self.attempt_id)

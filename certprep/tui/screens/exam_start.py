@@ -6,7 +6,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Footer, Input, RadioButton, RadioSet, Static
 
@@ -26,9 +26,9 @@ class ExamStartScreen(ModalScreen[int | None]):
 
     DEFAULT_CSS = """
     ExamStartScreen { align: center middle; }
-    ExamStartScreen > Vertical {
-        width: 80; height: auto; max-height: 95%; border: round $accent; background: $surface;
-        padding: 0 1;
+    ExamStartScreen > VerticalScroll {
+        width: 84; max-width: 100%; height: auto; max-height: 95%; border: round $accent;
+        background: $surface; padding: 0 1; scrollbar-size-vertical: 1;
     }
     ExamStartScreen .label { margin-top: 1; text-style: bold; }
     ExamStartScreen RadioSet { width: 100%; }
@@ -55,13 +55,14 @@ class ExamStartScreen(ModalScreen[int | None]):
         self.cancelled = False
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        # scrolls: at 80x24 (and 36 rows) the boxes, the message and the buttons fall below
+        with VerticalScroll():
             yield Static("Start a mock exam", classes="label", markup=False)
             yield Static("Exam", classes="label", markup=False)
             with RadioSet(id="exam"):
                 for key, bp in self.blueprints.items():
                     label = Text(
-                        f"{bp.name}: {bp.questions} questions, {bp.time_limit_minutes} minutes"
+                        f"{bp.name}: {bp.questions} questions, {bp.time_limit_minutes} min"
                     )
                     yield RadioButton(label, value=key == self.exam, id=f"exam-{key}")
             yield Static("Mode", classes="label", markup=False)
@@ -87,7 +88,10 @@ class ExamStartScreen(ModalScreen[int | None]):
         exams.focus()
 
     def _error(self, text: str) -> None:
-        self.query_one("#error", Static).update(Text(text))
+        error = self.query_one("#error", Static)
+        error.update(Text(text))
+        if text:  # below the fold in a short terminal: brought into view
+            self.call_after_refresh(error.scroll_visible, animate=False)
 
     def choice(self) -> tuple[str | None, str, int | None, bool]:
         """The chosen blueprint, mode, question count (None: the full form) and unseen-only."""
@@ -165,7 +169,7 @@ class ExamStartScreen(ModalScreen[int | None]):
             n = exc.suggested_questions
             lines.append(
                 f"A shorter form of {n} question{'s' if n != 1 else ''} fits: "
-                "it is filled in below, press ctrl+s to start it."
+                "it is in the Questions box now, press ctrl+s to start it."
             )
             self.query_one("#questions", Input).value = str(exc.suggested_questions)
         else:

@@ -33,6 +33,14 @@ def _exam_day(exam_date: str | None, days_left: int | None) -> str:
     return f"{exam_date} ({days_left} days left)"
 
 
+def exam_label(name: str, narrow: bool) -> str:
+    """Narrower than 100 columns, the short name in the name's parentheses ("CPC"), so the
+    counts and the exam day fit beside it."""
+    if narrow and name.endswith(")") and "(" in name:
+        return name[name.rindex("(") + 1 : -1]
+    return name
+
+
 def codeset_year_note() -> str:
     """Which code-set year the content matches, so a candidate sitting a later exam knows."""
     from certprep.core.codes import CM_YEAR, SHIPPED_ITEMS_INVALID_IN_FY2027
@@ -84,6 +92,7 @@ class HomeScreen(Screen[None]):
         super().__init__()
         self.summary: HomeSummary | None = None
         self.asked = False
+        self.narrow = False  # the exams named short (CPC) to fit 80 columns
 
     @property
     def services(self) -> Services:
@@ -109,6 +118,10 @@ class HomeScreen(Screen[None]):
         self.query_one("#exams", DataTable).add_columns(*EXAM_COLUMNS)
         self.query_one("#attempts", DataTable).add_columns(*ATTEMPT_COLUMNS)
         self.load()
+
+    def on_resize(self) -> None:
+        if self.summary is not None and (self.size.width < 100) != self.narrow:
+            self.show(self.summary)  # the exams' long or short names
 
     def on_screen_resume(self) -> None:
         if self.summary is not None:
@@ -166,8 +179,9 @@ class HomeScreen(Screen[None]):
         rows = sorted(
             summary.exams, key=lambda c: (mine.index(c.exam) if c.exam in mine else 99, c.exam)
         )
+        self.narrow = narrow = self.size.width < 100
         cells = [
-            [("★ " if c.exam in mine else "  ") + c.name]
+            [("★ " if c.exam in mine else "  ") + exam_label(c.name, narrow)]
             + [str(n) for n in (c.items, c.due_now, c.new_today, c.learning)]
             + [_exam_day(c.exam_date, c.days_left)]
             for c in rows
@@ -176,7 +190,7 @@ class HomeScreen(Screen[None]):
         bps = self.services.blueprints()
         for k in mine:  # a chosen exam with no questions yet still has its row
             if k not in keys and k in bps:
-                cells.append([f"★ {bps[k].name}", "0", "0", "0", "0", "—"])
+                cells.append([f"★ {exam_label(bps[k].name, narrow)}", "0", "0", "0", "0", "—"])
                 keys.append(k)
         # the table is built once, its widths final: nothing widens it after a frame is drawn
         fill_table(exams, EXAM_COLUMNS, ([Text(x) for x in row] for row in cells), keys)

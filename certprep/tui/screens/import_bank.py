@@ -50,7 +50,7 @@ class ImportScreen(Screen[bool]):
     ImportScreen Label { padding: 1 1 0 0; }
     ImportScreen Select { width: 16; }
     ImportScreen #exam { width: 36; }
-    ImportScreen #section { width: 1fr; }
+    ImportScreen #section { width: 1fr; max-width: 60; }
     ImportScreen #preview { padding: 0 2; height: auto; }
     ImportScreen ProgressBar { padding: 0 2; }
     ImportScreen ProgressBar.hidden { display: none; }
@@ -100,6 +100,7 @@ class ImportScreen(Screen[bool]):
                         prompt="as in the file",
                         id="exam",
                     )
+                with Horizontal():  # a row of its own: beside the exam it had 4 columns at 80
                     yield Label("Section")
                     yield Select([], prompt="as in the file", id="section")
                 yield Checkbox("Carry over Anki review history as FSRS state", id="history")

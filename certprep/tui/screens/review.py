@@ -26,7 +26,7 @@ class ReviewScreen(ReviewKeys):
     """One review session."""
 
     DEFAULT_CSS = """
-    ReviewScreen #counts { height: 1; padding: 0 2; }
+    ReviewScreen #counts { height: auto; padding: 0 2; }
     ReviewScreen #body { padding: 1 2; width: 1fr; }
     ReviewScreen #main { height: 1fr; }
     ReviewScreen #book { width: 45%; min-width: 34; }
@@ -36,17 +36,18 @@ class ReviewScreen(ReviewKeys):
     ReviewScreen #ratings { height: auto; padding: 0 2; background: $boost; }
     ReviewScreen #notice { height: auto; padding: 0 2; color: $warning; }
     """
-    # letters a–f answer questions, so no other action sits on them (Anki's - bury, * mark)
+    # letters a–f answer questions, so no other action sits on them (Anki's - bury, * mark);
+    # short labels: the hint line above says "space shows the answer", the ratings row "enter"
     BINDINGS = [
-        Binding("space", "reveal", "Show answer"),
-        Binding("enter", "accept", "Rate highlighted"),
+        Binding("space", "reveal", "Answer"),
+        Binding("enter", "accept", "Rate"),
         Binding("u", "undo", "Undo"),
         Binding("ctrl+z", "undo_anywhere", "Undo", show=False, priority=True),
         Binding("s", "suspend", "Suspend"),
         Binding("minus", "bury", "Bury", key_display="-"),
         Binding("exclamation_mark", "flag", "Flag", key_display="!"),
         Binding("m,asterisk", "mark", "Mark"),
-        Binding("i", "history", "History"),
+        Binding("i", "history", "Info"),  # Anki's card info
         Binding("k", "code_book", "Book"),
         Binding("plus", "study_more", "Study more", key_display="+"),
         Binding("escape", "end", "End"),
@@ -116,7 +117,7 @@ class ReviewScreen(ReviewKeys):
             classes="hidden",
         )
         yield Static("", id="ratings", markup=False)
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)  # every key fits 80 columns
 
     def on_mount(self) -> None:
         self.query_one("#book").display = False  # k opens it beside the card
@@ -141,6 +142,7 @@ class ReviewScreen(ReviewKeys):
         self.correct = None
         self.given_codes = []
         self.query_one("#feedback", Static).update("")
+        self.query_one("#body", VerticalScroll).scroll_home(animate=False)  # a card from its top
         code = self.query_one("#code", Input)
         code.value = ""
         if self.current is None:
@@ -203,7 +205,9 @@ class ReviewScreen(ReviewKeys):
         if self.phase != "answered" or self.current is None or self.session is None:
             hint = {
                 "question": self._question_hint(),
-                "done": "+ study more   u undo   escape back to home",
+                "done": "+ study more   "
+                + ("u undo   " if self.session and self.session.can_undo() else "")
+                + "escape back to home",
                 "loading": "",
             }.get(self.phase, "")
             ratings.update(Text(hint))
@@ -293,6 +297,12 @@ class ReviewScreen(ReviewKeys):
         )
         self._render_ratings()
         self.refresh_bindings()
+        self._scroll_to_feedback()
+
+    def _scroll_to_feedback(self) -> None:
+        """Below a long case the rationale is off screen: it comes into view."""
+        feedback = self.query_one("#feedback")
+        self.call_after_refresh(feedback.scroll_visible, top=True, animate=False)
 
     @on(Input.Submitted, "#code")
     def code_submitted(self, event: Input.Submitted) -> None:
@@ -324,6 +334,7 @@ class ReviewScreen(ReviewKeys):
                 self.query_one("#feedback", Static).update(feedback_text(self.current.item, None))
                 self._render_ratings()
                 self.refresh_bindings()
+                self._scroll_to_feedback()
         elif self.phase == "answered":
             self.rate(self.default)
 

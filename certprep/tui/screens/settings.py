@@ -20,8 +20,8 @@ class SettingsScreen(ModalScreen[bool]):
 
     DEFAULT_CSS = """
     SettingsScreen { align: center middle; }
-    SettingsScreen > VerticalScroll { width: 84; height: auto; max-height: 90%; border: round $accent;
-        background: $surface; padding: 1 2; }
+    SettingsScreen > VerticalScroll { width: 84; max-width: 100%; height: auto; max-height: 90%;
+        border: round $accent; background: $surface; padding: 1 2; }
     SettingsScreen Grid { grid-size: 2; grid-columns: 42 1fr; grid-rows: auto; height: auto; }
     SettingsScreen Label { padding: 1 0 0 0; }
     SettingsScreen #error { color: $error; height: auto; }
@@ -205,7 +205,7 @@ class SettingsScreen(ModalScreen[bool]):
         changes["exam_mode"] = modes
         changes["time_zone"] = self._value("time_zone") or None
         if errors:
-            self.query_one("#error", Static).update("Not saved:\n" + "\n".join(errors))
+            self._refuse("\n".join(errors))
             return
         from certprep.core.problems import InputError
         from certprep.services.settings import save_settings
@@ -213,9 +213,15 @@ class SettingsScreen(ModalScreen[bool]):
         try:  # an unknown zone is refused with the expected form, and nothing is saved
             save_settings(self.services, **changes)
         except InputError as exc:
-            self.query_one("#error", Static).update("Not saved:\n" + exc.render())
+            self._refuse(exc.render())
             return
         self.dismiss(True)
+
+    def _refuse(self, why: str) -> None:
+        """Why nothing was saved, scrolled into view: it sits below every field."""
+        error = self.query_one("#error", Static)
+        error.update("Not saved:\n" + why)
+        self.call_after_refresh(error.scroll_visible, animate=False)
 
     def action_cancel(self) -> None:
         self.dismiss(False)
