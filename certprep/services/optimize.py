@@ -23,8 +23,8 @@ from certprep.services.imports import gc_paused
 from certprep.services.review import settings_for
 from certprep.services.settings import learner_zone
 from certprep.store.optimize_worker import (
+    BATCH,
     SOURCES,
-    SQLITE_COUNT,
     HeldOut,
     WorkerStopped,
     free_core,
@@ -35,7 +35,6 @@ from certprep.store.tables import CARD, REVIEW_LOG
 if TYPE_CHECKING:
     from certprep.services.services import Services
 
-BATCH = 50_000
 # below this many reviews one process does it all (well under a second; no process to start)
 WORKER_MIN_REVIEWS = 50_000
 # nor with short histories: the fit is then small next to reading the log, which the worker
@@ -67,8 +66,6 @@ def _streamed_batches(
 
 
 def _count(conn: sa.Connection, lid: int) -> int:
-    if conn.dialect.name == "sqlite":
-        return int(conn.exec_driver_sql(SQLITE_COUNT, (lid, *SOURCES)).scalar_one())
     q = sa.select(sa.func.count()).where(
         REVIEW_LOG.c.learner_id == lid, REVIEW_LOG.c.source.in_(SOURCES)
     )

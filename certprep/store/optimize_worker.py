@@ -35,7 +35,6 @@ _EPOCH = (
 _WHERE = f"WHERE learner_id = ? AND source IN ({', '.join('?' * len(SOURCES))})"
 SQLITE_LOG = f"SELECT item_id, {_EPOCH}, rating FROM review_log {_WHERE} ORDER BY reviewed_at, id"
 SQLITE_LOG_HEAD = SQLITE_LOG + " LIMIT ?"
-SQLITE_COUNT = f"SELECT count(*) FROM review_log {_WHERE}"
 
 
 def free_core(loadavg: str = "/proc/loadavg") -> bool:
