@@ -23,12 +23,16 @@ if shutil.which("tmux") is None:  # CI installs tmux; a laptop without it skips,
 
 
 class Terminal:
+    """One tmux server per terminal, on its own socket (`-L`): with a shared default server,
+    killing the last session makes that server exit, and a new session started in that moment
+    met "server exited unexpectedly" (CI, session 5)."""
+
     def __init__(self, command: str, env: dict[str, str]) -> None:
         self.name = f"certprep-{uuid.uuid4().hex[:8]}"
         exports = " ".join(f"{k}={v}" for k, v in env.items())
         subprocess.run(
             [
-                "tmux",
+                *self.tmux,
                 "new-session",
                 "-d",
                 "-s",
@@ -42,9 +46,13 @@ class Terminal:
             check=True,
         )
 
+    @property
+    def tmux(self) -> list[str]:
+        return ["tmux", "-L", self.name, "-f", "/dev/null"]
+
     def screen(self) -> str:
         return subprocess.run(
-            ["tmux", "capture-pane", "-p", "-t", self.name],
+            [*self.tmux, "capture-pane", "-p", "-t", self.name],
             capture_output=True,
             text=True,
             check=False,
@@ -52,7 +60,7 @@ class Terminal:
 
     def keys(self, *keys: str) -> None:
         for k in keys:
-            subprocess.run(["tmux", "send-keys", "-t", self.name, k], check=True)
+            subprocess.run([*self.tmux, "send-keys", "-t", self.name, k], check=True)
             time.sleep(0.15)
 
     def wait_for(self, text: str, timeout: float = 20) -> str:
@@ -76,7 +84,7 @@ class Terminal:
         raise AssertionError(f"question {n} of {total} never showed; the screen:\n{self.screen()}")
 
     def kill(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], check=False)
+        subprocess.run([*self.tmux, "kill-server"], check=False, capture_output=True)
 
 
 def certprep_command() -> str:
@@ -169,7 +177,7 @@ def test_exam_survives_sigkill_and_resumes_in_place(tmp_path, terminal_env) -> N
         assert _answered(db) == 3
         pid = int(
             subprocess.run(
-                ["tmux", "list-panes", "-t", term.name, "-F", "#{pane_pid}"],
+                [*term.tmux, "list-panes", "-t", term.name, "-F", "#{pane_pid}"],
                 capture_output=True,
                 text=True,
                 check=True,
