@@ -233,6 +233,16 @@ def test_class_report_lists_every_student(sample_services: Services, clock, db_p
         students["second-student"]["attempts"] == 0
         and students["second-student"]["last_score"] is None
     )
+    # nothing studied for the exam: no forecast made of the prior alone, and the text says why
+    assert students["tester"]["evidence"] and students["tester"]["readiness"] is not None
+    assert not students["second-student"]["evidence"]
+    assert students["second-student"]["readiness"] is None
+    assert students["second-student"]["pass_probability"] is None
+    assert students["second-student"]["weakest_topic"] is None
+    text = runner.invoke(app, ["--db", str(db_path), "report", "--class", "--exam", "cpc"])
+    assert "Nothing studied for this exam yet, so no forecast: second-student." in text.output
+    row = next(ln for ln in text.output.splitlines() if ln.startswith("second-student"))
+    assert row.split()[1:] == ["0", "0", "—", "—", "—", "—", "—"]
     md = runner.invoke(
         app, ["--db", str(db_path), "report", "--class", "--exam", "cpc", "--format", "md"]
     )
