@@ -48,6 +48,8 @@ class BrowserScreen(Screen[None]):
     BrowserScreen #detail-pane { height: 1fr; border-top: solid $primary; padding: 0 1; }
     """
     BINDINGS = [
+        # escape in the search box leaves the box (the table shows again), then the browser
+        Binding("escape", "leave_search", "Leave search"),
         Binding("escape", "back", "Back"),
         Binding("s", "suspend", "Suspend"),
         Binding("u", "unsuspend", "Unsuspend"),
@@ -119,6 +121,10 @@ class BrowserScreen(Screen[None]):
         if action == "clear_selection":
             return not self._search_focused() and bool(self.selected)
         if action == "focus_search":
+            return not self._search_focused()
+        if action == "leave_search":
+            return self._search_focused()
+        if action == "back":
             return not self._search_focused()
         if action == "next_page":
             return bool(self.page and self.page_offset + PAGE < self.page.total)
@@ -369,6 +375,12 @@ class BrowserScreen(Screen[None]):
 
     def action_focus_search(self) -> None:
         self.query_one("#search", Input).focus()
+
+    def action_leave_search(self) -> None:
+        """Give up the edit not run yet: the box shows the table's search again."""
+        self.query_one("#search", Input).value = self.search_text
+        self._status()
+        self.query_one("#results", DataTable).focus()
 
     def action_back(self) -> None:
         self.dismiss(None)
