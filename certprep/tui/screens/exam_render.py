@@ -54,6 +54,7 @@ class ExamRender(Screen[None]):
         if not self.unsaved:
             self._notice("")  # a notice is about the question it was given on
         self.strike_mode = False
+        self.refresh_bindings()  # escape leaves again (not: cancels a strike)
         self.pending = set()
         q = self.question
         code = self.query_one("#code", Input)
