@@ -28,6 +28,7 @@ from certprep.services.cards import (
 from certprep.services.services import Services
 from certprep.tui.errors import describe_open_error
 from certprep.tui.widgets.card_detail import ConfirmScreen, detail_text
+from certprep.tui.widgets.hanging import hanging
 
 PAGE = 100
 ROW_ACTIONS = {"toggle_select", "select_all", "suspend", "unsuspend", "unbury", "flag", "mark"}
@@ -255,7 +256,7 @@ class BrowserScreen(Screen[None]):
                 raise
             self.query_one("#detail", Static).update(Text(message))
             return
-        self.query_one("#detail", Static).update(detail_text(detail))
+        self.query_one("#detail", Static).update(hanging(detail_text(detail)))
 
     # -- selection -------------------------------------------------------------------------
     def action_toggle_select(self) -> None:

@@ -18,6 +18,7 @@ from certprep.core.scoring import Score, format_duration, format_points
 from certprep.services.codebook_log import ItemLookups
 from certprep.services.exams import ExamQuestion, ExamService, ExamView
 from certprep.services.services import Services
+from certprep.tui.widgets.hanging import hanging
 from certprep.tui.widgets.item_view import feedback_text, item_text
 
 FILTERS = {
@@ -268,7 +269,7 @@ class ExamResultsScreen(Screen[None]):
                 "n/p move   w wrong   f flagged   a all   escape summary"
             )
         )
-        answer.update(answer_text(self.shown[self.index], self.index, len(self.shown)))
+        answer.update(hanging(answer_text(self.shown[self.index], self.index, len(self.shown))))
         self.query_one("#review", VerticalScroll).scroll_home(animate=False)
 
     def _set_mode(self, mode: str) -> None:

@@ -17,6 +17,7 @@ from certprep.tui.errors import safely
 from certprep.tui.screens.card_history import RATING_NAMES
 from certprep.tui.screens.review_keys import ReviewKeys
 from certprep.tui.widgets.codebook import CodeBookPanel
+from certprep.tui.widgets.hanging import hanging
 from certprep.tui.widgets.item_view import feedback_text, item_text
 
 LETTERS = "abcdef"
@@ -190,13 +191,15 @@ class ReviewScreen(ReviewKeys):
         assert self.current is not None
         cur = self.current
         self.query_one("#question", Static).update(
-            item_text(
-                cur.item,
-                case_title=cur.case_title,
-                case_text=cur.case_text,
-                selected=self.selected,
-                reveal=reveal,
-                show_back=reveal,
+            hanging(
+                item_text(
+                    cur.item,
+                    case_title=cur.case_title,
+                    case_text=cur.case_text,
+                    selected=self.selected,
+                    reveal=reveal,
+                    show_back=reveal,
+                )
             )
         )
 
