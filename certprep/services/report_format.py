@@ -157,7 +157,8 @@ def pacing_lines(rep: ExamReport) -> list[str]:
     lines = [p.verdict()]
     for sp in sorted(p.sections, key=lambda x: -x.per_question_s):
         over = " (over budget)" if p.budget_s and sp.per_question_s > p.budget_s else ""
-        lines.append(f"{mmss(sp.per_question_s)} per question: {sp.title}{over}")
+        part = f", {sp.answered} of {sp.questions} answered" if sp.answered < sp.questions else ""
+        lines.append(f"{mmss(sp.per_question_s)} per question: {sp.title}{over}{part}")
     return lines
 
 

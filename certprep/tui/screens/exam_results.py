@@ -99,7 +99,10 @@ def pacing_text(view: ExamView) -> Text:
         t.append(
             f"  {format_duration(sp.per_question_s)} per question", style="red" if over else ""
         )
-        t.append(f"  {sp.title} ({sp.questions})\n")
+        count = f"{sp.questions}"
+        if sp.answered < sp.questions:  # the time is per answered question: say how many
+            count = f"{sp.answered} of {sp.questions} answered"
+        t.append(f"  {sp.title} ({count})\n")
     if p.slowest:
         t.append("  costliest: ")
         t.append(
