@@ -275,43 +275,26 @@ def test_an_exam_with_no_evidence_says_so_instead_of_a_forecast(
 ) -> None:
     """Nothing of the exam studied or sat: the forecast would be the population prior alone.
     The report says there is no evidence yet, not a predicted score as if it were measured."""
-    result = runner.invoke(
-        app, ["--db", str(db_path), "--profile", "tester", "report", "--exam", "cpc"]
-    )
-    assert result.exit_code == 0, result.output
-    line = next(x for x in result.stdout.splitlines() if x.startswith("Readiness"))
+
+    def report(*fmt: str) -> str:
+        args = ["--db", str(db_path), "--profile", "tester", "report", "--exam", "cpc", *fmt]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    text = report()
+    line = next(x for x in text.splitlines() if x.startswith("Readiness"))
     assert "no evidence yet" in line
     assert "predicted" not in line and "chance of passing" not in line
     assert "%" not in line.split("pass mark")[0]  # no percentage before the pass mark
     assert "certprep review --exam cpc" in line
-    assert "predicted 60%" not in result.stdout  # nor per section
-    md = runner.invoke(
-        app,
-        ["--db", str(db_path), "--profile", "tester", "report", "--exam", "cpc", "--format", "md"],
-    )
-    assert "no evidence yet" in md.stdout and "chance of passing" not in md.stdout
-    data = json.loads(
-        runner.invoke(
-            app,
-            [
-                "--db",
-                str(db_path),
-                "--profile",
-                "tester",
-                "report",
-                "--exam",
-                "cpc",
-                "--format",
-                "json",
-            ],
-        ).stdout
-    )
-    assert data["exams"][0]["readiness"]["evidence"] is False
+    assert "predicted 60%" not in text  # nor per section
+    md = report("--format", "md")
+    assert "no evidence yet" in md and "chance of passing" not in md
+    assert json.loads(report("--format", "json"))["exams"][0]["readiness"]["evidence"] is False
     seed_history(sample_services, clock)  # cards studied and two mocks: a forecast
-    result = runner.invoke(
-        app, ["--db", str(db_path), "--profile", "tester", "report", "--exam", "cpc"]
-    )
-    assert "chance of passing" in result.stdout and "no evidence yet" not in result.stdout
+    text = report()
+    assert "chance of passing" in text and "no evidence yet" not in text
 
 
 async def test_the_report_screen_says_no_evidence_yet(sample_services: Services) -> None:
