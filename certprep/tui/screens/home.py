@@ -152,13 +152,9 @@ class HomeScreen(Screen[None]):
         self.app.call_from_thread(self._counted, number, summary)
 
     def refresh_counts(self) -> None:
-        """Count off the UI thread; only the newest count is shown.
-
-        Counts overlap (coming back to home counts, and so does the change that brought one
-        back: settings saved, exams chosen, an exam abandoned). An older count can finish last
-        and hold numbers read before the change: it is dropped by its number, not cancelled (a
-        cancelled thread runs on and would still deliver them), as the card browser's searches.
-        """
+        """Count off the UI thread; only the newest count is shown. Counts overlap (coming back
+        counts, so does the change that brought one back); an older one, read before the change,
+        is dropped by its number, not cancelled (its thread would deliver it all the same)."""
         self._counts += 1
         self._count(self._counts)
 
