@@ -562,6 +562,35 @@ def _escape_says(app) -> str:
     return shown.binding.description
 
 
+async def test_in_the_code_books_results_the_footer_keeps_submit_at_80_columns(
+    exam_services: Services,
+) -> None:
+    """The book's results list has the cursor: the footer shows the book's keys and Submit,
+    not the question's keys pushing Submit off an 80-column line."""
+    from textual.widgets import OptionList
+    from textual.widgets._footer import FooterKey
+
+    exams = ExamService(exam_services)
+    aid = exams.start(small_blueprint(), seed=11)
+    app = make_app(exam_services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_exam(app, pilot, aid)
+        await pilot.press("k", *"psoriasis", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        results = screen.query_one("#codebook-results", OptionList)
+        results.focus()
+        await pilot.pause()
+        assert app.focused is results and results.option_count > 0
+        shown = {k.action: k for k in app.screen.query(FooterKey)}
+        assert "next" not in shown and "flag" not in shown
+        submit = shown["submit"]
+        assert submit.region.width and submit.region.right <= 80
+        await pilot.press("n")  # resting: not the next question
+        await pilot.pause()
+        assert "Question 1 of 5" in _text(app, "#status") or "Q1/5" in _text(app, "#status")
+
+
 async def test_the_footer_says_what_escape_does_in_the_code_box(services: Services) -> None:
     _, aid = _code_exam(services)
     app = make_app(services)

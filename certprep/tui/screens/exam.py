@@ -150,8 +150,10 @@ class ExamScreen(ExamClock):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Pause is offered only where the mode allows it; the pace marker where there is a clock."""
         timed = self.view is not None and self.view.mode == "timed"
-        if isinstance(self.focused, Input) and action in self.TYPED:
-            return False  # a box takes typing (a code answer, the code book's search)
+        if action in self.TYPED and (isinstance(self.focused, Input) or self._in_book()):
+            # a box takes typing (a code answer, the code book's search); in the book's
+            # results the question's keys rest, so the footer keeps to the book's and Submit
+            return False
         if action == "leave_box":
             return self.focused is self.query_one("#code", Input)
         if action == "cancel_strike":
@@ -163,6 +165,12 @@ class ExamScreen(ExamClock):
         if action == "toggle_pace":
             return timed
         return True
+
+    def _in_book(self) -> bool:
+        focused = self.focused
+        return focused is not None and any(
+            isinstance(node, CodeBookPanel) for node in focused.ancestors_with_self
+        )
 
     def on_descendant_focus(self, event: object) -> None:
         self.refresh_bindings()  # a box taking typing changes which keys act
