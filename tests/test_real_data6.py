@@ -3,17 +3,22 @@ drawn and answered whole, and review days in zones with daylight saving."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from certprep.banks.importer import import_bank
+from certprep.cli import app
+from certprep.core.models import Item
 from certprep.core.scheduling import REVIEW, Rating
 from certprep.services import Services, open_services
 from certprep.services.review import ReviewSession, due_counts
 
 from .conftest import make_bank
+from .test_hygiene_text import cli_env as cli_env
 from .test_zones import DST_DAY, FALL_BACK, at, travel
 
 # -- 3. review days across a daylight-saving change -----------------------------------------
@@ -53,3 +58,198 @@ def test_a_card_rated_1d_the_day_before_a_dst_change_is_due_the_next_study_day(
     with travel(at(zone, day, 4, 0)):
         assert due_counts(live).due == 1
     assert result.card.due == at(zone, day, 4, 41)
+
+
+# -- 1. producers' files as the producers write them ----------------------------------------
+
+runner = CliRunner()
+
+# GIFT as Moodle's documentation writes it: comments, a category, titles, escapes, feedback,
+# weights, a missing word, and kinds the app cannot ask (matching, numeric, essay)
+GIFT = r"""// question bank of a study group, GIFT as Moodle documents it
+// comments on two lines
+
+$CATEGORY: $course$/top/CPC/Modifiers
+
+::Mod 25::Modifier 25 is appended to which code? {
+=the E/M code#Right, the E/M service.
+~the procedure code#No, to the E/M.
+~the diagnosis code
+}
+
+::Escapes::Which need escaping in GIFT\: \~ \= \# \{ and \}? {
+=all of them \~ \= \# \{ \}
+~none
+}
+
+::Weights::Which are CPT categories? {
+~%50%Category I
+~%50%Category III
+~%-100%Category IV
+}
+
+::TF::The UB-04 is the institutional claim.{T#Wrong-answer feedback#Right-answer feedback}
+
+// a comment between questions
+::Match::Match the suffix {
+=-itis -> inflammation
+=-ectomy -> removal
+=-otomy -> incision
+}
+
+::Numeric::How many characters in a CPT code? {#5}
+
+::Essay::Explain modifier 59. {}
+
+::HTML::[html]<p>What does <b>ICD</b> stand for?</p>{
+=International Classification of Diseases
+~International Code Directory
+####It is the WHO classification.
+}
+
+Which of these is a prefix? {=hypo- ~-itis ~-ectomy}
+"""
+
+
+def _import(db: Path, path: Path, *extra: str) -> tuple[int, str]:
+    result = runner.invoke(app, ["--db", str(db), "import", str(path), *extra])
+    return result.exit_code, result.output
+
+
+def test_a_gift_file_as_moodle_documents_it_arrives_or_each_question_is_named(
+    cli_env: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "study.gift"
+    path.write_text(GIFT, encoding="utf-8")
+    code, out = _import(cli_env, path)
+    assert code == 0, out
+    assert "imported 6 items" in out  # nine questions: six the app asks, three named below
+    assert (
+        "3 questions skipped: 1 matching, 1 numeric, 1 essay: not supported: 'Match' (line 26): "
+        "matching; 'Numeric' (line 32): numeric; 'Essay' (line 34): essay"
+    ) in out
+    items = {i.stem: i for i in _bank(cli_env, "study")}
+    escapes = items["Which need escaping in GIFT: ~ = # { and }?"]
+    assert escapes.choices[0].text == "all of them ~ = # { }" and escapes.correct_keys == ["a"]
+    weights = items["Which are CPT categories?"]
+    assert weights.correct_keys == ["a", "b"]
+    tf = items["The UB-04 is the institutional claim."]
+    assert tf.correct_keys == ["a"] and tf.choices[0].rationale == "Right-answer feedback"
+    assert items["What does ICD stand for?"].rationale == "It is the WHO classification."
+    assert all(i.topics == ["CPC", "Modifiers"] for i in items.values())
+
+
+def _bank(db: Path, name: str) -> list[Item]:
+    con = sqlite3.connect(db)
+    try:
+        rows = con.execute(
+            "SELECT item.payload FROM item JOIN bank ON bank.id = item.bank_id WHERE bank.name = ?",
+            (name,),
+        ).fetchall()
+    finally:
+        con.close()
+    return [Item.model_validate_json(r[0]) for r in rows]
+
+
+def _q(qtype: str, name: str, body: str) -> str:
+    return f'<question type="{qtype}"><name><text>{name}</text></name>{body}</question>\n'
+
+
+def _answer(fraction: str, text: str, feedback: str = "") -> str:
+    return (
+        f'<answer fraction="{fraction}" format="html"><text><![CDATA[{text}]]></text>'
+        f'<feedback format="html"><text><![CDATA[{feedback}]]></text></feedback></answer>'
+    )
+
+
+_HTML_STEM = (
+    '<questiontext format="html"><text><![CDATA[<p>Where is the <strong>femur</strong>?</p>'
+    '<p><img src="@@PLUGINFILE@@/femur.png" alt="femur"></p>]]></text>'
+    '<file name="femur.png" path="/" encoding="base64">iVBORw0KGgo=</file></questiontext>'
+)
+
+# Moodle XML as Moodle exports it (docs.moodle.org "Moodle XML format"): categories, CDATA with
+# HTML and an embedded file, single and multiple response with fractions, true/false, short
+# answer, and kinds the app cannot ask (matching, essay, a description)
+MOODLE = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n<!-- question: 0  -->\n'
+    '<question type="category"><category><text>$course$/top/Default for CPC/Anatomy &amp; '
+    'Terminology</text></category><info format="moodle_auto_format"><text></text></info>'
+    "</question>\n"
+    + _q(
+        "multichoice",
+        "Femur",
+        _HTML_STEM
+        + '<generalfeedback format="html"><text><![CDATA[<p>The <em>thigh</em> bone.</p>]]>'
+        "</text></generalfeedback><single>true</single><shuffleanswers>true</shuffleanswers>"
+        + _answer("100", "<p>Thigh</p>", "<p>Yes.</p>")
+        + _answer("0", "<p>Arm</p>")
+        + _answer("0", "<p>Skull &amp; jaw</p>")
+        + "<tags><tag><text>bones</text></tag></tags>",
+    )
+    + _q(
+        "multichoice",
+        "NCCI modifiers",
+        '<questiontext format="html"><text>Which modifiers bypass an NCCI edit?</text>'
+        "</questiontext><idnumber>mod-ncci</idnumber><single>false</single>"
+        + _answer("33.33333", "59")
+        + _answer("33.33333", "XS")
+        + _answer("33.33333", "XU")
+        + _answer("-100", "26"),
+    )
+    + _q(
+        "truefalse",
+        "Claim form",
+        '<questiontext format="moodle_auto_format"><text>The CMS-1500 is the institutional '
+        "claim.</text></questiontext>"
+        + '<answer fraction="0" format="moodle_auto_format"><text>true</text>'
+        '<feedback format="moodle_auto_format"><text>No.</text></feedback></answer>'
+        '<answer fraction="100" format="moodle_auto_format"><text>false</text>'
+        '<feedback format="moodle_auto_format"><text>Right.</text></feedback></answer>',
+    )
+    + _q(
+        "shortanswer",
+        "Hypertension code",
+        '<questiontext format="html"><text>Code essential hypertension.</text></questiontext>'
+        "<usecase>0</usecase>" + _answer("100", "I10"),
+    )
+    + _q(
+        "matching",
+        "Suffixes",
+        '<questiontext format="html"><text>Match.</text></questiontext>'
+        '<subquestion format="html"><text>-itis</text><answer><text>inflammation</text>'
+        "</answer></subquestion>",
+    )
+    + '<question type="category"><category><text>$course$/top/Default for CPC/Billing</text>'
+    "</category></question>\n"
+    + _q(
+        "essay", "Explain NCCI", '<questiontext format="html"><text>Explain.</text></questiontext>'
+    )
+    + _q("description", "Intro", '<questiontext format="html"><text>Billing.</text></questiontext>')
+    + "</quiz>\n"
+)
+
+
+def test_a_moodle_xml_export_arrives_or_each_question_is_named(
+    cli_env: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "quiz.xml"
+    path.write_text(MOODLE, encoding="utf-8")
+    code, out = _import(cli_env, path)
+    assert code == 0, out
+    assert "imported 4 items" in out
+    assert (
+        "3 questions skipped: 1 matching, 1 essay, 1 description: not supported: "
+        "question 6 'Suffixes': matching; question 8 'Explain NCCI': essay; "
+        "question 9 'Intro': description"
+    ) in out
+    assert "1 questions embed 1 files" in out
+    items = {i.id: i for i in _bank(cli_env, "quiz")}
+    assert sorted(items) == ["Claim-form", "Femur", "Hypertension-code", "mod-ncci"]
+    femur = items["Femur"]
+    assert femur.stem == "Where is the femur?\n\n[image: femur]"
+    assert [c.text for c in femur.choices] == ["Thigh", "Arm", "Skull & jaw"]
+    assert femur.topics == ["Anatomy & Terminology", "bones"]
+    assert items["mod-ncci"].correct_keys == ["a", "b", "c"]
+    assert items["Claim-form"].correct_keys == ["b"]
+    assert items["Hypertension-code"].codes == ["I10"]

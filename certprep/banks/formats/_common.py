@@ -185,15 +185,40 @@ def is_true(text: str) -> bool:
     return text.strip().casefold() in ("true", "t", "yes", "y", "1", "x")
 
 
-def report_skipped(c: Collector, skipped: Counter[str], drafts: list[Draft]) -> None:
-    """Questions of kinds the app cannot ask: a warning, or the problem when nothing else is left."""
+class Skipped:
+    """Questions of kinds the app cannot ask: counted by kind, and each named (title or line)."""
+
+    SHOWN = 10  # names listed in the warning; the rest are counted
+
+    def __init__(self) -> None:
+        self.kinds: Counter[str] = Counter()
+        self.names: list[str] = []
+
+    def add(self, kind: str, name: str) -> None:
+        self.kinds[kind] += 1
+        self.names.append(name)
+
+    def __bool__(self) -> bool:
+        return bool(self.names)
+
+    def listed(self) -> str:
+        shown = "; ".join(self.names[: self.SHOWN])
+        more = len(self.names) - self.SHOWN
+        return shown + (f"; and {more} more" if more > 0 else "")
+
+
+def report_skipped(c: Collector, skipped: Skipped, drafts: list[Draft]) -> None:
+    """Questions of kinds the app cannot ask: a warning, or the problem when nothing else is left.
+    Each is named, so the learner knows which of their questions did not arrive."""
     if not skipped:
         return
-    kinds = ", ".join(f"{n} {k}" for k, n in skipped.most_common())
+    kinds = ", ".join(f"{n} {k}" for k, n in skipped.kinds.most_common())
     if drafts:
-        c.warn(f"{sum(skipped.values())} questions skipped: {kinds}: not supported")
+        c.warn(
+            f"{len(skipped.names)} questions skipped: {kinds}: not supported: {skipped.listed()}"
+        )
     else:
-        c.problem(f"no question the app can ask: {kinds}: not supported")
+        c.problem(f"no question the app can ask: {kinds}: not supported: {skipped.listed()}")
 
 
 # ---------------------------------------------------------------------------- kinds and answers

@@ -14,7 +14,6 @@ matching ``{=a -> b}`` questions.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from functools import lru_cache
 from typing import Any
 
@@ -24,6 +23,7 @@ from ._common import (
     Collector,
     Draft,
     Options,
+    Skipped,
     decode_text,
     infer_choice_kind,
     report_skipped,
@@ -97,7 +97,7 @@ def read_gift(data: bytes, opts: Options, c: Collector) -> list[Draft]:
     """Drafts from a GIFT file."""
     text = decode_text(data, c, opts.encoding)
     drafts: list[Draft] = []
-    skipped: Counter[str] = Counter()
+    skipped = Skipped()
     partials: list[int] = []
     topics: list[str] = []
     pending: list[tuple[int, str, str]] = []
@@ -140,7 +140,7 @@ def _question(
     topics: list[str],
     c: Collector,
     drafts: list[Draft],
-    skipped: Counter[str],
+    skipped: Skipped,
     partials: list[int],
 ) -> None:
     def line_at(pos: int) -> int:
@@ -161,8 +161,9 @@ def _question(
         fmt = m.group(1).lower()
         i = m.end()
     open_ = find_unescaped(block, "{", i)
+    name = f"{title[:60]!r} (line {start_line})" if title else f"line {start_line}"
     if open_ < 0:
-        skipped["description without answers"] += 1
+        skipped.add("description without answers", f"{name}: description")
         return
     close = find_unescaped(block, "}", open_ + 1)
     if close < 0:
@@ -193,7 +194,7 @@ def _question(
     if parsed is None:
         return
     if isinstance(parsed, str):
-        skipped[parsed] += 1
+        skipped.add(parsed, f"{name}: {parsed}")
         return
     data: dict[str, Any] = {"stem": stem, **parsed}
     if topics:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET  # building output only; input goes through defusedxml
-from collections import Counter
 from typing import Any
 
 import defusedxml
@@ -23,6 +22,7 @@ from ._common import (
     Collector,
     Draft,
     Options,
+    Skipped,
     infer_choice_kind,
     report_skipped,
 )
@@ -82,7 +82,7 @@ def read_moodle(data: bytes, opts: Options, c: Collector) -> list[Draft]:
     if root.tag != "quiz":
         raise c.fail(f"the top element is <{str(root.tag)[:40]}>; expected <quiz>", 1)
     drafts: list[Draft] = []
-    skipped: Counter[str] = Counter()
+    skipped = Skipped()
     topics: list[str] = []
     files = with_files = 0
     for n, q in enumerate(root.findall("question"), start=1):
@@ -93,7 +93,7 @@ def read_moodle(data: bytes, opts: Options, c: Collector) -> list[Draft]:
         name = html_to_text(_text_of(q.find("name")))
         record = f"question {n}" + (f" {name[:40]!r}" if name else "")
         if qtype not in _SUPPORTED:
-            skipped[qtype or "without a type"] += 1
+            skipped.add(qtype or "without a type", f"{record}: {qtype or 'no type'}")
             continue
         if embedded := len(q.findall(".//file")):
             files += embedded
@@ -151,7 +151,8 @@ def read_moodle(data: bytes, opts: Options, c: Collector) -> list[Draft]:
         else:
             single = _text_of_plain(q.find("single")).strip().casefold() not in ("false", "0")
             if len(answers) > len(CHOICE_KEYS):
-                skipped[f"multichoice with more than {len(CHOICE_KEYS)} answers"] += 1
+                kind = f"multichoice with more than {len(CHOICE_KEYS)} answers"
+                skipped.add(kind, f"{record}: {len(answers)} answers")
                 continue
             choices = []
             for key, (f, t, fb) in zip(CHOICE_KEYS, answers, strict=False):
