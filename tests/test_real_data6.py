@@ -3,21 +3,27 @@ drawn and answered whole, and review days in zones with daylight saving."""
 
 from __future__ import annotations
 
+import random
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from certprep.banks.importer import import_bank
 from certprep.cli import app
-from certprep.core.models import Item
+from certprep.core.models import Item, ItemKind
 from certprep.core.scheduling import REVIEW, Rating
+from certprep.core.scoring import Score
 from certprep.services import Services, open_services
+from certprep.services.exams import ExamService
+from certprep.services.report import build_report
 from certprep.services.review import ReviewSession, due_counts
 
-from .conftest import make_bank
+from .conftest import FakeClock, make_bank
+from .shipped import shipped_services, shipped_template
 from .test_hygiene_text import cli_env as cli_env
 from .test_zones import DST_DAY, FALL_BACK, at, travel
 
@@ -253,3 +259,90 @@ def test_a_moodle_xml_export_arrives_or_each_question_is_named(
     assert items["mod-ncci"].correct_keys == ["a", "b", "c"]
     assert items["Claim-form"].correct_keys == ["b"]
     assert items["Hypertension-code"].codes == ["I10"]
+
+
+# -- 4. the shipped banks: a full mock of each exam, answered through the services ---------
+
+
+@pytest.fixture(scope="module")
+def shipped_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return shipped_template(tmp_path_factory.mktemp("shipped6"))
+
+
+def _right(item: Item) -> list[str]:
+    return list(item.codes) if item.kind is ItemKind.CODE else list(item.correct_keys)
+
+
+def _wrong(item: Item) -> list[str]:
+    if item.kind is ItemKind.CODE:
+        return ["Z00.00"] if "Z00.00" not in item.codes else ["Z00.01"]
+    return [next(c.key for c in item.choices if not c.correct)]
+
+
+def _sit(
+    services: Services, clock: FakeClock, exam: str, rate: float
+) -> tuple[Score, Any, set[int]]:
+    """A full timed mock of ``exam``, ``rate`` of its questions answered right."""
+    exams = ExamService(services)
+    attempt = exams.start(exam, seed=11)
+    view = exams.load(attempt)
+    order = list(range(len(view.questions)))
+    random.Random(5).shuffle(order)
+    good = set(order[: round(rate * len(order))])
+    for q in view.questions:
+        clock.advance(seconds=50)
+        exams.answer(attempt, q.position, _right(q.item) if q.position in good else _wrong(q.item))
+    return exams.submit(attempt).score, view, good
+
+
+@pytest.mark.parametrize("exam", ["cpc", "cpb", "ccs"])
+def test_a_full_mock_of_each_exam_scores_and_forecasts_sanely(
+    shipped_db: Path, tmp_path: Path, exam: str
+) -> None:
+    forecasts = []
+    for rate in (0.95, 0.70, 0.40):
+        clock = FakeClock()
+        services = shipped_services(shipped_db, tmp_path / f"{exam}-{rate}.db", clock)
+        score, view, good = _sit(services, clock, exam, rate)
+        bp = services.blueprint(exam)
+        assert len(view.questions) == bp.questions  # a full form
+        assert score.total == bp.questions - bp.pretest_questions
+        assert sum(s.total for s in score.sections) == score.total
+        assert sum(s.right for s in score.sections) == score.right
+        assert score.right == sum(1 for q in view.questions if q.position in good and not q.pretest)
+        report = build_report(services, exam)
+        (fact,) = report.attempts
+        assert fact.score == pytest.approx(score.fraction)
+        assert fact.sections == {s.key: pytest.approx(s.fraction) for s in score.sections}
+        forecasts.append(report.readiness)
+        services.engine.dispose()
+    high, middle, low = forecasts
+    assert high.expected > middle.expected > low.expected
+    assert high.pass_probability > 0.95 and low.pass_probability < 0.01
+    assert 0.2 < middle.pass_probability < 0.8  # a 70% mock against a 70% pass line
+    for r in forecasts:
+        assert 0 <= r.low <= r.expected <= r.high <= 1
+
+
+def test_the_report_scores_a_ccs_record_half_coded_as_the_result_did(
+    shipped_db: Path, tmp_path: Path
+) -> None:
+    """CCS inpatient records earn partial credit: the report's attempt line says what the
+    result screen said, not the score with every partly coded record counted as a miss."""
+    clock = FakeClock()
+    services = shipped_services(shipped_db, tmp_path / "ccs.db", clock)
+    exams = ExamService(services)
+    attempt = exams.start("ccs", seed=11)
+    halves = 0
+    for q in exams.load(attempt).questions:
+        clock.advance(seconds=50)
+        codes = _right(q.item)
+        if q.item.partial_credit and len(codes) > 1:
+            halves += 1
+            codes = codes[: len(codes) // 2]
+        exams.answer(attempt, q.position, codes)
+    score = exams.submit(attempt).score
+    assert halves and score.right < score.earned < score.total
+    (fact,) = build_report(services, "ccs").attempts
+    assert fact.score == pytest.approx(score.fraction)
+    assert [a.score for a in exams.history()] == [pytest.approx(score.fraction)]
