@@ -4,6 +4,7 @@ drawn and answered whole, and review days in zones with daylight saving."""
 from __future__ import annotations
 
 import random
+import re
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
@@ -346,3 +347,88 @@ def test_the_report_scores_a_ccs_record_half_coded_as_the_result_did(
     (fact,) = build_report(services, "ccs").attempts
     assert fact.score == pytest.approx(score.fraction)
     assert [a.score for a in exams.history()] == [pytest.approx(score.fraction)]
+
+
+# Anki, as Anki's own library writes a package: several decks, cloze, HTML, an image and a
+# sound, a card whose back is empty, a suspended card, and reviews through Anki's scheduler
+
+
+def _anki_package(tmp: Path) -> bytes:
+    from anki.collection import Collection, ExportAnkiPackageOptions
+    from anki.import_export_pb2 import ExportLimit
+
+    col = Collection(str(tmp / "collection.anki2"))
+    try:
+        mm = col.models
+        basic, cloze = mm.by_name("Basic"), mm.by_name("Cloze")
+        reverse = mm.by_name("Basic (and reversed card)")
+        anatomy = col.decks.id("CPC::Anatomy")
+        modifiers = col.decks.id("CPC::Modifiers")
+        billing = col.decks.id("Billing")
+
+        def add(model: Any, deck: Any, **fields: str) -> Any:
+            note = col.new_note(model)
+            for k, v in fields.items():
+                note[k] = v
+            col.add_note(note, deck)
+            return note
+
+        image = col.media.write_data("femur.jpg", b"\xff\xd8\xff not really a picture")
+        notes = [
+            add(
+                basic, anatomy, Front="What is the <b>femur</b>?", Back=f'Thigh <img src="{image}">'
+            ),
+            add(
+                basic, modifiers, Front="Modifier 25 &amp; E/M", Back="Separate E/M [sound:m25.mp3]"
+            ),
+            add(cloze, modifiers, Text="{{c1::Modifier 59}} marks a {{c2::distinct service}}"),
+            add(reverse, billing, Front="EOB", Back="Explanation of benefits"),
+            add(basic, billing, Front="Empty back", Back=""),
+            add(basic, billing, Front="A leech I suspended", Back="yes"),
+            add(basic, billing, Front="CMS-1500", Back="The professional claim"),
+        ]
+        leech = notes[5].cards()[0].id
+        for note in (notes[0], notes[2], notes[5]):
+            for card in note.cards():
+                for rating in (3, 3):
+                    c = col.get_card(card.id)
+                    c.start_timer()
+                    col.sched.answerCard(c, rating)
+        col.sched.suspend_cards([leech])
+        path = tmp / "study.apkg"
+        options = ExportAnkiPackageOptions(
+            with_scheduling=True, with_deck_configs=False, with_media=True, legacy=False
+        )
+        col.export_anki_package(out_path=str(path), options=options, limit=ExportLimit())
+        return path.read_bytes()
+    finally:
+        col.close()
+
+
+@pytest.fixture(scope="module")
+def anki_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("anki6")
+    path = tmp / "study.apkg"
+    path.write_bytes(_anki_package(tmp))
+    return path
+
+
+def test_an_anki_package_of_several_decks_arrives_or_each_card_is_named(
+    cli_env: Path, anki_package: Path
+) -> None:
+    code, out = _import(cli_env, anki_package)
+    assert code == 0, out
+    # nine cards: eight arrive, and the one with an empty back is named
+    assert "anki-billing: imported 8 items" in out
+    assert re.search(
+        r"1 cards were left out: their front or back is empty: "
+        r"note 5 card 1 \(note id \d+\): 'Empty back'\n",
+        out,
+    )
+    assert (
+        "the package holds 3 decks with cards (Billing 5, CPC::Modifiers 3, CPC::Anatomy 1); "
+        "they all go into bank 'anki-billing'"
+    ) in out
+    stems = sorted(i.stem for i in _bank(cli_env, "anki-billing"))
+    assert "What is the femur?" in stems and "Modifier 25 & E/M" in stems
+    assert "[...] marks a distinct service" in stems and "Modifier 59 marks a [...]" in stems

@@ -167,11 +167,18 @@ def _read_collection(
     if "notes" not in tables:
         raise c.fail(f"{member} has no notes table; expected an Anki collection")
     types = note_types(conn, tables, c)
-    if not opts.bank_given and (deck := _deck_name(conn, tables)):
+    decks = _deck_cards(conn, tables)
+    if not opts.bank_given and (deck := _deck_name(decks)):
         # the deck, not the file, names the bank: the same deck exported under another file
         # name is the same bank, with the same item ids, and re-importing it updates it
         # ("anki-" keeps a deck called CPC clear of the shipped banks' names)
         opts.bank_name = key_slug(f"anki-{deck}"[:64]) or opts.bank_name
+    if len(decks) > 1:  # one bank for them all: say so, and which decks they were
+        shown = ", ".join(f"{k} {n}" for k, n in sorted(decks.items(), key=lambda d: -d[1])[:10])
+        c.warn(
+            f"the package holds {len(decks)} decks with cards ({shown}); they all go into bank "
+            f"{opts.bank_name!r} (export a deck alone from Anki for a bank of its own)"
+        )
     if opts.mapping:
         known = {norm_column(f) for nt in types.values() for f in nt.fields}
         for col in opts.mapping:
@@ -223,7 +230,9 @@ def _read_collection(
             nid_i, as_text(guid), values, topics, nt, ords.get(nid_i, []), opts, counts, record
         )
     if counts.empty:
-        c.warn(f"{counts.empty} cards were left out: their front or back is empty")
+        shown = "; ".join(counts.empty_cards[:10])
+        more = f"; and {counts.empty - 10} more" if counts.empty > 10 else ""
+        c.warn(f"{counts.empty} cards were left out: their front or back is empty: {shown}{more}")
     if counts.media or n_media:
         c.warn(
             f"{counts.media} cards show images or play sounds (the package holds {n_media} "
@@ -244,8 +253,8 @@ def _read_collection(
     return drafts, history
 
 
-def _deck_name(conn: sqlite3.Connection, tables: set[str]) -> str | None:
-    """The top-level deck most of the package's cards are in ("Default" only if alone)."""
+def _deck_cards(conn: sqlite3.Connection, tables: set[str]) -> dict[str, int]:
+    """How many of the package's cards each deck holds, by the deck's full name (a::b)."""
     names: dict[int, str] = {}
     if "decks" in tables:
         for did, name in conn.execute("SELECT id, name FROM decks"):
@@ -262,12 +271,22 @@ def _deck_name(conn: sqlite3.Connection, tables: set[str]) -> str | None:
                 if (i := as_int(did)) is not None and isinstance(deck, dict):
                     names[i] = as_text(deck.get("name"))
     if "cards" not in tables:
-        return None
+        return {}
     counts: dict[str, int] = {}
     for did, n in conn.execute("SELECT did, count(*) FROM cards GROUP BY did"):
-        top = names.get(as_int(did) or 0, "").split("::")[0].strip()
+        name = names.get(as_int(did) or 0, "").strip()
+        if name:
+            counts[name] = counts.get(name, 0) + (as_int(n) or 0)
+    return counts
+
+
+def _deck_name(decks: dict[str, int]) -> str | None:
+    """The top-level deck most of the package's cards are in ("Default" only if alone)."""
+    counts: dict[str, int] = {}
+    for name, n in decks.items():
+        top = name.split("::")[0].strip()
         if top:
-            counts[top] = counts.get(top, 0) + (as_int(n) or 0)
+            counts[top] = counts.get(top, 0) + n
     if len(counts) > 1:
         counts.pop("Default", None)
     return max(counts, key=lambda k: counts[k]) if counts else None

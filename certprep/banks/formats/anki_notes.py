@@ -222,6 +222,7 @@ def media_text(raw: str) -> str:
 @dataclass
 class Counts:
     empty: int = 0
+    empty_cards: list[str] = field(default_factory=list)  # where each is, and what side it has
     media: int = 0
     occlusion: int = 0
     choice_fallback: int = 0
@@ -288,6 +289,7 @@ def _card_draft(
     front, back = media_text(q_html), media_text(a_html)
     if not front or not back:
         counts.empty += 1
+        counts.empty_cards.append(f"{where}: {(front or back)[:40]!r}")
         return None
     data: dict[str, Any] = {"kind": "flashcard", "stem": front, "back": back}
     if topics:
