@@ -386,15 +386,16 @@ def _anki_package(tmp: Path) -> bytes:
             add(basic, billing, Front="Empty back", Back=""),
             add(basic, billing, Front="A leech I suspended", Back="yes"),
             add(basic, billing, Front="CMS-1500", Back="The professional claim"),
+            add(basic, billing, Front="Suspended before study", Back="never seen"),
         ]
-        leech = notes[5].cards()[0].id
+        leech, unseen = notes[5].cards()[0].id, notes[7].cards()[0].id
         for note in (notes[0], notes[2], notes[5]):
             for card in note.cards():
                 for rating in (3, 3):
                     c = col.get_card(card.id)
                     c.start_timer()
                     col.sched.answerCard(c, rating)
-        col.sched.suspend_cards([leech])
+        col.sched.suspend_cards([leech, unseen])
         path = tmp / "study.apkg"
         options = ExportAnkiPackageOptions(
             with_scheduling=True, with_deck_configs=False, with_media=True, legacy=False
@@ -418,17 +419,36 @@ def test_an_anki_package_of_several_decks_arrives_or_each_card_is_named(
 ) -> None:
     code, out = _import(cli_env, anki_package)
     assert code == 0, out
-    # nine cards: eight arrive, and the one with an empty back is named
-    assert "anki-billing: imported 8 items" in out
+    # ten cards: nine arrive, and the one with an empty back is named
+    assert "anki-billing: imported 9 items" in out
     assert re.search(
         r"1 cards were left out: their front or back is empty: "
         r"note 5 card 1 \(note id \d+\): 'Empty back'\n",
         out,
     )
     assert (
-        "the package holds 3 decks with cards (Billing 5, CPC::Modifiers 3, CPC::Anatomy 1); "
+        "the package holds 3 decks with cards (Billing 6, CPC::Modifiers 3, CPC::Anatomy 1); "
         "they all go into bank 'anki-billing'"
     ) in out
     stems = sorted(i.stem for i in _bank(cli_env, "anki-billing"))
     assert "What is the femur?" in stems and "Modifier 25 & E/M" in stems
     assert "[...] marks a distinct service" in stems and "Modifier 59 marks a [...]" in stems
+    assert "2 cards are suspended in the deck: they stay suspended with --with-history" in out
+
+
+def test_cards_suspended_in_anki_stay_suspended_with_their_history(
+    cli_env: Path, anki_package: Path
+) -> None:
+    code, out = _import(cli_env, anki_package, "--with-history")
+    assert code == 0, out
+    assert "review history carried over for 4 cards" in out
+    result = runner.invoke(app, ["--db", str(cli_env), "cards", "is:suspended"])
+    assert result.exit_code == 0, result.output
+    assert "2 matches" in result.output
+    assert "A leech I suspended" in result.output and "Suspended before study" in result.output
+    con = sqlite3.connect(cli_env)
+    try:
+        rows = con.execute("SELECT reps, state FROM card WHERE suspended ORDER BY reps").fetchall()
+    finally:
+        con.close()
+    assert rows == [(0, 0), (2, 2)]  # the unseen card new, the leech with its two reviews

@@ -363,7 +363,10 @@ def carry_history(
         if item_id in studied:  # never overwrite what the learner studied here
             continue
         reviews: list[tuple[datetime, int, int]] = sorted(h.reviews)
+        suspended = bool(getattr(h, "suspended", False))
         if not reviews:
+            if suspended:  # suspended before it was ever studied: a new card, still suspended
+                cards.append({**_NEW_CARD, "learner_id": lid, "item_id": item_id})
             continue
         state = CardState()
         for when, rating, duration in reviews:
@@ -392,10 +395,27 @@ def carry_history(
                 "reps": state.reps,
                 "lapses": state.lapses,
                 "introduced_at": reviews[0][0],
+                "suspended": suspended,
             }
         )
     if not cards:
         return 0
     conn.execute(sa.insert(CARD), cards)
-    conn.execute(sa.insert(REVIEW_LOG), logs)
-    return len(cards)
+    if logs:
+        conn.execute(sa.insert(REVIEW_LOG), logs)
+    return sum(1 for card in cards if card["reps"])
+
+
+# a card row for an item suspended before it was ever studied (the columns every row names)
+_NEW_CARD = {
+    "state": 0,
+    "step": None,
+    "stability": None,
+    "difficulty": None,
+    "due": None,
+    "last_review": None,
+    "reps": 0,
+    "lapses": 0,
+    "introduced_at": None,
+    "suspended": True,
+}

@@ -65,6 +65,7 @@ class CardHistory:
 
     item_id: str
     reviews: list[tuple[datetime, int, int]]  # (UTC time, rating 1-4, duration ms)
+    suspended: bool = False  # suspended in Anki
 
 
 @dataclass
@@ -234,6 +235,7 @@ def read_bank_bytes(
         if fmt == "native":
             return _read_native(data, path, opts, c, rename=bank_name is not None)
         history: dict[Any, list[tuple[datetime, int, int]]] = {}
+        suspended: set[Any] = set()
         if fmt in ("csv", "tsv"):
             from .tabular import read_csv
 
@@ -257,8 +259,8 @@ def read_bank_bytes(
         else:
             from .anki import read_apkg
 
-            drafts, history = read_apkg(data, opts, c)
-        return _result(drafts, history, opts, c, fmt)
+            drafts, history, suspended = read_apkg(data, opts, c)
+        return _result(drafts, history, opts, c, fmt, suspended)
     except RecursionError:
         raise InputError([*c.problems, Problem(source, "the file is nested too deeply")]) from None
 
@@ -279,11 +281,20 @@ def _result(
     opts: Options,
     c: Collector,
     fmt: str,
+    suspended: set[Any] | None = None,
 ) -> ReadResult:
     bank, ids, derived = finalize(drafts, c, opts, fmt)
+    suspended = suspended or set()
     histories = [
-        CardHistory(ids[key], sorted(reviews)) for key, reviews in history.items() if key in ids
+        CardHistory(ids[key], sorted(history.get(key, [])), key in suspended)
+        for key in [*history, *(suspended - history.keys())]
+        if key in ids
     ]
+    if n := sum(1 for h in histories if h.suspended):
+        c.warn(
+            f"{n} cards are suspended in the deck: they stay suspended with --with-history "
+            "(without it they are imported as new cards to study)"
+        )
     return ReadResult(bank, histories, c.warnings, fmt, derived)
 
 

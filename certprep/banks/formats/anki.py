@@ -51,8 +51,9 @@ Review = tuple[datetime, int, int]  # (UTC time, rating 1-4, duration ms)
 
 def read_apkg(
     data: bytes, opts: Options, c: Collector
-) -> tuple[list[Draft], dict[Any, list[Review]]]:
-    """Drafts (one per card, keyed (note id, ord)) and the review log of each."""
+) -> tuple[list[Draft], dict[Any, list[Review]], set[Any]]:
+    """Drafts (one per card, keyed (note id, ord)), the review log of each, and the keys of the
+    cards suspended in Anki."""
     raw, member, n_media = _collection_bytes(data, c)
     with tempfile.TemporaryDirectory(prefix="certprep-apkg-") as tmp:
         db = Path(tmp) / "collection.db"
@@ -150,7 +151,7 @@ def _table_names(conn: sqlite3.Connection) -> set[str]:
 
 def _read_collection(
     conn: sqlite3.Connection, member: str, opts: Options, c: Collector, n_media: int
-) -> tuple[list[Draft], dict[Any, list[Review]]]:
+) -> tuple[list[Draft], dict[Any, list[Review]], set[Any]]:
     steps = 0
 
     def progress() -> int:
@@ -250,7 +251,21 @@ def _read_collection(
             f"as questions and were imported as flashcards (first: {counts.first_fallback})"
         )
     history = _history(conn, as_questions, c) if "revlog" in tables and "cards" in tables else {}
-    return drafts, history
+    suspended = _suspended(conn, as_questions) if "cards" in tables else set()
+    return drafts, history, suspended
+
+
+def _suspended(conn: sqlite3.Connection, as_questions: set[int]) -> set[Any]:
+    """Keys (like the drafts') of the cards suspended in Anki (queue -1); a note read as one
+    question is suspended when all its cards are."""
+    cards: dict[Any, list[bool]] = {}
+    for nid, ord_, queue in conn.execute("SELECT nid, ord, queue FROM cards"):
+        ni, oi = as_int(nid), as_int(ord_)
+        if ni is None:
+            continue
+        key = (ni, -1) if ni in as_questions else (ni, oi if oi is not None else 0)
+        cards.setdefault(key, []).append(as_int(queue) == -1)
+    return {key for key, flags in cards.items() if all(flags)}
 
 
 def _deck_cards(conn: sqlite3.Connection, tables: set[str]) -> dict[str, int]:
