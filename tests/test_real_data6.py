@@ -67,6 +67,30 @@ def test_a_card_rated_1d_the_day_before_a_dst_change_is_due_the_next_study_day(
     assert result.card.due == at(zone, day, 4, 41)
 
 
+@pytest.mark.parametrize("zone", ["America/New_York", "Australia/Sydney"])
+def test_the_exam_countdown_steps_at_the_local_rollover_across_the_autumn_change(
+    live: Services, zone: str
+) -> None:
+    live.update_settings(time_zone=zone)
+    import_bank(live.engine, make_bank(1), checksum="g")
+    change = FALL_BACK[zone]
+    exam_day = change + timedelta(days=1)
+    live.update_settings(exam_dates={"cpc": exam_day.isoformat()})
+
+    def days_left() -> int | None:
+        return {c.exam: c for c in live.exam_counts()}["cpc"].days_left
+
+    for (day, hour, minute), left in [
+        ((change - timedelta(days=1), 12, 0), 2),
+        ((change, 3, 59), 2),  # before the rollover: still the day before the change
+        ((change, 4, 0), 1),
+        ((exam_day, 3, 59), 1),
+        ((exam_day, 4, 0), 0),
+    ]:
+        with travel(at(zone, day, hour, minute)):
+            assert days_left() == left, (day, hour, minute)
+
+
 # -- 1. producers' files as the producers write them ----------------------------------------
 
 runner = CliRunner()
