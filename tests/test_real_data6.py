@@ -476,3 +476,52 @@ def test_cards_suspended_in_anki_stay_suspended_with_their_history(
     finally:
         con.close()
     assert rows == [(0, 0), (2, 2)]  # the unseen card new, the leech with its two reviews
+
+
+def test_a_deck_exported_mid_cram_is_the_same_bank_as_after_it(
+    cli_env: Path, tmp_path: Path
+) -> None:
+    """Cards in a filtered deck (a cram session) still belong to their home deck: the bank is
+    named after it, so the deck exported during and after the session is one bank."""
+    from anki.collection import Collection, ExportAnkiPackageOptions
+    from anki.import_export_pb2 import ExportLimit
+
+    col = Collection(str(tmp_path / "collection.anki2"))
+    try:
+        basic, home = col.models.by_name("Basic"), col.decks.id("Coding")
+        for i in range(4):
+            note = col.new_note(basic)  # type: ignore[arg-type]
+            note["Front"], note["Back"] = f"Code {i}?", f"Answer {i}"
+            col.add_note(note, home)
+        cram = col.decks.new_filtered("Cram before the exam")
+        deck = col.decks.get(cram)
+        assert deck is not None
+        deck["terms"] = [["deck:Coding", 100, 0]]
+        col.decks.save(deck)
+        col.sched.rebuild_filtered_deck(cram)
+        options = ExportAnkiPackageOptions(
+            with_scheduling=True, with_deck_configs=False, with_media=True, legacy=False
+        )
+        col.export_anki_package(
+            out_path=str(tmp_path / "during.apkg"), options=options, limit=ExportLimit()
+        )
+        col.sched.empty_filtered_deck(cram)
+        col.export_anki_package(
+            out_path=str(tmp_path / "after.apkg"), options=options, limit=ExportLimit()
+        )
+    finally:
+        col.close()
+    code, out = _import(cli_env, tmp_path / "during.apkg")
+    assert code == 0 and "anki-coding: imported 4 items" in out, out
+    code, out = _import(cli_env, tmp_path / "after.apkg")
+    # the same four cards (updated only in their default reference, "Imported from after.apkg")
+    assert code == 0 and "anki-coding: imported 4 items — 4 updated, 0 new" in out, out
+    assert [b for b in _bank_names(cli_env) if b.startswith("anki-")] == ["anki-coding"]
+
+
+def _bank_names(db: Path) -> list[str]:
+    con = sqlite3.connect(db)
+    try:
+        return [r[0] for r in con.execute("SELECT name FROM bank ORDER BY name")]
+    finally:
+        con.close()

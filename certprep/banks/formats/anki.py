@@ -288,7 +288,9 @@ def _deck_cards(conn: sqlite3.Connection, tables: set[str]) -> dict[str, int]:
     if "cards" not in tables:
         return {}
     counts: dict[str, int] = {}
-    for did, n in conn.execute("SELECT did, count(*) FROM cards GROUP BY did"):
+    # a card in a filtered deck (a cram session) belongs to its home deck, odid
+    home = "CASE WHEN odid THEN odid ELSE did END"
+    for did, n in conn.execute(f"SELECT {home} AS deck, count(*) FROM cards GROUP BY deck"):
         name = names.get(as_int(did) or 0, "").strip()
         if name:
             counts[name] = counts.get(name, 0) + (as_int(n) or 0)
