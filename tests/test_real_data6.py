@@ -525,3 +525,68 @@ def _bank_names(db: Path) -> list[str]:
         return [r[0] for r in con.execute("SELECT name FROM bank ORDER BY name")]
     finally:
         con.close()
+
+
+def _counts(db: Path) -> tuple[int, int]:
+    con = sqlite3.connect(db)
+    try:
+        return (
+            con.execute("SELECT count(*) FROM bank").fetchone()[0],
+            con.execute("SELECT count(*) FROM item").fetchone()[0],
+        )
+    finally:
+        con.close()
+
+
+def test_moodle_xml_saved_in_a_windows_encoding_says_so_and_reads_with_encoding(
+    cli_env: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "quiz.xml"
+    # what a text editor on Windows saves: cp1252 bytes, and the XML declares no encoding
+    path.write_bytes(
+        b'<?xml version="1.0"?>\n<quiz><question type="truefalse"><name><text>Caf\xe9</text>'
+        b'</name><questiontext format="html"><text>Caf\xe9 \x96 a r\xe9sum\xe9?</text>'
+        b'</questiontext><answer fraction="100"><text>true</text></answer>'
+        b'<answer fraction="0"><text>false</text></answer></question></quiz>\n'
+    )
+    code, out = _import(cli_env, path)
+    assert code == 2
+    assert "quiz.xml:2: byte 70 (0xe9) is not UTF-8 text" in out and "--encoding" in out
+    code, out = _import(cli_env, path, "--encoding", "cp1252")
+    assert code == 0, out
+    (item,) = _bank(cli_env, "quiz")
+    assert item.stem == "Café – a résumé?"
+
+
+@pytest.mark.parametrize(
+    ("name", "damage", "message"),
+    [
+        ("deck.apkg", lambda b: b[: len(b) // 2], "not a readable Anki package (zip)"),
+        ("quiz.xml", lambda b: b[: len(b) // 2], "not valid XML: "),
+        ("quiz.gift", lambda b: b.decode().encode("utf-16-le"), "--encoding utf-16-le"),
+        ("quiz.gift", lambda b: b.decode().replace("é", "\xe9").encode("latin-1"), "not UTF-8"),
+    ],
+)
+def test_a_broken_file_is_refused_with_a_clear_message_and_writes_nothing(
+    cli_env: Path, tmp_path: Path, anki_package: Path, name: str, damage: Any, message: str
+) -> None:
+    good = {
+        "deck.apkg": anki_package.read_bytes(),
+        "quiz.xml": MOODLE.encode(),
+        "quiz.gift": ("// café\n" + GIFT).encode(),
+    }[name]
+    first = tmp_path / "first.gift"
+    first.write_text(GIFT, encoding="utf-8")
+    assert _import(cli_env, first)[0] == 0
+    before = _counts(cli_env)
+    path = tmp_path / name
+    path.write_bytes(damage(good))
+    code, out = _import(cli_env, path)
+    assert code == 2 and message in out, out
+    assert "Traceback" not in out
+    assert _counts(cli_env) == before
+
+
+def test_encoding_is_refused_for_an_anki_package(cli_env: Path, anki_package: Path) -> None:
+    code, out = _import(cli_env, anki_package, "--encoding", "cp1252")
+    assert code == 2 and "an Anki package's text is always UTF-8" in out, out

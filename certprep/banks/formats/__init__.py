@@ -215,6 +215,11 @@ def read_bank_bytes(
             f"--map names columns or note fields, and a {fmt} file has neither; it applies to "
             f"{', '.join(MAPPABLE)} files. Import without --map"
         )
+    if encoding and fmt == "apkg":
+        raise c.fail(
+            "--encoding names a text file's encoding, and an Anki package's text is always "
+            "UTF-8. Import without --encoding"
+        )
     name = key_slug(bank_name) if bank_name else key_slug(path.stem)
     if bank_name and not name:
         raise InputError(

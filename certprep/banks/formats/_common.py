@@ -165,6 +165,11 @@ def decode_text(data: bytes, c: Collector, encoding: str | None = None) -> str:
             raise c.fail(
                 f"byte {exc.start} is not UTF-16 text, though the file says it is"
             ) from None
+    elif utf16 := _utf16_without_bom(data):
+        raise c.fail(
+            f"the file looks like UTF-16 text without a byte order mark (Windows' 'Unicode'); "
+            f"pass --encoding {utf16}, or save it as UTF-8"
+        )
     else:
         try:
             text = data.decode("utf-8-sig")
@@ -179,6 +184,22 @@ def decode_text(data: bytes, c: Collector, encoding: str | None = None) -> str:
     if "\x00" in text:
         raise c.fail("the file contains NUL bytes; expected a text file")
     return text
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' when the start of ``data`` is mostly ASCII in two-byte units
+    (a zero byte every other byte), as Windows writes 'Unicode' text; None otherwise."""
+    head = data[:512]
+    pairs = len(head) // 2
+    if pairs < 4:
+        return None
+    odd = sum(1 for i in range(1, 2 * pairs, 2) if head[i] == 0)
+    even = sum(1 for i in range(0, 2 * pairs, 2) if head[i] == 0)
+    if odd > 0.6 * pairs and even == 0:
+        return "utf-16-le"
+    if even > 0.6 * pairs and odd == 0:
+        return "utf-16-be"
+    return None
 
 
 def is_true(text: str) -> bool:

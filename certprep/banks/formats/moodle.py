@@ -23,6 +23,7 @@ from ._common import (
     Draft,
     Options,
     Skipped,
+    decode_text,
     infer_choice_kind,
     report_skipped,
 )
@@ -64,12 +65,20 @@ def _fraction(el: Any, record: str, c: Collector) -> float | None:
 
 
 def read_moodle(data: bytes, opts: Options, c: Collector) -> list[Draft]:
-    """Drafts from a Moodle XML quiz file."""
+    """Drafts from a Moodle XML quiz file (in the encoding it declares, or ``--encoding``)."""
+    source: bytes | str = decode_text(data, c, opts.encoding) if opts.encoding else data
     try:
-        root = DET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        root = DET.fromstring(source, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except ET.ParseError as exc:
-        line = exc.position[0] if getattr(exc, "position", None) else None
-        raise c.fail(f"not valid XML: {exc}; expected a Moodle XML export", line) from None
+        if not opts.encoding and (bad := _not_utf8(data)) is not None:  # saved in another encoding
+            raise c.fail(
+                f"byte {bad} (0x{data[bad : bad + 1].hex()}) is not UTF-8 text and the XML "
+                "declares no other encoding; save the file as UTF-8, or pass --encoding with the "
+                "encoding it was saved in (Windows: --encoding cp1252)",
+                data.count(b"\n", 0, bad) + 1,
+            ) from None
+        at = exc.position[0] if getattr(exc, "position", None) else None
+        raise c.fail(f"not valid XML: {exc}; expected a Moodle XML export", at) from None
     except defusedxml.DefusedXmlException:
         raise c.fail(
             "the XML declares a DTD or entities, which are refused for safety; expected a "
@@ -191,6 +200,20 @@ def read_moodle(data: bytes, opts: Options, c: Collector) -> list[Draft]:
             "imported: the text shows [image: file] in their place"
         )
     return drafts
+
+
+def _not_utf8(data: bytes) -> int | None:
+    """The offset of the first byte that is not UTF-8, in a file that declares no encoding (nor
+    starts with a UTF-16 byte order mark); None when the text is UTF-8 or says what it is."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or re.match(
+        rb"\s*<\?xml[^>]*encoding\s*=", data.lstrip(b"\xef\xbb\xbf")
+    ):
+        return None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start
+    return None
 
 
 def _text_of_plain(el: Any) -> str:
