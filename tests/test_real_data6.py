@@ -3,6 +3,7 @@ drawn and answered whole, and review days in zones with daylight saving."""
 
 from __future__ import annotations
 
+import csv
 import random
 import re
 import sqlite3
@@ -590,3 +591,40 @@ def test_a_broken_file_is_refused_with_a_clear_message_and_writes_nothing(
 def test_encoding_is_refused_for_an_anki_package(cli_env: Path, anki_package: Path) -> None:
     code, out = _import(cli_env, anki_package, "--encoding", "cp1252")
     assert code == 2 and "an Anki package's text is always UTF-8" in out, out
+
+
+# -- 2. user text is data: it comes back as written ------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["gift", "moodle", "csv"])
+def test_text_that_looks_like_markup_survives_an_export_and_reimport(
+    cli_env: Path, tmp_path: Path, fmt: str
+) -> None:
+    """A stem, choice or rationale beginning like a GIFT format marker, or holding HTML, rich
+    markup and GIFT's special characters, is text: exported and imported again, it is the same."""
+    rows = [
+        ["id", "question", "A", "B", "C", "answer", "explanation"],
+        ["m1", "[markdown]**not bold** &amp; &lt;tag&gt;", "[html]<b>x</b>", "y", "z", "A",
+         "[moodle] kept"],
+        ["m2", "Stem {x} ~y =z #w :: <script>alert(1)</script> [bold]b[/bold]", "a {1}", "~b",
+         "=c", "C", "why # // <i>"],
+    ]  # fmt: skip
+    src = tmp_path / "marked.csv"
+    with src.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    assert _import(cli_env, src)[0] == 0
+    out = tmp_path / f"out.{fmt}"
+    result = runner.invoke(
+        app, ["--db", str(cli_env), "export", "marked", "--format", fmt, "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert _import(cli_env, out, "--bank", "again")[0] == 0
+    before = {i.id: i for i in _bank(cli_env, "marked")}
+    after = {i.id.removeprefix("again:"): i for i in _bank(cli_env, "again")}
+    for key, item in before.items():
+        again = after[key]
+        assert again.stem == item.stem
+        assert [(c.text, c.correct) for c in again.choices] == [
+            (c.text, c.correct) for c in item.choices
+        ]
+        assert again.rationale == item.rationale

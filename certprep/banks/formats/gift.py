@@ -177,15 +177,16 @@ def _question(
         )
         return
 
-    def clean(raw: str) -> str:
-        # answers and feedback are in the question's format unless they name their own
+    def clean(raw: str, marker: bool = True) -> str:
+        # answers and feedback are in the question's format unless they name their own; the
+        # question text's marker was read above, so "[plain][html]x" is the text "[html]x"
         raw = raw.strip()
         own = fmt
-        if m := _MARKER.match(raw):
+        if marker and (m := _MARKER.match(raw)):
             own, raw = m.group(1).lower(), raw[m.end() :]
         return text_in_format(unescape(raw), own)
 
-    before, after = clean(block[i:open_]), clean(block[close + 1 :])
+    before, after = clean(block[i:open_], False), clean(block[close + 1 :], False)
     stem = f"{before} _____ {after}".strip() if after else before
     partial: list[str] = []
     parsed = _answers(block[open_ + 1 : close], clean, line_at(open_), c, partial)
