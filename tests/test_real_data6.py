@@ -628,3 +628,29 @@ def test_text_that_looks_like_markup_survives_an_export_and_reimport(
             (c.text, c.correct) for c in item.choices
         ]
         assert again.rationale == item.rationale
+
+
+def test_a_table_in_a_question_keeps_its_cells_apart(cli_env: Path, tmp_path: Path) -> None:
+    """Coding questions put code lists in tables; each cell's text stays a word of its own."""
+    table = (
+        "<p>Which code fits?</p><table><tr><th>Code</th><th>Title</th></tr>"
+        "<tr><td>I10</td><td>Essential hypertension</td></tr>"
+        "<tr><td>I11.9</td><td>Hypertensive heart disease</td></tr></table>"
+    )
+    path = tmp_path / "table.xml"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><quiz>'
+        + _q(
+            "multichoice",
+            "Table",
+            f'<questiontext format="html"><text><![CDATA[{table}]]></text></questiontext>'
+            "<single>true</single>" + _answer("100", "I10") + _answer("0", "I11.9"),
+        )
+        + "</quiz>",
+        encoding="utf-8",
+    )
+    assert _import(cli_env, path)[0] == 0
+    (item,) = _bank(cli_env, "table")
+    assert "I10 | Essential hypertension" in item.stem
+    assert "I11.9 | Hypertensive heart disease" in item.stem
+    assert "Code | Title" in item.stem
