@@ -654,3 +654,29 @@ def test_a_table_in_a_question_keeps_its_cells_apart(cli_env: Path, tmp_path: Pa
     assert "I10 | Essential hypertension" in item.stem
     assert "I11.9 | Hypertensive heart disease" in item.stem
     assert "Code | Title" in item.stem
+
+
+@pytest.mark.parametrize("extra", [[], ["--bank", "copy"]])  # streamed, and read whole
+@pytest.mark.parametrize("cut", ["in a string", "after a comma"])
+def test_a_bank_export_cut_short_says_it_was_cut_short(
+    cli_env: Path, tmp_path: Path, extra: list[str], cut: str
+) -> None:
+    """An interrupted download of `certprep export --format json`: refused, and said why."""
+    src = tmp_path / "marks.gift"
+    src.write_text(GIFT, encoding="utf-8")
+    assert _import(cli_env, src)[0] == 0
+    whole = tmp_path / "whole.json"
+    result = runner.invoke(
+        app, ["--db", str(cli_env), "export", "marks", "--format", "json", "-o", str(whole)]
+    )
+    assert result.exit_code == 0, result.output
+    text = whole.read_text(encoding="utf-8")
+    middle = text.index('"stem"', len(text) // 2)
+    end = middle + 12 if cut == "in a string" else text.index(",", middle) + 1
+    path = tmp_path / "bank.json"
+    path.write_text(text[:end], encoding="utf-8")
+    before = _counts(cli_env)
+    code, out = _import(cli_env, path, *extra)
+    assert code == 2
+    assert "the file ends before it is closed: it was cut short" in out, out
+    assert _counts(cli_env) == before
