@@ -680,3 +680,33 @@ def test_a_bank_export_cut_short_says_it_was_cut_short(
     assert code == 2
     assert "the file ends before it is closed: it was cut short" in out, out
     assert _counts(cli_env) == before
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+def test_a_csv_export_runs_no_formula_in_a_spreadsheet_and_reads_back_the_same(
+    cli_env: Path, tmp_path: Path, fmt: str
+) -> None:
+    """Suffixes ("-itis") and pasted text ("=HYPERLINK(...)") open in Excel as formulas: the
+    suffix shows #NAME? and is saved back that way, the link runs. Exported, every such cell
+    starts with an apostrophe (text follows); imported again, it is the text it was."""
+    src = tmp_path / "suffixes.gift"
+    src.write_text(
+        "::s1::Which suffix means inflammation? {=-itis ~-ectomy ~+plasty ~@otomy}\n\n"
+        '::s2::=HYPERLINK("http://example.com/x","click") is a stem {=\'-quoted ~b}\n',
+        encoding="utf-8",
+    )
+    assert _import(cli_env, src)[0] == 0
+    out = tmp_path / f"suffixes.{fmt}"
+    result = runner.invoke(
+        app, ["--db", str(cli_env), "export", "suffixes", "--format", fmt, "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        cells = [c for row in csv.reader(fh, delimiter="\t" if fmt == "tsv" else ",") for c in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@")]
+    assert "'-itis" in cells and '\'=HYPERLINK("http://example.com/x","click") is a stem' in cells
+    assert _import(cli_env, out, "--bank", "again")[0] == 0
+    before = {i.id: i for i in _bank(cli_env, "suffixes")}
+    after = {i.id.removeprefix("again:"): i for i in _bank(cli_env, "again")}
+    assert [c.text for c in after["s1"].choices] == ["-itis", "-ectomy", "+plasty", "@otomy"]
+    assert after["s2"].stem == before["s2"].stem and after["s2"].choices[0].text == "'-quoted"
