@@ -7,6 +7,8 @@ import csv
 import random
 import re
 import sqlite3
+import time
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -38,15 +40,33 @@ def live(db_path: Path, blueprints_only: Path) -> Services:
     return open_services(str(db_path), "tester", banks_dir=blueprints_only)
 
 
+@pytest.fixture
+def system_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Sets the system's zone ($TZ) for the test, and puts it back after."""
+
+    def set_zone(name: str) -> None:
+        monkeypatch.setenv("TZ", name)
+        time.tzset()
+
+    yield set_zone
+    monkeypatch.undo()
+    time.tzset()
+
+
 @pytest.mark.parametrize("zone", ["America/New_York", "Australia/Sydney"])
 @pytest.mark.parametrize("change", ["autumn", "spring"])
+@pytest.mark.parametrize("told", ["setting", "TZ"])
 def test_a_card_rated_1d_the_day_before_a_dst_change_is_due_the_next_study_day(
-    live: Services, zone: str, change: str
+    live: Services, zone: str, change: str, told: str, system_zone: Any
 ) -> None:
     """Reviewed at 04:30 the day before the clocks change, a card that says "next in 1d" is due
     at the same time on the next day's wall clock. 24 hours on would be 03:30 after the clocks
-    go back, before the 04:00 rollover: the card would come back the same study day."""
-    live.update_settings(time_zone=zone)
+    go back, before the 04:00 rollover: the card would come back the same study day. The zone
+    is the learner's setting, or the system's ($TZ)."""
+    if told == "setting":
+        live.update_settings(time_zone=zone)
+    else:
+        system_zone(zone)
     import_bank(live.engine, make_bank(1), checksum="g")
     day = (FALL_BACK if change == "autumn" else DST_DAY)[zone]
     when = at(zone, day - timedelta(days=1), 4, 30)
