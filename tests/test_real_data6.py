@@ -360,7 +360,13 @@ def test_a_full_mock_of_each_exam_scores_and_forecasts_sanely(
         (fact,) = report.attempts
         assert fact.score == pytest.approx(score.fraction)
         assert fact.sections == {s.key: pytest.approx(s.fraction) for s in score.sections}
-        forecasts.append(report.readiness)
+        # the forecast's sections are the exam's scored questions, and add up to its whole
+        ready = report.readiness
+        assert sum(g.weight for g in report.sections) == ready.total == score.total
+        assert sum(g.weight * g.predicted for g in report.sections) == pytest.approx(
+            ready.expected * ready.total
+        )
+        forecasts.append(ready)
         services.engine.dispose()
     high, middle, low = forecasts
     assert high.expected > middle.expected > low.expected
