@@ -592,6 +592,7 @@ def test_moodle_xml_saved_in_a_windows_encoding_says_so_and_reads_with_encoding(
         ("quiz.xml", lambda b: b[: len(b) // 2], "not valid XML: "),
         ("quiz.gift", lambda b: b.decode().encode("utf-16-le"), "--encoding utf-16-le"),
         ("quiz.gift", lambda b: b.decode().replace("é", "\xe9").encode("latin-1"), "not UTF-8"),
+        ("bank.json", lambda b: b"", "bank.json:1: the file is empty; expected JSON"),
     ],
 )
 def test_a_broken_file_is_refused_with_a_clear_message_and_writes_nothing(
@@ -601,6 +602,7 @@ def test_a_broken_file_is_refused_with_a_clear_message_and_writes_nothing(
         "deck.apkg": anki_package.read_bytes(),
         "quiz.xml": MOODLE.encode(),
         "quiz.gift": ("// café\n" + GIFT).encode(),
+        "bank.json": b"{}",
     }[name]
     first = tmp_path / "first.gift"
     first.write_text(GIFT, encoding="utf-8")

@@ -53,9 +53,12 @@ def _yaml_lines(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...
             _yaml_lines(child, (*path, i), out)
 
 
-def json_syntax(msg: str, cut: bool) -> str:
+def json_syntax(msg: str, cut: bool, empty: bool = False) -> str:
     """A JSON syntax error as a person reads it: ``msg`` is the json module's ("Unterminated
-    string starting at"), ``cut`` whether the text ends inside the value (a file cut short)."""
+    string starting at"), ``cut`` whether the text ends inside the value (a file cut short),
+    ``empty`` whether there was no text at all."""
+    if empty:
+        return "the file is empty; expected JSON"
     text = f"not valid JSON: {msg.removesuffix(' starting at')}"
     if cut:
         text += "; the file ends before it is closed: it was cut short (copy or download it again)"
@@ -76,7 +79,7 @@ def parse_document(
         try:
             return json.loads(text), lines
         except json.JSONDecodeError as exc:
-            message = json_syntax(exc.msg, json_cut(exc))
+            message = json_syntax(exc.msg, json_cut(exc), not exc.doc.strip())
             raise InputError([Problem(source, message, exc.lineno)]) from None
         except RecursionError:
             raise InputError([Problem(source, "JSON nested too deeply")]) from None

@@ -78,7 +78,7 @@ def read_json_array(data: bytes, opts: Options, c: Collector) -> list[Draft]:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise c.fail(json_syntax(exc.msg, json_cut(exc)), exc.lineno) from None
+        raise c.fail(json_syntax(exc.msg, json_cut(exc), not exc.doc.strip()), exc.lineno) from None
     except RecursionError:
         raise c.fail("JSON nested too deeply") from None
     except ValueError as exc:  # an integer past Python's 4300-digit limit
