@@ -4,6 +4,7 @@ drawn and answered whole, and review days in zones with daylight saving."""
 from __future__ import annotations
 
 import csv
+import io
 import random
 import re
 import sqlite3
@@ -738,3 +739,42 @@ def test_a_csv_export_runs_no_formula_in_a_spreadsheet_and_reads_back_the_same(
     after = {i.id.removeprefix("again:"): i for i in _bank(cli_env, "again")}
     assert [c.text for c in after["s1"].choices] == ["-itis", "-ectomy", "+plasty", "@otomy"]
     assert after["s2"].stem == before["s2"].stem and after["s2"].choices[0].text == "'-quoted"
+
+
+_SHEET = [
+    ["Question", "A", "B", "C", "Answer", "Explanation", "Topics"],
+    ["Which code is essential\nhypertension?", "I10", "I11.9", "I15.0", "A",
+     'I10: "essential (primary)", see the Tabular.', "cardio; icd10cm"],
+    ["Dose 1,5 mg or 2,5 mg?", "1,5 mg", "2,5 mg", "", "B", "Because; semicolons", "dose"],
+    ["Café résumé — naïve?", "é", "ü", "ñ", "C", "ok", "unicode"],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("producer", "delimiter", "bom", "encoding"),
+    [
+        ("Excel CSV UTF-8", ",", True, "utf-8"),
+        ("Google Sheets CSV", ",", False, "utf-8"),
+        ("Excel CSV, a European locale", ";", True, "utf-8"),
+        ("Google Sheets TSV", "\t", False, "utf-8"),
+        ("Excel Unicode text", "\t", False, "utf-16"),
+    ],
+)
+def test_a_spreadsheet_export_arrives_whole(
+    cli_env: Path, tmp_path: Path, producer: str, delimiter: str, bom: bool, encoding: str
+) -> None:
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=delimiter, lineterminator="\r\n").writerows(_SHEET)
+    data = buf.getvalue().encode(encoding)  # Python's utf-16 writes the BOM, as Excel does
+    path = tmp_path / ("sheet.tsv" if delimiter == "\t" else "sheet.csv")
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data)
+    code, out = _import(cli_env, path)
+    assert code == 0, out
+    assert "sheet: imported 3 items" in out
+    items = {i.stem: i for i in _bank(cli_env, "sheet")}
+    first = items["Which code is essential\nhypertension?"]
+    assert first.rationale == 'I10: "essential (primary)", see the Tabular.'
+    assert first.topics == ["cardio", "icd10cm"]
+    dose = items["Dose 1,5 mg or 2,5 mg?"]
+    assert [c.text for c in dose.choices] == ["1,5 mg", "2,5 mg"] and dose.correct_keys == ["b"]
+    assert [c.text for c in items["Café résumé — naïve?"].choices] == ["é", "ü", "ñ"]
