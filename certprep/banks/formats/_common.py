@@ -223,9 +223,13 @@ class Skipped:
         return bool(self.names)
 
     def listed(self) -> str:
-        shown = "; ".join(self.names[: self.SHOWN])
-        more = len(self.names) - self.SHOWN
-        return shown + (f"; and {more} more" if more > 0 else "")
+        return name_list(self.names, self.SHOWN)
+
+
+def name_list(names: list[str], shown: int = 10) -> str:
+    """The first ``shown`` names, and how many more: what a warning lists of what it left out."""
+    more = len(names) - shown
+    return "; ".join(names[:shown]) + (f"; and {more} more" if more > 0 else "")
 
 
 def report_skipped(c: Collector, skipped: Skipped, drafts: list[Draft]) -> None:

@@ -24,7 +24,7 @@ from typing import Any
 
 import zstandard
 
-from ._common import Collector, Draft, Options, key_slug
+from ._common import Collector, Draft, Options, key_slug, name_list
 from .anki_notes import (
     Counts,
     as_int,
@@ -231,9 +231,8 @@ def _read_collection(
             nid_i, as_text(guid), values, topics, nt, ords.get(nid_i, []), opts, counts, record
         )
     if counts.empty:
-        shown = "; ".join(counts.empty_cards[:10])
-        more = f"; and {counts.empty - 10} more" if counts.empty > 10 else ""
-        c.warn(f"{counts.empty} cards were left out: their front or back is empty: {shown}{more}")
+        shown = name_list(counts.empty_cards)
+        c.warn(f"{counts.empty} cards were left out: their front or back is empty: {shown}")
     if counts.media or n_media:
         c.warn(
             f"{counts.media} cards show images or play sounds (the package holds {n_media} "
@@ -243,7 +242,7 @@ def _read_collection(
     if counts.occlusion:
         c.warn(
             f"{counts.occlusion} image occlusion cards were left out: they mask parts of a "
-            "picture, which the app cannot show"
+            f"picture, which the app cannot show: {name_list(counts.occlusion_notes)}"
         )
     if counts.choice_fallback:
         c.warn(

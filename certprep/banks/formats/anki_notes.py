@@ -225,6 +225,7 @@ class Counts:
     empty_cards: list[str] = field(default_factory=list)  # where each is, and what side it has
     media: int = 0
     occlusion: int = 0
+    occlusion_notes: list[str] = field(default_factory=list)
     choice_fallback: int = 0
     first_fallback: str = ""
 
@@ -248,6 +249,7 @@ def card_drafts(
         return _untemplated(nid, guid, values, names, topics, opts, counts, record)
     if any("image-occlusion" in q + a for q, a in nt.templates.values()):
         counts.occlusion += max(1, len(ords))  # masks drawn over a picture: nothing to show
+        counts.occlusion_notes.append(f"{record} (note id {nid})")
         return []
     if nt.cloze:
         numbers = sorted({int(m.group(1)) for v in values for m in _CLOZE.finditer(v)})
