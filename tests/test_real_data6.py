@@ -778,3 +778,21 @@ def test_a_spreadsheet_export_arrives_whole(
     dose = items["Dose 1,5 mg or 2,5 mg?"]
     assert [c.text for c in dose.choices] == ["1,5 mg", "2,5 mg"] and dose.correct_keys == ["b"]
     assert [c.text for c in items["Café résumé — naïve?"].choices] == ["é", "ü", "ñ"]
+
+
+def test_an_aiken_file_names_each_question_it_leaves_out_as_a_repeat(
+    cli_env: Path, tmp_path: Path
+) -> None:
+    """Aiken as Moodle documents it ("A." and "A)" options, ANSWER lines, CRLF); a question
+    pasted twice arrives once, and each copy left out is named with the line it repeats."""
+    one = "Which form is the professional claim?\r\nA. UB-04\r\nB) CMS-1500\r\nANSWER: B\r\n\r\n"
+    two = "What does modifier 26 mean?\r\nA. Professional component\r\nB. Technical\r\nANSWER: A\r\n\r\n"
+    path = tmp_path / "aiken.txt"
+    path.write_text(one + two + one + one, encoding="utf-8", newline="")
+    code, out = _import(cli_env, path, "--format", "aiken")
+    assert code == 0, out
+    assert "aiken: imported 2 items" in out
+    assert (
+        "2 questions were left out because they repeat an earlier question word for word: "
+        "line 11 repeats line 1; line 16 repeats line 1"
+    ) in out
