@@ -264,7 +264,7 @@ MOODLE = (
         "shortanswer",
         "Hypertension code",
         '<questiontext format="html"><text>Code essential hypertension.</text></questiontext>'
-        "<usecase>0</usecase>" + _answer("100", "I10"),
+        "<usecase>0</usecase>" + _answer("100", "I10") + _answer("50", "I10.9"),
     )
     + _q(
         "matching",
@@ -297,6 +297,10 @@ def test_a_moodle_xml_export_arrives_or_each_question_is_named(
         "question 9 'Intro': description"
     ) in out
     assert "1 questions embed 1 files" in out
+    assert (
+        "1 questions give part of the mark to some answers; here only an answer worth the full "
+        "mark is right: question 5 'Hypertension code'"
+    ) in out
     items = {i.id: i for i in _bank(cli_env, "quiz")}
     assert sorted(items) == ["Claim-form", "Femur", "Hypertension-code", "mod-ncci"]
     femur = items["Femur"]

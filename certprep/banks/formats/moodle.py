@@ -25,6 +25,7 @@ from ._common import (
     Skipped,
     decode_text,
     infer_choice_kind,
+    name_list,
     report_skipped,
 )
 from .carry import META_PREFIX, apply_meta, item_meta
@@ -91,6 +92,7 @@ def read_moodle(data: bytes, opts: Options, c: Collector) -> list[Draft]:
     if root.tag != "quiz":
         raise c.fail(f"the top element is <{str(root.tag)[:40]}>; expected <quiz>", 1)
     drafts: list[Draft] = []
+    partial: list[str] = []  # questions with an answer worth part of the mark
     skipped = Skipped()
     topics: list[str] = []
     files = with_files = 0
@@ -124,6 +126,9 @@ def read_moodle(data: bytes, opts: Options, c: Collector) -> list[Draft]:
         if bad:
             continue
         fields: dict[str, Any] = {"stem": stem}
+        single = _text_of_plain(q.find("single")).strip().casefold() not in ("false", "0")
+        if (qtype == "shortanswer" or single) and any(0 < f < 99.99 for f, _, _ in answers):
+            partial.append(record)  # an answer worth part of the mark: here right or wrong
         if qtype == "shortanswer":
             sets = [split_codes(t) for f, t, _ in answers if f >= 99.99 and split_codes(t)]
             if not sets:
@@ -158,7 +163,6 @@ def read_moodle(data: bytes, opts: Options, c: Collector) -> list[Draft]:
             fields["kind"] = "true_false"
             fields["choices"] = choices
         else:
-            single = _text_of_plain(q.find("single")).strip().casefold() not in ("false", "0")
             if len(answers) > len(CHOICE_KEYS):
                 kind = f"multichoice with more than {len(CHOICE_KEYS)} answers"
                 skipped.add(kind, f"{record}: {len(answers)} answers")
@@ -194,6 +198,11 @@ def read_moodle(data: bytes, opts: Options, c: Collector) -> list[Draft]:
         id_hint = _text_of_plain(q.find("idnumber")).strip() or None
         drafts.append(Draft(fields, record=record, id_hint=id_hint, name_hint=name or None))
     report_skipped(c, skipped, drafts)
+    if partial:
+        c.warn(
+            f"{len(partial)} questions give part of the mark to some answers; here only an "
+            f"answer worth the full mark is right: {name_list(partial)}"
+        )
     if files:
         c.warn(
             f"{with_files} questions embed {files} files (images and the like); they are not "
