@@ -126,7 +126,7 @@ $CATEGORY: $course$/top/CPC/Modifiers
 
 ::Mod 25::Modifier 25 is appended to which code? {
 =the E/M code#Right, the E/M service.
-~the procedure code#No, to the E/M.
+~%50%the procedure code#No, to the E/M.
 ~the diagnosis code
 }
 
@@ -180,6 +180,10 @@ def test_a_gift_file_as_moodle_documents_it_arrives_or_each_question_is_named(
     assert (
         "3 questions skipped: 1 matching, 1 numeric, 1 essay: not supported: 'Match' (line 26): "
         "matching; 'Numeric' (line 32): numeric; 'Essay' (line 34): essay"
+    ) in out
+    assert (
+        "1 single-answer questions give partial credit to some wrong answers (~%50%...); they "
+        "stay single-answer and only the full-credit answer counts as right: line 6"
     ) in out
     items = {i.stem: i for i in _bank(cli_env, "study")}
     escapes = items["Which need escaping in GIFT: ~ = # { and }?"]

@@ -26,6 +26,7 @@ from ._common import (
     Skipped,
     decode_text,
     infer_choice_kind,
+    name_list,
     report_skipped,
 )
 from .carry import apply_meta
@@ -121,8 +122,8 @@ def read_gift(data: bytes, opts: Options, c: Collector) -> list[Draft]:
     if partials:
         c.warn(
             f"{len(partials)} single-answer questions give partial credit to some wrong answers "
-            f"(~%50%...; first on line {partials[0]}); they stay single-answer and only the "
-            "full-credit answer counts as right"
+            "(~%50%...); they stay single-answer and only the full-credit answer counts as "
+            f"right: {name_list([f'line {n}' for n in partials])}"
         )
     return drafts
 
