@@ -407,15 +407,4 @@ def carry_history(
 
 
 # a card row for an item suspended before it was ever studied (the columns every row names)
-_NEW_CARD = {
-    "state": 0,
-    "step": None,
-    "stability": None,
-    "difficulty": None,
-    "due": None,
-    "last_review": None,
-    "reps": 0,
-    "lapses": 0,
-    "introduced_at": None,
-    "suspended": True,
-}
+_NEW_CARD = {**CardState().to_dict(), "introduced_at": None, "suspended": True}
