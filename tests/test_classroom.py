@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import itertools
+import json
 import os
 import threading
 from collections.abc import Iterator
@@ -321,6 +322,25 @@ def test_the_class_report_is_for_the_instructor_only(classroom: Classroom) -> No
     with teacher.begin() as conn:
         hit = conn.execute(sa.update(CARD).where(CARD.c.learner_id != -1).values(reps=99))
         assert hit.rowcount == 0  # reads everyone's cards, writes only its own
+
+
+def test_the_class_report_names_a_student_who_never_signed_in(classroom: Classroom) -> None:
+    """b was added but never opened certprep: the instructor still sees b, with no figures,
+    rather than a class that seems to have one student."""
+    _work(classroom.services(classroom.a_url))
+    res = classroom.cli(classroom.owner_url, "report", "--class", "--exam", "cpc")
+    assert res.exit_code == 0, res.output
+    rows = {ln.split()[0]: ln.split() for ln in res.stdout.splitlines() if ln.strip()}
+    assert rows[classroom.b][1:] == ["0", "0", "—", "—", "—", "—", "—"]
+    assert f"Not signed in yet: {classroom.b}." in res.stdout
+    assert rows[classroom.a][2] == "1"  # a's attempt
+    res = classroom.cli(
+        classroom.owner_url, "report", "--class", "--exam", "cpc", "--format", "json"
+    )
+    students = {s["profile"]: s for s in json.loads(res.stdout)["students"]}
+    assert students[classroom.b]["started"] is False
+    assert students[classroom.b]["readiness"] is None
+    assert students[classroom.a]["started"] is True and students[classroom.a]["evidence"]
 
 
 def test_list_and_remove_student(classroom: Classroom) -> None:

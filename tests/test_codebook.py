@@ -260,6 +260,16 @@ def test_cli_bad_input_is_a_message_and_exit_2(cli_env: None, args: list[str]) -
     assert "Traceback" not in out.output
 
 
+def test_cli_search_with_no_match_is_a_normal_outcome(cli_env: None) -> None:
+    # README: exit 0 ok, 2 bad input, 1 a bug. Finding nothing is neither input error nor bug.
+    out = CliRunner().invoke(app, ["codes", "zzz"])
+    assert out.exit_code == 0, out.output
+    assert "No code or title matches 'zzz'" in out.stdout
+    out = CliRunner().invoke(app, ["codes", "zzz", "--json"])
+    assert out.exit_code == 0
+    assert json.loads(out.stdout)["hits"] == []
+
+
 def test_cli_unwritable_index_folder_is_exit_2(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")

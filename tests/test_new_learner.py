@@ -180,6 +180,8 @@ async def test_results_give_one_average_time_per_question(exam_services, clock) 
         result = str(app.screen.query_one("#result", Static).render())
     assert "average 0:20:00 per question answered" in result
     assert "At 20:00 per question" in result
+    # and the section's line too: its time over its answered question, not over its three
+    assert "0:20:00 per question  ICD-10-CM (1 of 3 answered)" in result, result
 
 
 async def _review_at_80(sample_services, pilot):

@@ -55,3 +55,23 @@ def test_projection_never_passes_the_form_and_agrees_with_the_limit(seconds) -> 
     assert p.reaches * p.per_question_s <= limit + 1e-6
     if p.reaches < len(seconds):
         assert (p.reaches + 1) * p.per_question_s > limit
+
+
+def test_a_sections_pace_is_its_own_answered_questions_time() -> None:
+    """Each section's time per question is its own time over its own answered questions, as the
+    overall pace is over the answered ones: questions left blank (no time) do not halve it."""
+    times = [
+        Timed(0, "surg", 300, True),
+        Timed(1, "surg", 0, False),  # not reached
+        Timed(2, "em", 100, True),
+        Timed(3, "em", 140, True),
+    ]
+    p = pacing(times, time_limit_s=4 * 144, titles={"surg": "Surgery", "em": "E/M"})
+    by_key = {s.key: s for s in p.sections}
+    assert by_key["surg"].per_question_s == 300  # one answered, in 300 s: over the 144 s budget
+    assert by_key["surg"].questions == 2 and by_key["surg"].answered == 1
+    assert by_key["em"].per_question_s == 120
+    assert p.per_question_s == 540 / 3
+    # a section with nothing answered: its time over its questions, as the overall pace does
+    idle = pacing([Timed(0, "a", 60, False), Timed(1, "a", 0, False)], time_limit_s=288)
+    assert idle.sections[0].per_question_s == 30

@@ -233,6 +233,16 @@ def test_class_report_lists_every_student(sample_services: Services, clock, db_p
         students["second-student"]["attempts"] == 0
         and students["second-student"]["last_score"] is None
     )
+    # nothing studied for the exam: no forecast made of the prior alone, and the text says why
+    assert students["tester"]["evidence"] and students["tester"]["readiness"] is not None
+    assert not students["second-student"]["evidence"]
+    assert students["second-student"]["readiness"] is None
+    assert students["second-student"]["pass_probability"] is None
+    assert students["second-student"]["weakest_topic"] is None
+    text = runner.invoke(app, ["--db", str(db_path), "report", "--class", "--exam", "cpc"])
+    assert "Nothing studied for this exam yet, so no forecast: second-student." in text.output
+    row = next(ln for ln in text.output.splitlines() if ln.startswith("second-student"))
+    assert row.split()[1:] == ["0", "0", "—", "—", "—", "—", "—"]
     md = runner.invoke(
         app, ["--db", str(db_path), "report", "--class", "--exam", "cpc", "--format", "md"]
     )
@@ -268,3 +278,50 @@ def test_a_slow_mock_is_said_with_the_readiness(tmp_path) -> None:
     for fmt in ("text", "md", "html"):
         assert "question 80 of 100" in RENDERERS[fmt]([rep], "slow")
     assert '"reaches": 80' in RENDERERS["json"]([rep], "slow")
+
+
+def test_an_exam_with_no_evidence_says_so_instead_of_a_forecast(
+    sample_services: Services, clock, db_path: Path
+) -> None:
+    """Nothing of the exam studied or sat: the forecast would be the population prior alone.
+    The report says there is no evidence yet, not a predicted score as if it were measured."""
+
+    def report(*fmt: str) -> str:
+        args = ["--db", str(db_path), "--profile", "tester", "report", "--exam", "cpc", *fmt]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    text = report()
+    line = next(x for x in text.splitlines() if x.startswith("Readiness"))
+    assert "no evidence yet" in line
+    assert "predicted" not in line and "chance of passing" not in line
+    assert "%" not in line.split("pass mark")[0]  # no percentage before the pass mark
+    assert "certprep review --exam cpc" in line
+    assert "predicted 60%" not in text  # nor per section
+    md = report("--format", "md")
+    assert "no evidence yet" in md and "chance of passing" not in md
+    assert json.loads(report("--format", "json"))["exams"][0]["readiness"]["evidence"] is False
+    seed_history(sample_services, clock)  # cards studied and two mocks: a forecast
+    text = report()
+    assert "chance of passing" in text and "no evidence yet" not in text
+
+
+async def test_the_report_screen_says_no_evidence_yet(sample_services: Services) -> None:
+    from textual.widgets import DataTable, Static
+
+    from certprep.tui.app import make_app
+    from certprep.tui.screens.report import ReportScreen
+
+    app = make_app(sample_services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.workers.wait_for_complete()
+        await app.push_screen(ReportScreen(sample_services, "cpc"))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        ready = str(app.screen.query_one("#readiness", Static).render())
+        assert "no evidence yet" in ready
+        assert "predicted" not in ready and "chance of passing" not in ready
+        assert app.screen.query_one("#weak", DataTable).row_count == 0  # nothing is weak yet
+        sections = app.screen.query_one("#sections", DataTable)
+        assert all(str(sections.get_row_at(i)[-1]) == "—" for i in range(sections.row_count))

@@ -103,6 +103,31 @@ async def test_search_filters_and_errors_are_shown(services: Services) -> None:
         await _search(app, pilot, "exam:cpx")
         assert "valid exams: ccs, cpb, cpc" in _text(app, "#status")
         assert _ids(app) == ["cb-hf"]  # the last good search stays
+        await pilot.press("escape", "escape")  # out of the search box, then out of the browser
+        await _settle(app, pilot)
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_escape_in_the_search_box_leaves_the_box_then_the_browser(
+    services: Services,
+) -> None:
+    app = make_app(_load(services))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _open(app, pilot)
+        await _search(app, pilot, "topic:hypertension")
+        assert _ids(app) == ["cb-htn", "cb-hf"]
+        assert _footer_keys(app)["escape"] == "Back"
+        await pilot.press("slash", "z", "z")  # an edit not run yet
+        box = app.screen.query_one("#search", Input)
+        assert box.value == "zz" and box.has_focus
+        assert _footer_keys(app)["escape"] == "Leave search"
+        await pilot.press("escape")
+        await _settle(app, pilot)
+        assert isinstance(app.screen, BrowserScreen)  # still browsing
+        assert app.screen.query_one("#results", DataTable).has_focus
+        assert box.value == "topic:hypertension"  # the box says what the table shows
+        assert _ids(app) == ["cb-htn", "cb-hf"]
+        assert _footer_keys(app)["escape"] == "Back"
         await pilot.press("escape")
         await _settle(app, pilot)
         assert isinstance(app.screen, HomeScreen)

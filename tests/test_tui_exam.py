@@ -163,7 +163,8 @@ async def test_tutor_mode_shows_the_rationale_and_pauses(
         assert "Correct." in _text(app, "#feedback")
 
 
-async def test_code_entry_and_markup_safe(services: Services) -> None:
+def _code_exam(services: Services) -> tuple[ExamService, int]:
+    """An attempt of three code-entry questions (a box takes the codes)."""
     from certprep.core.models import Bank
 
     bank = Bank.model_validate(
@@ -197,7 +198,11 @@ async def test_code_entry_and_markup_safe(services: Services) -> None:
         }
     )
     exams = ExamService(services)
-    aid = exams.start(bp, seed=1)
+    return exams, exams.start(bp, seed=1)
+
+
+async def test_code_entry_and_markup_safe(services: Services) -> None:
+    exams, aid = _code_exam(services)
     app = make_app(services)
     async with app.run_test(size=(120, 36)) as pilot:
         await _open_exam(app, pilot, aid)
@@ -524,3 +529,57 @@ async def test_the_status_line_follows_a_resized_terminal(exam_services: Service
         await pilot.resize_terminal(120, 36)
         await pilot.pause()
         assert _text(app, "#status").startswith("Question 1 of 5")
+
+
+def _escape_says(app) -> str:
+    """What the footer says escape does now."""
+    shown = app.screen.active_bindings["escape"]
+    assert shown.enabled and shown.binding.show
+    return shown.binding.description
+
+
+async def test_the_footer_says_what_escape_does_in_the_code_box(services: Services) -> None:
+    _, aid = _code_exam(services)
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_exam(app, pilot, aid)
+        assert isinstance(app.focused, Input)  # a code question: the box has the cursor
+        assert _escape_says(app) == "Leave the box"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen and app.focused is None  # left the box, not the exam
+        assert _escape_says(app) == "Leave"
+        await pilot.press("n")  # the keys act again
+        assert _text(app, "#status").startswith("Q2/3")
+
+
+async def test_the_footer_says_what_escape_does_striking_and_in_the_book(
+    exam_services: Services,
+) -> None:
+    from certprep.tui.widgets.codebook import CodeBookPanel
+
+    exams = ExamService(exam_services)
+    aid = exams.start(small_blueprint(), seed=11)
+    app = make_app(exam_services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_exam(app, pilot, aid)
+        assert _escape_says(app) == "Leave"
+        await pilot.press("x")  # strike out which choice?
+        await pilot.pause()
+        assert _escape_says(app) == "Cancel"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen and "strike out which" not in _text(app, "#hint")
+        assert _escape_says(app) == "Leave"
+        await pilot.press("k")  # the code book beside the question has the cursor
+        await pilot.pause()
+        panel = screen.query_one("#book", CodeBookPanel)
+        assert panel.has_focus_within
+        assert _escape_says(app) == "Close the code book"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen and not panel.display
+        assert _escape_says(app) == "Leave"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is not screen  # now escape leaves the exam

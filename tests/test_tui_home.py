@@ -210,3 +210,66 @@ async def test_home_says_which_code_set_year_the_content_matches(sample_services
         await pilot.pause()
         note = str(app.screen.query_one("#codeset", Static).render())
         assert f"FY{CM_YEAR} ICD-10-CM" in note and f"FY{CM_YEAR + 1}" in note
+
+
+async def test_a_count_that_ends_late_does_not_bring_back_old_numbers(
+    sample_services: Services, clock, monkeypatch
+) -> None:
+    """Coming back to home counts. When a count read the database before a change and ends after
+    the count made after the change, home must show the change, not the older numbers (the
+    card browser's searches had the same race)."""
+    import asyncio
+    import threading
+
+    from textual.worker import Worker, get_current_worker
+
+    summary = Services.home_summary
+    read, release = threading.Event(), threading.Event()
+    late: list[Worker] = []
+    thread: list[threading.Thread] = []
+    armed = False
+
+    def slow_summary(self):  # type: ignore[no-untyped-def]
+        out = summary(self)
+        if armed and not late:  # the first count after arming: read now, end last
+            late.append(get_current_worker())
+            thread.append(threading.current_thread())
+            read.set()
+            release.wait(10)
+        return out
+
+    monkeypatch.setattr(Services, "home_summary", slow_summary)
+    app = make_app(sample_services)
+    delivered = threading.Event()
+    call_from_thread = app.call_from_thread
+
+    def handing_over(callback, *args, **kw):  # type: ignore[no-untyped-def]
+        out = call_from_thread(callback, *args, **kw)  # returns once the screen ran it
+        if thread and threading.current_thread() is thread[0]:
+            delivered.set()
+        return out
+
+    app.call_from_thread = handing_over  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        table = app.screen.query_one("#exams", DataTable)
+        assert _row(table, "cpc")[5].startswith("—")
+        armed = True
+        await pilot.press("question_mark", "escape")  # back on home: a count, held
+        assert await asyncio.to_thread(read.wait, 10)
+        sample_services.update_settings(exam_dates={"cpc": "2026-12-23"})
+        await pilot.press("question_mark", "escape")  # back again: a count after the change
+        for _ in range(5):
+            await pilot.pause()
+            others = [w for w in app.workers if w not in late]
+            if others:
+                await app.workers.wait_for_complete(others)
+        assert _row(table, "cpc")[5] == "2026-12-23 (30 days left)"
+        release.set()
+        # its numbers, read before the date was set, have been handed to the screen (a cancelled
+        # worker's thread runs on and hands them over all the same)
+        assert await asyncio.to_thread(delivered.wait, 10)
+        for _ in range(3):
+            await pilot.pause()
+        assert _row(table, "cpc")[5] == "2026-12-23 (30 days left)"

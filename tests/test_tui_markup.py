@@ -76,6 +76,8 @@ async def test_review_and_report_show_markup_literally(db_path, clock, blueprint
         await pilot.press("a")
         text = _all_text(app)
         assert "Rationale [/]" in text and "Why [u]a[/u]" in text and "Ref [x]" in text
+        await pilot.press("enter")  # rated: evidence, so the report ranks weak topics
+        await _settle(app, pilot)
         await pilot.press("escape")
         await _settle(app, pilot)
         await pilot.press("t")

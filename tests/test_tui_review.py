@@ -119,3 +119,34 @@ async def test_markup_in_user_text_shows_literally(services: Services) -> None:
         await pilot.press("a")
         fb = _text(app, "#feedback")
         assert "[/]" in fb and "[i]ref[/i]" in fb
+
+
+async def test_answered_counts_cards_not_ratings(sample_services: Services, clock) -> None:
+    """A card answered, undone and answered again is one card; so is a card that comes back
+    from its learning step and is answered a second time. The count says cards answered."""
+    app = make_app(sample_services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _open_review(app, pilot)
+        assert "answered 0" in _text(app, "#counts")
+        await pilot.press("space", "1")  # not known: Again, back in a minute
+        await pilot.pause()
+        assert "answered 1" in _text(app, "#counts")
+        await pilot.press("ctrl+z")  # undone: no longer answered
+        await pilot.pause()
+        assert "answered 0" in _text(app, "#counts")
+        await pilot.press("space", "1")
+        await pilot.pause()
+        assert "answered 1" in _text(app, "#counts")
+        screen = app.screen
+        for _ in range(10):  # the others Easy; the Again card comes back at the end
+            if screen.phase == "done":
+                break
+            if isinstance(app.focused, Input):
+                await pilot.press("escape")  # out of a code box
+            await pilot.press("space", "4")
+            await pilot.pause()
+        assert screen.phase == "done"
+        assert _logs(sample_services)[0][0] == _logs(sample_services)[-1][0]  # seen twice
+        assert len(_logs(sample_services)) == 6  # six answers ...
+        assert "answered 5" in _text(app, "#counts")  # ... to five cards
+        assert "5 cards answered this session (6 answers)" in _text(app, "#question")

@@ -7,7 +7,6 @@ MS-DRG status, a PCS code axis by axis. Anything else is a ranked search. --json
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import asdict
 from typing import Annotated, Any, Optional
 
@@ -171,8 +170,9 @@ def _print(out: dict[str, Any]) -> None:
         return
     hits = out["hits"]
     if not hits:
-        echo(f"No codes found for {out['query']!r}.")
-        sys.exit(1)
+        # Finding nothing is an answer, not a failure: exit 0 (README: 1 means a bug).
+        echo(f"No code or title matches {out['query']!r}.")
+        return
     for h in hits:
         if h["system"] == "pcsindex":
             echo(f"{'PCS Index':<9} {h['code']}: {h['title']}")

@@ -39,7 +39,8 @@ def report(
     def build() -> str:
         exams = [exam_key] if exam_key else exams_with_items(services)
         if whole_class:
-            from certprep.services.class_report import class_report, render_class
+            from certprep.services.class_report import class_report
+            from certprep.services.class_report_format import render_class
 
             return "\n".join(render_class(class_report(services, e), fmt) for e in exams)
         return RENDERERS[fmt]([build_report(services, e) for e in exams], services.profile)

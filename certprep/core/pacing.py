@@ -27,12 +27,17 @@ class Timed:
 class SectionPace:
     key: str
     title: str
-    questions: int
+    questions: int  # the section's questions on the form
     seconds: float  # spent on the section's questions in all
+    answered: int = 0  # of the section's questions
 
     @property
     def per_question_s(self) -> float:
-        return self.seconds / self.questions if self.questions else 0.0
+        """The section's time per answered question of the section, as the overall pace (all
+        its time over all its questions when none is answered): blank questions, which took
+        no time, would otherwise make a slow section look fast."""
+        n = self.answered or self.questions
+        return self.seconds / n if n else 0.0
 
 
 @dataclass(frozen=True)
@@ -99,7 +104,9 @@ def pacing(
         by_section.setdefault(t.section, []).append(t)
     names = titles or {}
     sections = [
-        SectionPace(k, names.get(k, k), len(v), sum(t.seconds for t in v))
+        SectionPace(
+            k, names.get(k, k), len(v), sum(t.seconds for t in v), sum(t.answered for t in v)
+        )
         for k, v in by_section.items()
     ]
     worst = sorted(times, key=lambda t: (-t.seconds, t.position))[:slowest]

@@ -7,9 +7,6 @@ figures from the same core functions as their own report, so the two always agre
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -53,10 +50,16 @@ class StudentLine:
     attempts: int
     last_score: float | None
     best_score: float | None
-    readiness: float
-    pass_probability: float
+    readiness: float | None  # None: nothing studied for this exam (no forecast to show)
+    pass_probability: float | None
     sections: dict[str, float | None] = field(default_factory=dict)  # accuracy on exams
     weakest: str | None = None
+    started: bool = True  # False: a student of the classroom who has never signed in
+
+    @property
+    def evidence(self) -> bool:
+        """Whether anything this student did bears on the exam (cards of it studied, mocks)."""
+        return self.readiness is not None
 
 
 @dataclass
@@ -245,6 +248,9 @@ def class_report(services: Services, exam: str) -> ClassReport:
         ready, fc = readiness(evidence, forgetting, bp.pass_mark, basis)
         apply_forecast(ordered, topic_groups, fc)
         weak = weak_topics(topic_groups)
+        # with no card of this exam studied and no mock taken, the forecast is the prior alone:
+        # a figure for the instructor to read as the student's would be made up
+        known_here = any(e.studied or e.mocks for e in evidence)
         students.append(
             StudentLine(
                 profile=learner.name,
@@ -252,13 +258,33 @@ def class_report(services: Services, exam: str) -> ClassReport:
                 attempts=len(mine),
                 last_score=scores[-1] if scores else None,
                 best_score=max(scores) if scores else None,
-                readiness=ready.expected,
-                pass_probability=ready.pass_probability,
+                readiness=ready.expected if known_here else None,
+                pass_probability=ready.pass_probability if known_here else None,
                 sections={g.key: g.accuracy for g in ordered},
-                weakest=weak[0].key if weak else None,
+                weakest=weak[0].key if weak and known_here else None,
             )
         )
+    signed_in = {s.profile for s in students}
+    students += [
+        StudentLine(
+            name, 0, 0, None, None, None, None, {s.key: None for s in bp.sections}, None, False
+        )
+        for name in _students_of(services)
+        if name not in signed_in
+    ]
+    students.sort(key=lambda s: s.profile)
     return ClassReport(bp.key, bp.name, [s.key for s in bp.sections], students)
+
+
+def _students_of(services: Services) -> list[str]:
+    """The students of a classroom database (their logins), signed in yet or not; none
+    elsewhere (a SQLite file's or a plain server's learners are only those who started)."""
+    from certprep.store import classroom as store
+
+    me = store.who(services.engine)
+    if me is None or not me.active:
+        return []
+    return store.student_logins(services.engine)
 
 
 def _forecast(settings: dict[str, Any], exam: str, now: datetime) -> tuple[datetime, str]:
@@ -274,119 +300,3 @@ def _forecast(settings: dict[str, Any], exam: str, now: datetime) -> tuple[datet
         if day > now:
             return day, f"exam date {raw}"
     return now, "today"
-
-
-def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{x:.0%}"
-
-
-def render_class(report: ClassReport, fmt: str) -> str:
-    """The class report as text, md, json or csv."""
-    if fmt == "json":
-        data: dict[str, Any] = {
-            "schema": "certprep-class-report/1",
-            "exam": report.exam,
-            "name": report.name,
-            "students": [
-                {
-                    "profile": s.profile,
-                    "reviews": s.reviews,
-                    "attempts": s.attempts,
-                    "last_score": s.last_score,
-                    "best_score": s.best_score,
-                    "readiness": round(s.readiness, 4),
-                    "pass_probability": round(s.pass_probability, 4),
-                    "sections": s.sections,
-                    "weakest_topic": s.weakest,
-                }
-                for s in report.students
-            ],
-        }
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    if fmt == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        w.writerow(
-            [
-                "profile",
-                "reviews",
-                "attempts",
-                "last_score",
-                "best_score",
-                "readiness",
-                "pass_probability",
-                "weakest_topic",
-                *report.sections,
-            ]
-        )
-        for s in report.students:
-            w.writerow(
-                [
-                    s.profile,
-                    s.reviews,
-                    s.attempts,
-                    s.last_score,
-                    s.best_score,
-                    round(s.readiness, 4),
-                    round(s.pass_probability, 4),
-                    s.weakest,
-                    *(s.sections.get(k) for k in report.sections),
-                ]
-            )
-        return buf.getvalue()
-    head = ["Student", "Reviews", "Attempts", "Last", "Best", "Ready", "P(pass)", "Weakest topic"]
-    rows = [
-        [
-            s.profile,
-            str(s.reviews),
-            str(s.attempts),
-            _pct(s.last_score),
-            _pct(s.best_score),
-            _pct(s.readiness),
-            _pct(s.pass_probability),
-            s.weakest or "—",
-        ]
-        for s in report.students
-    ]
-    sec_head = ["Student", *report.sections]
-    sec_rows = [
-        [s.profile, *(_pct(s.sections.get(k)) for k in report.sections)] for s in report.students
-    ]
-    if fmt == "md":
-
-        def table(h: list[str], rs: list[list[str]]) -> list[str]:
-            from certprep.services.report_format import md_cell
-
-            esc = [[md_cell(c) for c in r] for r in rs]
-            return ["| " + " | ".join(h) + " |", "|" + "---|" * len(h)] + [
-                "| " + " | ".join(r) + " |" for r in esc
-            ]
-
-        out = [
-            f"# Class report — {report.name}",
-            "",
-            *table(head, rows),
-            "",
-            "## Exam accuracy by section",
-            "",
-            *table(sec_head, sec_rows),
-            "",
-        ]
-        return "\n".join(out)
-    widths = (
-        [max(len(str(x)) for x in col) for col in zip(head, *rows, strict=True)]
-        if rows
-        else [len(h) for h in head]
-    )
-    lines = [f"Class report — {report.name}", ""]
-    lines.append("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)))
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
-    lines += ["", "Exam accuracy by section:"]
-    lines += [
-        "  "
-        + s[0]
-        + ": "
-        + ", ".join(f"{k} {v}" for k, v in zip(report.sections, s[1:], strict=True))
-        for s in sec_rows
-    ]
-    return "\n".join(lines) + "\n"

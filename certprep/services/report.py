@@ -66,6 +66,22 @@ class ExamReport:
     pacing: Pacing | None = None  # the last timed mock's pace against the exam's budget
 
     @property
+    def has_evidence(self) -> bool:
+        """Whether anything of the learner's bears on this exam: a card of its pool studied or a
+        mock submitted. Without it the forecast is the population prior alone, which says
+        nothing about the learner: the report says "no evidence yet" instead of a score."""
+        return bool(self.attempts) or any(g.answered or g.studied for g in self.sections)
+
+    @property
+    def no_evidence(self) -> str:
+        """What the report says in place of the forecast when there is no evidence."""
+        return (
+            "no evidence yet: no question of this exam answered in review or a mock, so no "
+            f"forecast (start with `certprep review --exam {self.exam}` or "
+            f"`certprep exam {self.exam}`)"
+        )
+
+    @property
     def pace_warning(self) -> str | None:
         """Said with the readiness when the last timed mock's pace would not reach every
         question of the real exam: those questions would score nothing."""

@@ -72,6 +72,7 @@ def report_dict(rep: ExamReport) -> dict[str, Any]:
             "scored_questions": r.total,
             "lapse_ratio": _r(r.lapse_ratio),
             "pace_warning": rep.pace_warning,
+            "evidence": rep.has_evidence,  # false: the figures are the population prior alone
         },
         "pacing": _pacing_dict(rep),
         "sections": [
@@ -126,6 +127,8 @@ def readiness_line(rep: ExamReport, bold: str = "") -> str:
     cut = f"pass mark {_pct(rep.pass_mark)}"
     if r.total:
         cut += f" ({r.need} of {r.total} scored questions)"
+    if not rep.has_evidence:
+        return f"Readiness ({rep.forecast_for}): {rep.no_evidence}; {cut}"
     return (
         f"Readiness ({rep.forecast_for}): predicted score {bold}{_pct(r.expected)}{bold} "
         f"(95% of likely scores {_pct(r.low)}–{_pct(r.high)}), {cut}, "
@@ -157,8 +160,21 @@ def pacing_lines(rep: ExamReport) -> list[str]:
     lines = [p.verdict()]
     for sp in sorted(p.sections, key=lambda x: -x.per_question_s):
         over = " (over budget)" if p.budget_s and sp.per_question_s > p.budget_s else ""
-        lines.append(f"{mmss(sp.per_question_s)} per question: {sp.title}{over}")
+        part = f", {sp.answered} of {sp.questions} answered" if sp.answered < sp.questions else ""
+        lines.append(f"{mmss(sp.per_question_s)} per question: {sp.title}{over}{part}")
     return lines
+
+
+def predicted(rep: ExamReport, g: Group) -> str:
+    """A section's predicted correctness, or — when the exam has no evidence (prior alone)."""
+    return _pct(g.predicted) if rep.has_evidence else "—"
+
+
+def weak_lines(rep: ExamReport) -> list[str] | None:
+    """In place of the weak topics when there is no evidence: none is weak or strong yet."""
+    if rep.has_evidence:
+        return None
+    return ["no evidence yet: the weak topics show once you have answered questions"]
 
 
 def _studied(g: Group) -> str:
@@ -217,13 +233,16 @@ def to_markdown(reports: list[ExamReport], profile: str) -> str:
         out += [f"- {_md_cell(x)}" for x in pacing_lines(rep)] + [""]
         if rep.pass_note:
             out += [f"> {_md_cell(rep.pass_note)}", ""]
-        out += [
-            "### Weak topics (expected points lost on exam day)",
-            "",
-            "| # | Topic | Section | Points lost | Accuracy | Memory | Drill |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for i, g in enumerate(rep.weak, 1):
+        out += ["### Weak topics (expected points lost on exam day)", ""]
+        instead = weak_lines(rep)
+        if instead:
+            out += [f"- {x}" for x in instead]
+        else:
+            out += [
+                "| # | Topic | Section | Points lost | Accuracy | Memory | Drill |",
+                "|---|---|---|---|---|---|---|",
+            ]
+        for i, g in enumerate([] if instead else rep.weak, 1):
             out.append(
                 f"| {i} | {_md_cell(g.key)} | {g.section} | {g.score:.2f} | {_acc(g)} | "
                 f"{_pct(g.mean_r)} | {_md_code(drill_command(rep.exam, g, topic=True))} |"
@@ -239,7 +258,7 @@ def to_markdown(reports: list[ExamReport], profile: str) -> str:
             trend = " → ".join(_pct(t) for t in g.trend) or "—"
             out.append(
                 f"| {_md_cell(rep.section_titles.get(g.key, g.key))} | {g.weight:.0f} | {_acc(g)} | {trend} | "
-                f"{_studied(g)} | {_pct(g.mean_r)} | {g.due} | {g.overdue} | {_pct(g.predicted)} |"
+                f"{_studied(g)} | {_pct(g.mean_r)} | {g.due} | {g.overdue} | {predicted(rep, g)} |"
             )
         out += ["", "### History", ""]
         if rep.attempts:
@@ -268,7 +287,9 @@ def to_text(reports: list[ExamReport], profile: str) -> str:
             lines.append(rep.pace_warning)
         lines += ["", "Pacing (last timed mock):"] + [f"  {x}" for x in pacing_lines(rep)] + [""]
         lines.append("Weak topics (expected points lost on exam day):")
-        for i, g in enumerate(rep.weak, 1):
+        instead = weak_lines(rep)
+        lines += [f"  {x}" for x in instead or []]
+        for i, g in enumerate([] if instead else rep.weak, 1):
             lines.append(
                 f"  {i:2}. {g.key} [{g.section}] {g.score:.2f} pts — accuracy {_acc(g)}, memory {_pct(g.mean_r)}"
             )
@@ -278,7 +299,7 @@ def to_text(reports: list[ExamReport], profile: str) -> str:
             lines.append(
                 f"  {rep.section_titles.get(g.key, g.key)[:48]:48} {_acc(g):34} "
                 f"studied {_studied(g):>7} memory {_pct(g.mean_r):>4} "
-                f"due {g.due:>4} predicted {_pct(g.predicted)}"
+                f"due {g.due:>4} predicted {predicted(rep, g)}"
             )
         lines += ["", "History:"]
         for a in rep.attempts:

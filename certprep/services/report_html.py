@@ -12,6 +12,7 @@ from certprep.services.report_format import (
     drill_command,
     pacing_lines,
     readiness_line,
+    weak_lines,
 )
 
 
@@ -77,7 +78,9 @@ def page(reports: list[ExamReport], profile: str) -> str:
             "<h3>Weak topics</h3><table><tr><th>#</th><th>Topic</th><th>Section</th>"
             "<th>Points lost</th><th>Accuracy</th><th>Memory</th><th>Drill</th></tr>"
         )
-        for i, g in enumerate(rep.weak, 1):
+        instead = weak_lines(rep)
+        parts += [f"<tr><td colspan='7'>{e(x)}</td></tr>" for x in instead or []]
+        for i, g in enumerate([] if instead else rep.weak, 1):
             parts.append(
                 f"<tr><td>{i}</td><td>{e(g.key)}</td><td>{e(g.section)}</td><td>{g.score:.2f}</td>"
                 f"<td>{e(_acc(g))}</td><td>{_pct(g.mean_r)}</td>"

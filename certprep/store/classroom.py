@@ -267,6 +267,23 @@ def members(engine: Engine) -> list[Member]:
     ]
 
 
+def student_logins(engine: Engine) -> list[str]:
+    """The student logins of this classroom, signed in yet or not: what the class report
+    lists. Unlike ``members`` the instructor's own login may ask (the role catalogues are
+    readable by every login); empty where the database is not a classroom."""
+    require_postgresql(engine)
+    with engine.connect() as conn:
+        g = groups(conn)
+        rows = conn.execute(
+            sa.text(
+                "SELECT m.rolname FROM pg_auth_members am JOIN pg_roles m ON m.oid = am.member"
+                " JOIN pg_roles g ON g.oid = am.roleid WHERE g.rolname = :s ORDER BY m.rolname"
+            ),
+            {"s": g.student},
+        ).all()
+    return [str(r[0]) for r in rows]
+
+
 def remove_member(engine: Engine, name: str, *, keep_work: bool = False) -> bool:
     """Drop a student's login (and, unless ``keep_work``, their learner row and all its work).
 

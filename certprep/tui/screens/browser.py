@@ -28,6 +28,7 @@ from certprep.services.cards import (
 from certprep.services.services import Services
 from certprep.tui.errors import describe_open_error
 from certprep.tui.widgets.card_detail import ConfirmScreen, detail_text
+from certprep.tui.widgets.hanging import hanging
 
 PAGE = 100
 ROW_ACTIONS = {"toggle_select", "select_all", "suspend", "unsuspend", "unbury", "flag", "mark"}
@@ -48,6 +49,8 @@ class BrowserScreen(Screen[None]):
     BrowserScreen #detail-pane { height: 1fr; border-top: solid $primary; padding: 0 1; }
     """
     BINDINGS = [
+        # escape in the search box leaves the box (the table shows again), then the browser
+        Binding("escape", "leave_search", "Leave search"),
         Binding("escape", "back", "Back"),
         Binding("s", "suspend", "Suspend"),
         Binding("u", "unsuspend", "Unsuspend"),
@@ -119,6 +122,10 @@ class BrowserScreen(Screen[None]):
         if action == "clear_selection":
             return not self._search_focused() and bool(self.selected)
         if action == "focus_search":
+            return not self._search_focused()
+        if action == "leave_search":
+            return self._search_focused()
+        if action == "back":
             return not self._search_focused()
         if action == "next_page":
             return bool(self.page and self.page_offset + PAGE < self.page.total)
@@ -249,7 +256,7 @@ class BrowserScreen(Screen[None]):
                 raise
             self.query_one("#detail", Static).update(Text(message))
             return
-        self.query_one("#detail", Static).update(detail_text(detail))
+        self.query_one("#detail", Static).update(hanging(detail_text(detail)))
 
     # -- selection -------------------------------------------------------------------------
     def action_toggle_select(self) -> None:
@@ -369,6 +376,12 @@ class BrowserScreen(Screen[None]):
 
     def action_focus_search(self) -> None:
         self.query_one("#search", Input).focus()
+
+    def action_leave_search(self) -> None:
+        """Give up the edit not run yet: the box shows the table's search again."""
+        self.query_one("#search", Input).value = self.search_text
+        self._status()
+        self.query_one("#results", DataTable).focus()
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -62,6 +62,9 @@ class ExamScreen(ExamClock):
         Binding("up", "scroll(-1)", "Scroll up", show=False),
         Binding("down", "scroll(1)", "Scroll down", show=False),
         Binding("ctrl+s", "submit", "Submit", priority=True),
+        # escape: the first of these that acts now, so the footer says what it does
+        Binding("escape", "leave_box", "Leave the box"),  # the code answer box has the cursor
+        Binding("escape", "cancel_strike", "Cancel"),  # x was pressed: which choice?
         Binding("escape", "leave", "Leave"),
     ]
 
@@ -149,6 +152,12 @@ class ExamScreen(ExamClock):
         timed = self.view is not None and self.view.mode == "timed"
         if isinstance(self.focused, Input) and action in self.TYPED:
             return False  # a box takes typing (a code answer, the code book's search)
+        if action == "leave_box":
+            return self.focused is self.query_one("#code", Input)
+        if action == "cancel_strike":
+            return self.strike_mode and not isinstance(self.focused, Input)
+        if action == "leave":
+            return not isinstance(self.focused, Input) and not self.strike_mode
         if action == "pause":
             return not timed
         if action == "toggle_pace":
@@ -189,12 +198,6 @@ class ExamScreen(ExamClock):
             return
         key = event.key
         q = self.question
-        if self.strike_mode and key == "escape":
-            event.stop()
-            event.prevent_default()
-            self.strike_mode = False
-            self._render_hint()
-            return
         if q.item.kind not in CHOICE_KINDS:
             return
         if key == "enter" and self.view.mode == "tutor" and self.pending and not q.answered:
@@ -216,7 +219,7 @@ class ExamScreen(ExamClock):
         event.prevent_default()
         written = (q.choice_order or [c.key for c in q.item.choices])[idx]
         if self.strike_mode:
-            self.strike_mode = False
+            self._set_strike_mode(False)
             self._strike(written)
         else:
             self.choose(written)
@@ -285,8 +288,18 @@ class ExamScreen(ExamClock):
             return
         if self._locked(self.question):
             return
-        self.strike_mode = True
+        self._set_strike_mode(True)
+
+    def _set_strike_mode(self, on: bool) -> None:
+        self.strike_mode = on
         self._render_hint()
+        self.refresh_bindings()  # escape cancels the strike, or leaves
+
+    def action_cancel_strike(self) -> None:
+        self._set_strike_mode(False)
+
+    def action_leave_box(self) -> None:
+        self.set_focus(None)  # the letters and n/p act again
 
     def action_flag(self) -> None:
         if self.view is None or self.view.paused:

@@ -15,6 +15,7 @@ from certprep.core.models import ItemKind
 from certprep.core.pacing import mmss, pace_gap_s
 from certprep.services.exams import ExamQuestion, ExamService, ExamView
 from certprep.services.services import Services
+from certprep.tui.widgets.hanging import hanging
 from certprep.tui.widgets.item_view import feedback_text, item_text
 
 LETTERS = "abcdef"
@@ -54,6 +55,7 @@ class ExamRender(Screen[None]):
         if not self.unsaved:
             self._notice("")  # a notice is about the question it was given on
         self.strike_mode = False
+        self.refresh_bindings()  # escape leaves again (not: cancels a strike)
         self.pending = set()
         q = self.question
         code = self.query_one("#code", Input)
@@ -88,14 +90,16 @@ class ExamRender(Screen[None]):
         reveal = self._locked(q)
         selected = self.pending if (self.pending and not q.answered) else set(q.response)
         self.query_one("#question", Static).update(
-            item_text(
-                q.item,
-                case_title=q.case_title,
-                case_text=q.case_text,
-                order=q.choice_order or None,
-                selected=selected,
-                struck=set(q.struck),
-                reveal=reveal,
+            hanging(
+                item_text(
+                    q.item,
+                    case_title=q.case_title,
+                    case_text=q.case_text,
+                    order=q.choice_order or None,
+                    selected=selected,
+                    struck=set(q.struck),
+                    reveal=reveal,
+                )
             )
         )
         feedback = self.query_one("#feedback", Static)

@@ -18,6 +18,7 @@ from certprep.core.scoring import Score, format_duration, format_points
 from certprep.services.codebook_log import ItemLookups
 from certprep.services.exams import ExamQuestion, ExamService, ExamView
 from certprep.services.services import Services
+from certprep.tui.widgets.hanging import hanging
 from certprep.tui.widgets.item_view import feedback_text, item_text
 
 FILTERS = {
@@ -98,7 +99,10 @@ def pacing_text(view: ExamView) -> Text:
         t.append(
             f"  {format_duration(sp.per_question_s)} per question", style="red" if over else ""
         )
-        t.append(f"  {sp.title} ({sp.questions})\n")
+        count = f"{sp.questions}"
+        if sp.answered < sp.questions:  # the time is per answered question: say how many
+            count = f"{sp.answered} of {sp.questions} answered"
+        t.append(f"  {sp.title} ({count})\n")
     if p.slowest:
         t.append("  costliest: ")
         t.append(
@@ -268,7 +272,7 @@ class ExamResultsScreen(Screen[None]):
                 "n/p move   w wrong   f flagged   a all   escape summary"
             )
         )
-        answer.update(answer_text(self.shown[self.index], self.index, len(self.shown)))
+        answer.update(hanging(answer_text(self.shown[self.index], self.index, len(self.shown))))
         self.query_one("#review", VerticalScroll).scroll_home(animate=False)
 
     def _set_mode(self, mode: str) -> None:

@@ -93,6 +93,7 @@ class HomeScreen(Screen[None]):
         self.summary: HomeSummary | None = None
         self.asked = False
         self.narrow = False  # the exams named short (CPC) to fit 80 columns
+        self._counts = 0  # counts started; only the last one's summary is shown
 
     @property
     def services(self) -> Services:
@@ -117,7 +118,8 @@ class HomeScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#exams", DataTable).add_columns(*EXAM_COLUMNS)
         self.query_one("#attempts", DataTable).add_columns(*ATTEMPT_COLUMNS)
-        self.load()
+        self._counts += 1
+        self.load(self._counts)
 
     def on_resize(self) -> None:
         if self.summary is not None and (self.size.width < 100) != self.narrow:
@@ -127,8 +129,8 @@ class HomeScreen(Screen[None]):
         if self.summary is not None:
             self.refresh_counts()
 
-    @work(thread=True, exclusive=True, group="home")
-    def load(self) -> None:
+    @work(thread=True, group="home")
+    def load(self, number: int) -> None:
         """Open the database, load the shipped banks the first time (progress bar), then count."""
         try:
             services = self.services
@@ -147,12 +149,23 @@ class HomeScreen(Screen[None]):
                 lambda done, total, name: self.app.call_from_thread(self._advance, done, name)
             )
         summary = self.services.home_summary()
-        self.app.call_from_thread(self.show, summary)
+        self.app.call_from_thread(self._counted, number, summary)
 
-    @work(thread=True, exclusive=True, group="home")
     def refresh_counts(self) -> None:
+        """Count off the UI thread; only the newest count is shown. Counts overlap (coming back
+        counts, so does the change that brought one back); an older one, read before the change,
+        is dropped by its number, not cancelled (its thread would deliver it all the same)."""
+        self._counts += 1
+        self._count(self._counts)
+
+    @work(thread=True, group="home")
+    def _count(self, number: int) -> None:
         summary = self.services.home_summary()
-        self.app.call_from_thread(self.show, summary)
+        self.app.call_from_thread(self._counted, number, summary)
+
+    def _counted(self, number: int, summary: HomeSummary) -> None:
+        if number == self._counts:  # else a newer count is on its way
+            self.show(summary)
 
     def _show_loading(self, total: int) -> None:
         self.query_one("#loading").remove_class("done")

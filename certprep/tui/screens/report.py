@@ -9,7 +9,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
 from certprep.services.report import ExamReport, build_report, exams_with_items
-from certprep.services.report_format import pacing_lines, prob
+from certprep.services.report_format import pacing_lines, predicted, prob, weak_lines
 from certprep.services.services import Services
 from certprep.tui.screens.loaded import LoadedScreen
 from certprep.tui.widgets.charts import Chart
@@ -101,15 +101,22 @@ class ReportScreen(LoadedScreen[tuple[list[str], "ExamReport | None"]]):
         t.append(rep.name, style="bold")
         if len(exams) > 1:
             t.append(f"   ({exams.index(rep.exam) + 1}/{len(exams)}, ← → for others)", style="dim")
-        t.append(f"\nReadiness ({rep.forecast_for}): predicted ")
-        t.append(_pct(r.expected), style="bold")
-        t.append(
-            f" (95% {_pct(r.low)}–{_pct(r.high)}), pass mark {_pct(rep.pass_mark)}, chance of passing "
-        )
-        t.append(
-            prob(r.pass_probability),  # never rounds to certainty: >99%, <1%
-            style="bold green" if r.pass_probability >= 0.8 else "bold red",
-        )
+        if not rep.has_evidence:  # the prior alone is not a forecast of this learner
+            t.append(f"\nReadiness ({rep.forecast_for}): ")
+            t.append(rep.no_evidence, style="bold")
+            t.append(f"; pass mark {_pct(rep.pass_mark)}")
+            t.append("".join(f"\n{x}" for x in weak_lines(rep) or []), style="dim")
+        else:
+            t.append(f"\nReadiness ({rep.forecast_for}): predicted ")
+            t.append(_pct(r.expected), style="bold")
+            t.append(
+                f" (95% {_pct(r.low)}–{_pct(r.high)}), pass mark {_pct(rep.pass_mark)}, "
+                "chance of passing "
+            )
+            t.append(
+                prob(r.pass_probability),  # never rounds to certainty: >99%, <1%
+                style="bold green" if r.pass_probability >= 0.8 else "bold red",
+            )
         if rep.pace_warning:
             t.append(f"\n{rep.pace_warning}", style="bold red")
         if rep.pass_note:
@@ -120,8 +127,9 @@ class ReportScreen(LoadedScreen[tuple[list[str], "ExamReport | None"]]):
         weak = self.query_one("#weak", DataTable)
         weak.clear()
         # a topic can be weak in two sections: rows are keyed by rank, the topic kept aside
-        self.weak_topics = [g.key for g in rep.weak]
-        for i, g in enumerate(rep.weak, 1):
+        shown = rep.weak if rep.has_evidence else []  # no evidence: nothing is weak yet
+        self.weak_topics = [g.key for g in shown]
+        for i, g in enumerate(shown, 1):
             acc = "no answers" if not g.answered else f"{_pct(g.accuracy)} of {g.answered}"
             weak.add_row(
                 str(i),
@@ -148,7 +156,7 @@ class ReportScreen(LoadedScreen[tuple[list[str], "ExamReport | None"]]):
                 _pct(g.mean_r),
                 _bar(g.mean_r, 12),
                 str(g.due),
-                _pct(g.predicted),
+                predicted(rep, g),
                 key=g.key,
             )
         scores = [round(100 * (a.score or 0.0)) for a in rep.attempts]

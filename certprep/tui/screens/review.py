@@ -17,6 +17,7 @@ from certprep.tui.errors import safely
 from certprep.tui.screens.card_history import RATING_NAMES
 from certprep.tui.screens.review_keys import ReviewKeys
 from certprep.tui.widgets.codebook import CodeBookPanel
+from certprep.tui.widgets.hanging import hanging
 from certprep.tui.widgets.item_view import feedback_text, item_text
 
 LETTERS = "abcdef"
@@ -101,6 +102,9 @@ class ReviewScreen(ReviewKeys):
         self.correct: bool | None = None
         self.default: Rating = Rating.GOOD
         self.given_codes: list[str] = []
+        # the cards answered, one entry an answer kept (an undone one is taken off); kept across
+        # "study more", which starts a new session
+        self.rated: list[str] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -177,7 +181,7 @@ class ReviewScreen(ReviewKeys):
         t.append(f"Learning {c.learning}", style="bold red")
         t.append("  ·  ")
         t.append(f"Review {c.review}", style="bold green")
-        t.append(f"    answered {self.session.answered}")
+        t.append(f"    answered {len(set(self.rated))}")
         if self.current is not None:
             t.append(f"    this card: {self.current.queue}")
             if self.current.flagged:
@@ -190,13 +194,15 @@ class ReviewScreen(ReviewKeys):
         assert self.current is not None
         cur = self.current
         self.query_one("#question", Static).update(
-            item_text(
-                cur.item,
-                case_title=cur.case_title,
-                case_text=cur.case_text,
-                selected=self.selected,
-                reveal=reveal,
-                show_back=reveal,
+            hanging(
+                item_text(
+                    cur.item,
+                    case_title=cur.case_title,
+                    case_text=cur.case_text,
+                    selected=self.selected,
+                    reveal=reveal,
+                    show_back=reveal,
+                )
             )
         )
 
@@ -235,11 +241,18 @@ class ReviewScreen(ReviewKeys):
             return f"a–{last} or 1–{n} select, enter check; space shows the answer"
         return f"a–{last} or 1–{n} choose; space shows the answer"
 
+    def answered_text(self) -> str:
+        """Cards answered this session, as the learner counts them: a card answered twice (back
+        from its learning step) is one card; an answer undone does not count."""
+        cards, answers = len(set(self.rated)), len(self.rated)
+        out = f"{cards} card{'s' if cards != 1 else ''} answered this session"
+        return out + (f" ({answers} answers)" if answers != cards else "")
+
     def _show_done(self) -> None:
         assert self.session is not None
         when = self.session.next_learning_due()
         msg = Text("Done for now. ", style="bold")
-        msg.append(f"{self.session.answered} cards answered this session.\n")
+        msg.append(f"{self.answered_text()}.\n")
         if when is not None:
             mins = max(1, int((when - self.services.clock()).total_seconds() // 60))
             msg.append(f"A learning card comes back in about {mins} minutes.\n")
@@ -353,6 +366,7 @@ class ReviewScreen(ReviewKeys):
     def rate(self, rating: Rating) -> None:
         assert self.session is not None and self.current is not None
         result = self.session.rate(self.current, rating)
+        self.rated.append(self.current.item.id)
         notice = self.query_one("#notice", Static)
         if result.leech:
             notice.update(

@@ -23,6 +23,7 @@ class ReviewKeys(Screen[None]):
     session: ReviewSession | None
     current: StudyCard | None
     phase: str
+    rated: list[str]
 
     def next(self, card: StudyCard | None = None) -> None:
         raise NotImplementedError
@@ -39,7 +40,10 @@ class ReviewKeys(Screen[None]):
             self.notify("Nothing to undo.")
             return
         label = self.session.undo_label() or "the last action was taken back"
+        answers = self.session.answered
         card = self.session.undo(self.current)
+        if self.session.answered < answers and self.rated:  # an answer taken back
+            self.rated.pop()
         self.query_one("#notice", Static).update(Text(f"Undone: {label}."))
         self.next(card)
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from rich.style import Style
 from rich.text import Text
 
 from certprep.core.models import Item, ItemKind, code_answer_credit
 from certprep.core.reflow import reflow
 from certprep.core.scoring import format_points
+from certprep.tui.widgets.hanging import HANG
 
 
 def item_text(
@@ -21,6 +23,8 @@ def item_text(
     show_back: bool = False,
 ) -> Text:
     """The question as a Rich Text: user text is appended as plain strings, styles added by us.
+
+    Show it through ``widgets.hanging.hanging()``: a long choice then wraps under its text.
 
     ``order`` gives the written choice keys in display order; display letters are a, b, c…
     in that order. ``selected``/``struck`` hold written keys.
@@ -60,8 +64,9 @@ def item_text(
                 mark, style = "✔ ", "bold green"
             elif key in selected:
                 mark, style = "✘ ", "bold red"
-        out.append(mark)
-        out.append(f"{letter}) ", style=style or "bold")
+        # the mark and letter are the line's prefix: a long choice wraps under its text
+        out.append(mark, style=HANG)
+        out.append(f"{letter}) ", style=Style.parse(style or "bold") + HANG)
         out.append(choice.text, style=style)
         out.append("\n")
     if item.kind is ItemKind.FLASHCARD and show_back:
