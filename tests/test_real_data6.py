@@ -804,3 +804,57 @@ def test_an_aiken_file_names_each_question_it_leaves_out_as_a_repeat(
         "2 questions were left out because they repeat an earlier question word for word: "
         "line 11 repeats line 1; line 16 repeats line 1"
     ) in out
+
+
+def test_a_card_reset_in_anki_keeps_only_its_reviews_since(cli_env: Path, tmp_path: Path) -> None:
+    """Anki's Forget puts a card back to new: the reviews before it are not its memory any
+    more. A card given a due date by hand keeps its reviews."""
+    from anki.collection import Collection, ExportAnkiPackageOptions
+    from anki.import_export_pb2 import ExportLimit
+
+    col = Collection(str(tmp_path / "collection.anki2"))
+    try:
+        basic, deck = col.models.by_name("Basic"), col.decks.id("Resets")
+        cards = {}
+        for front in ("forgotten", "forgotten then studied", "moved by hand"):
+            note = col.new_note(basic)  # type: ignore[arg-type]
+            note["Front"], note["Back"] = front, "back"
+            col.add_note(note, deck)
+            cards[front] = note.cards()[0].id
+
+        def answer(front: str, times: int) -> None:
+            for _ in range(times):
+                card = col.get_card(cards[front])
+                card.start_timer()
+                col.sched.answerCard(card, 3)
+
+        for front in cards:
+            answer(front, 3)
+        col.sched.schedule_cards_as_new(
+            [cards["forgotten"], cards["forgotten then studied"]],
+            restore_position=True,
+            reset_counts=True,
+        )
+        answer("forgotten then studied", 1)
+        col.sched.set_due_date([cards["moved by hand"]], "5")
+        path = tmp_path / "resets.apkg"
+        options = ExportAnkiPackageOptions(
+            with_scheduling=True, with_deck_configs=False, with_media=True, legacy=False
+        )
+        col.export_anki_package(out_path=str(path), options=options, limit=ExportLimit())
+    finally:
+        col.close()
+    code, out = _import(cli_env, path, "--with-history")
+    assert code == 0, out
+    assert "2 cards were reset to new in Anki (Forget)" in out
+    con = sqlite3.connect(cli_env)
+    try:
+        rows = dict(
+            con.execute(
+                "SELECT json_extract(item.payload, '$.stem'), count(review_log.rating) FROM item "
+                "LEFT JOIN review_log ON review_log.item_id = item.id GROUP BY item.id"
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    assert rows == {"forgotten": 0, "forgotten then studied": 1, "moved by hand": 3}

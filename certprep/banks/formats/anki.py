@@ -321,13 +321,20 @@ def _history(
         key_of[ci] = (ni, -1) if ni in as_questions else (ni, oi if oi is not None else 0)
     out: dict[Any, list[Review]] = {}
     odd = 0
-    for rid, cid, ease, ms, rtype in conn.execute(
-        "SELECT id, cid, ease, time, type FROM revlog ORDER BY id"
+    reset: set[Any] = set()
+    for rid, cid, ease, ms, rtype, factor, ivl in conn.execute(
+        "SELECT id, cid, ease, time, type, factor, ivl FROM revlog ORDER BY id"
     ):
         key = key_of.get(as_int(cid) or 0)
         if key is None:
             continue
         r, e, t, ty = as_int(rid), as_int(ease), as_int(ms), as_int(rtype)
+        if ty == 4 and e == 0 and as_int(factor) == 0 and as_int(ivl) == 0:
+            # "Forget"/"Reset": the card went back to new; its reviews before are not its
+            # memory any more (Anki's own FSRS leaves them out too)
+            if out.pop(key, None):
+                reset.add(key)
+            continue
         if r is None or e is None or not 1 <= e <= 4 or (ty is not None and ty >= 4):
             odd += 1  # manual reschedules and damaged rows are not ratings
             continue
@@ -340,5 +347,10 @@ def _history(
     if odd:
         c.warn(
             f"{odd} review-log rows were not ratings (manual reschedules or damaged) and were left out"
+        )
+    if reset:
+        c.warn(
+            f"{len(reset)} cards were reset to new in Anki (Forget): only their reviews since "
+            "the reset are their history"
         )
     return out
