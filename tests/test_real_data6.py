@@ -858,3 +858,21 @@ def test_a_card_reset_in_anki_keeps_only_its_reviews_since(cli_env: Path, tmp_pa
     finally:
         con.close()
     assert rows == {"forgotten": 0, "forgotten then studied": 1, "moved by hand": 3}
+
+
+def test_banks_check_reads_a_gift_or_moodle_file_as_the_import_would(
+    cli_env: Path, tmp_path: Path
+) -> None:
+    """An author checks a GIFT or Moodle XML bank before importing it: the linter reads it as
+    the import does (it said "not valid YAML" of every file not in the native format)."""
+    gift = tmp_path / "study.gift"
+    gift.write_text(GIFT, encoding="utf-8")
+    result = runner.invoke(app, ["banks", "check", str(gift)])
+    assert result.exit_code == 0, result.output
+    assert "YAML" not in result.output and "no problems found" in result.output
+    assert "3 questions skipped: 1 matching, 1 numeric, 1 essay" in result.output
+    xml = tmp_path / "quiz.xml"
+    xml.write_text(MOODLE.replace("[I10]]>", "[femur]]>"), encoding="utf-8")
+    result = runner.invoke(app, ["banks", "check", str(xml)])
+    assert result.exit_code == 2
+    assert "quiz.xml (Hypertension-code): code answer femur: not of a CPT" in result.output
