@@ -23,6 +23,7 @@ from certprep.core.models import Item, ItemKind
 from certprep.core.scheduling import REVIEW, Rating
 from certprep.core.scoring import Score
 from certprep.services import Services, open_services
+from certprep.services.class_report import class_report
 from certprep.services.exams import ExamService
 from certprep.services.report import build_report
 from certprep.services.review import ReviewSession, due_counts
@@ -407,6 +408,9 @@ def test_the_report_scores_a_ccs_record_half_coded_as_the_result_did(
     (fact,) = build_report(services, "ccs").attempts
     assert fact.score == pytest.approx(score.fraction)
     assert [a.score for a in exams.history()] == [pytest.approx(score.fraction)]
+    # and the instructor's class report says the same of this learner
+    (line,) = [s for s in class_report(services, "ccs").students if s.profile == "learner"]
+    assert line.last_score == pytest.approx(score.fraction)
 
 
 # Anki, as Anki's own library writes a package: several decks, cloze, HTML, an image and a
