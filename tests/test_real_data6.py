@@ -880,3 +880,23 @@ def test_banks_check_reads_a_gift_or_moodle_file_as_the_import_would(
     result = runner.invoke(app, ["banks", "check", str(xml)])
     assert result.exit_code == 2
     assert "quiz.xml (Hypertension-code): code answer femur: not of a CPT" in result.output
+
+
+def test_a_report_csv_runs_no_topic_as_a_formula(cli_env: Path, tmp_path: Path) -> None:
+    rows = [
+        ["question", "A", "B", "answer", "explanation", "exam", "section", "topics"],
+        ["Which code?", "I10", "I11.9", "A", "why", "cpc", "icd10cm", '=HYPERLINK("x");-itis'],
+    ]
+    src = tmp_path / "topics.csv"
+    with src.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    assert _import(cli_env, src)[0] == 0
+    out = tmp_path / "report.csv"
+    result = runner.invoke(
+        app, ["--db", str(cli_env), "report", "--exam", "cpc", "--format", "csv", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    with out.open(encoding="utf-8", newline="") as fh:
+        table = list(csv.DictReader(fh))
+    topics = {r["key"] for r in table if r["level"] == "topic"}
+    assert topics == {'\'=HYPERLINK("x")', "'-itis"}

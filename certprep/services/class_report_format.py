@@ -7,6 +7,7 @@ import io
 import json
 from typing import Any
 
+from certprep.banks.formats.tabular import as_text_cell
 from certprep.services.class_report import ClassReport
 
 
@@ -74,14 +75,14 @@ def render_class(report: ClassReport, fmt: str) -> str:
         for s in report.students:
             w.writerow(
                 [
-                    s.profile,
+                    as_text_cell(s.profile),  # names and topics are people's text: no formulas
                     s.reviews,
                     s.attempts,
                     s.last_score,
                     s.best_score,
                     _round(s.readiness),
                     _round(s.pass_probability),
-                    s.weakest,
+                    as_text_cell(s.weakest or ""),
                     *(s.sections.get(k) for k in report.sections),
                 ]
             )
