@@ -71,11 +71,14 @@ def test_the_class_report_agrees_with_every_learners_own_report(
         item["topics"] = []
     import_bank(teacher.engine, Bank.model_validate(untagged), checksum="untagged")
     teacher, learners = _class(db_path, clock, blueprints_only, 7)
+    idle = _learner(db_path, "student-idle", clock, blueprints_only)  # signed in, nothing done
+    assert idle.learner_id
+    learners.append(idle)
     clock.advance(days=2)
     report = class_report(teacher, "cpc")
     lines = {s.profile: s for s in report.students}
     assert set(lines) >= {s.profile for s in learners}
-    assert len({round(s.readiness, 6) for s in lines.values()}) > 2  # the learners differ
+    assert len({round(s.readiness or 0, 6) for s in lines.values()}) > 2  # the learners differ
     for svc in learners:
         own = build_report(svc, "cpc")
         line = lines[svc.profile]
@@ -83,6 +86,11 @@ def test_the_class_report_agrees_with_every_learners_own_report(
         assert line.attempts == len(own.attempts)
         assert line.last_score == (scores[-1] if scores else None)
         assert line.best_score == (max(scores) if scores else None)
+        assert line.evidence == own.has_evidence
+        if not own.has_evidence:  # the one who did nothing: no figure either side
+            assert svc.profile == "student-idle"
+            assert (line.readiness, line.pass_probability, line.weakest) == (None, None, None)
+            continue
         assert line.readiness == pytest.approx(own.readiness.expected)
         assert line.pass_probability == pytest.approx(own.readiness.pass_probability)
         assert line.sections == {g.key: g.accuracy for g in own.sections}

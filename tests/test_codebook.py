@@ -326,3 +326,12 @@ def test_a_new_index_removes_the_older_ones_beside_it(tmp_path: Path) -> None:
         p.write_text("x")
     remove_older_indexes(new)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([new.name, other.name])
+
+
+def test_cli_search_counts_one_result_in_the_singular(cli_env: None) -> None:
+    one = CliRunner().invoke(app, ["codes", "guttate psoriasis"])
+    assert one.exit_code == 0, one.output
+    assert "(1 result in " in one.stdout and "results" not in one.stdout
+    many = CliRunner().invoke(app, ["codes", "psoriasis"])
+    assert many.exit_code == 0, many.output
+    assert "results in " in many.stdout

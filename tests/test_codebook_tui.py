@@ -93,6 +93,8 @@ async def test_panel_opens_beside_the_question_searches_and_shows_notes(book: Co
         results = app.query_one("#codebook-results", OptionList)
         assert results.option_count >= 1
         assert results.get_option_at_index(0).id == "cm:E11.22"
+        found = _detail(app).split(" in ")[0]  # "1 result", "3 results"
+        assert found == f"{results.option_count} result" + ("s" * (results.option_count > 1))
         assert app.focused is results
         app.now = 230.0  # 17.5 s more to pick the code
         await pilot.press("enter")

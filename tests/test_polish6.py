@@ -87,3 +87,36 @@ async def test_a_long_choice_wraps_under_its_text_in_review(services: Services) 
         assert isinstance(app.screen, ReviewScreen)
         _assert_hangs(_drawn(app.screen.query_one("#question")))
         assert "a) " in str(app.screen.query_one("#question").render())  # plain text still
+
+
+async def test_a_long_section_title_wraps_under_itself_in_the_results(services: Services) -> None:
+    """The shipped CPC's longest section title at 80 columns: its second line starts under the
+    title, not under the figures before it."""
+    title = (
+        "Surgery 30000 series: respiratory, cardiovascular, hemic and lymphatic, "
+        "mediastinum and diaphragm"
+    )
+    blueprint = small_blueprint(
+        sections=[
+            {"key": "icd10cm", "title": title, "questions": 3},
+            {"key": "hcpcs", "title": "HCPCS Level II", "questions": 2},
+        ]
+    )
+    exams = ExamService(_long_choices(services))
+    aid = exams.start(blueprint, seed=3)
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await app.push_screen(ExamScreen(services, aid))
+        await pilot.pause()
+        await pilot.press("a", "ctrl+s")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, ExamResultsScreen)
+        lines = _drawn(app.screen.query_one("#result"))
+        first = next(i for i, line in enumerate(lines) if "Surgery 30000 series" in line)
+        column = lines[first].index("Surgery")
+        following = lines[first + 1]
+        assert following.strip() and not following.strip().startswith("HCPCS"), "\n".join(lines)
+        assert len(following) - len(following.lstrip()) == column, "\n".join(lines)

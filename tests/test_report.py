@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 from datetime import timedelta
@@ -302,9 +304,14 @@ def test_an_exam_with_no_evidence_says_so_instead_of_a_forecast(
     md = report("--format", "md")
     assert "no evidence yet" in md and "chance of passing" not in md
     assert json.loads(report("--format", "json"))["exams"][0]["readiness"]["evidence"] is False
+    rows = list(csv.DictReader(io.StringIO(report("--format", "csv"))))
+    assert rows and all(r["predicted_correctness"] == "" for r in rows)
+    assert all(r["expected_points_lost"] == "" for r in rows)
     seed_history(sample_services, clock)  # cards studied and two mocks: a forecast
     text = report()
     assert "chance of passing" in text and "no evidence yet" not in text
+    rows = list(csv.DictReader(io.StringIO(report("--format", "csv"))))
+    assert all(0 <= float(r["predicted_correctness"]) <= 1 for r in rows)
 
 
 async def test_the_report_screen_says_no_evidence_yet(sample_services: Services) -> None:

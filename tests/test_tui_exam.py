@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Input, RadioSet, Static
+from textual.widgets import Button, Input, RadioSet, Static
 
 from certprep.banks.importer import import_bank
 from certprep.core.models import Blueprint
@@ -378,6 +378,30 @@ async def test_submit_dialog_lists_questions_jumps_and_defaults_to_going_back(
         await pilot.pause()
         assert app.screen is screen and "Question 4 of 5" in _text(app, "#status")
         assert exams.load(aid).status == "in_progress"
+
+
+def test_the_submit_dialog_names_runs_of_questions_as_ranges() -> None:
+    from certprep.tui.screens.confirm_submit import _numbers
+
+    assert _numbers([1, 3, 4]) == "2, 4, 5"
+    assert _numbers(list(range(2, 100))) == "3–100"
+    assert _numbers([0, 2, 3, 4, 9, 10, 40]) == "1, 3–5, 10, 11, 41"
+    assert _numbers([]) == ""
+
+
+async def test_the_submit_dialog_of_a_100_question_form_fits_80x24(
+    exam_services: Services,
+) -> None:
+    """98 questions left blank: one range, and the buttons still on the screen."""
+    app = make_app(exam_services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(ConfirmSubmitScreen(100, list(range(2, 100)), [1]))
+        await pilot.pause()
+        counts = _text(app, "#counts")
+        assert "98 unanswered: 3–100" in counts and "1 flagged for review: 2" in counts
+        for button in app.screen.query(Button):
+            region = button.region
+            assert region.height and region.bottom <= 24, button.id
 
 
 async def test_escape_while_the_form_is_drawn_leaves_no_attempt_running(

@@ -184,4 +184,5 @@ def _print(out: dict[str, Any]) -> None:
             marks.append(h["level"])
         tail = f"  [{', '.join(marks)}]" if marks else ""
         echo(f"{h['code']:<9} {h['title']}{tail}")
-    echo(f"({len(hits)} results in {out['elapsed_ms']:.1f} ms; CPT: use your own code book)")
+    found = f"{len(hits)} result{'' if len(hits) == 1 else 's'}"
+    echo(f"({found} in {out['elapsed_ms']:.1f} ms; CPT: use your own code book)")

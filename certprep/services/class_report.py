@@ -252,8 +252,9 @@ def class_report(services: Services, exam: str) -> ClassReport:
         apply_forecast(ordered, topic_groups, fc)
         weak = weak_topics(topic_groups)
         # with no card of this exam studied and no mock taken, the forecast is the prior alone:
-        # a figure for the instructor to read as the student's would be made up
-        known_here = any(e.studied or e.mocks for e in evidence)
+        # a figure for the instructor to read as the student's would be made up (the learner's
+        # own report says "no evidence yet": ExamReport.has_evidence, the same test)
+        known_here = bool(mine) or any(g.answered or g.studied for g in ordered)
         students.append(
             StudentLine(
                 profile=learner.name,

@@ -354,8 +354,9 @@ def to_csv(reports: list[ExamReport], profile: str) -> str:
                         _r(g.mean_r),
                         g.due,
                         g.overdue,
-                        _r(g.predicted),
-                        _r(g.score, 3),
+                        # the prior alone without evidence: no figure, as in the other formats
+                        _r(g.predicted) if rep.has_evidence else "",
+                        _r(g.score, 3) if rep.has_evidence else "",
                     ]
                 )
     return buf.getvalue()

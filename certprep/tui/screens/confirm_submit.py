@@ -18,7 +18,21 @@ SUBMIT = "submit"
 
 
 def _numbers(positions: list[int]) -> str:
-    return ", ".join(str(p + 1) for p in positions)
+    """Question numbers for positions, a run of three or more as a range: "2, 4, 5, 7–100"
+    (98 numbers one by one pushed the dialog's buttons off an 80x24 terminal)."""
+    runs: list[list[int]] = []
+    for n in sorted({p + 1 for p in positions}):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    parts = []
+    for run in runs:
+        if len(run) >= 3:
+            parts.append(f"{run[0]}–{run[-1]}")
+        else:
+            parts += [str(n) for n in run]
+    return ", ".join(parts)
 
 
 class ConfirmSubmitScreen(ModalScreen[int | str | None]):
@@ -31,7 +45,7 @@ class ConfirmSubmitScreen(ModalScreen[int | str | None]):
         border: round $warning; background: $surface; padding: 1 2;
     }
     ConfirmSubmitScreen #counts { height: auto; margin-bottom: 1; }
-    ConfirmSubmitScreen OptionList { height: auto; max-height: 10; margin-bottom: 1; }
+    ConfirmSubmitScreen OptionList { height: auto; max-height: 10; margin-top: 1; }
     ConfirmSubmitScreen Horizontal { height: auto; align-horizontal: center; }
     ConfirmSubmitScreen Button { margin: 0 1; }
     """
@@ -66,11 +80,12 @@ class ConfirmSubmitScreen(ModalScreen[int | str | None]):
             jumps = [
                 Option(f"Question {p + 1}: unanswered", id=f"u{p}") for p in self.unanswered
             ] + [Option(f"Question {p + 1}: flagged", id=f"f{p}") for p in self.flagged]
-            if jumps:
-                yield OptionList(*jumps, id="jump")
+            # the buttons before the list: on a short terminal the list scrolls, they stay
             with Horizontal():
                 yield Button("Keep working (n)", id="cancel", variant="primary")
                 yield Button("Submit (y)", id="submit", variant="warning")
+            if jumps:
+                yield OptionList(*jumps, id="jump")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.style import Style as RichStyle
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,7 +19,7 @@ from certprep.core.scoring import Score, format_duration, format_points
 from certprep.services.codebook_log import ItemLookups
 from certprep.services.exams import ExamQuestion, ExamService, ExamView
 from certprep.services.services import Services
-from certprep.tui.widgets.hanging import hanging
+from certprep.tui.widgets.hanging import HANG, hanging
 from certprep.tui.widgets.item_view import feedback_text, item_text
 
 FILTERS = {
@@ -55,8 +56,11 @@ def summary_text(view: ExamView, score: Score, lookups: Sequence[ItemLookups] = 
     # the figures first, the whole title after: a narrow terminal wraps the title, not the numbers
     for s in score.sections:
         style = "green" if s.fraction >= score.pass_mark else "red"
-        t.append(f"  {format_points(s.earned):>3}/{s.total:<3} {s.fraction:>5.0%}", style=style)
-        t.append(f"  {s.title}")
+        # the figures are the line's hanging prefix: a wrapped title continues under the title
+        figures = f"  {format_points(s.earned):>3}/{s.total:<3} {s.fraction:>5.0%}"
+        t.append(figures, style=RichStyle.parse(style) + HANG)
+        t.append("  ", style=HANG)
+        t.append(s.title)
         if s.unanswered:
             t.append(f"  ({s.unanswered} unanswered)", style="dim")
         t.append("\n")
@@ -244,7 +248,7 @@ class ExamResultsScreen(Screen[None]):
         from certprep.services.codebook import lookups_by_item
 
         lookups = lookups_by_item(self.services, self.attempt_id)
-        self.query_one("#result", Static).update(summary_text(view, view.result, lookups))
+        self.query_one("#result", Static).update(hanging(summary_text(view, view.result, lookups)))
 
     # -- review ----------------------------------------------------------------------------
     def _apply_filter(self) -> None:

@@ -233,7 +233,9 @@ class CodeBookPanel(Vertical):
             return
         results.add_options(hit_option(h) for h in result.hits)
         results.highlighted = 0
-        self._detail(Text(f"{len(result.hits)} results in {result.elapsed_ms:.1f} ms", style="dim"))
+        n = len(result.hits)
+        found = f"{n} result{'' if n == 1 else 's'} in {result.elapsed_ms:.1f} ms"
+        self._detail(Text(found, style="dim"))
 
     @on(OptionList.OptionSelected, "#codebook-results")
     def _picked(self, event: OptionList.OptionSelected) -> None:
