@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import random
 import re
 import sqlite3
@@ -453,6 +454,9 @@ def _anki_package(tmp: Path) -> bytes:
             add(basic, billing, Front="Suspended before study", Back="never seen"),
         ]
         leech, unseen = notes[5].cards()[0].id, notes[7].cards()[0].id
+        col.set_user_flag_for_cards(1, [notes[6].cards()[0].id])  # red: ask the teacher
+        notes[0].add_tag("marked")
+        col.update_note(notes[0])
         for note in (notes[0], notes[2], notes[5]):
             for card in note.cards():
                 for rating in (3, 3):
@@ -497,7 +501,9 @@ def test_an_anki_package_of_several_decks_arrives_or_each_card_is_named(
     stems = sorted(i.stem for i in _bank(cli_env, "anki-billing"))
     assert "What is the femur?" in stems and "Modifier 25 & E/M" in stems
     assert "[...] marks a distinct service" in stems and "Modifier 59 marks a [...]" in stems
-    assert "2 cards are suspended in the deck: they stay suspended with --with-history" in out
+    assert (
+        "cards in the deck: 2 suspended, 1 flagged, 1 marked; with --with-history they stay so"
+    ) in out
 
 
 def test_cards_suspended_in_anki_stay_suspended_with_their_history(
@@ -516,6 +522,12 @@ def test_cards_suspended_in_anki_stay_suspended_with_their_history(
     finally:
         con.close()
     assert rows == [(0, 0), (2, 2)]  # the unseen card new, the leech with its two reviews
+    # a flag on a card never studied, and the Mark of a studied note, come along too
+    for mark, front, state in (("flagged", "CMS-1500", "new"), ("marked", "What is", "review")):
+        result = runner.invoke(app, ["--db", str(cli_env), "cards", f"is:{mark}", "--json"])
+        assert result.exit_code == 0, result.output
+        (card,) = json.loads(result.output)["items"]
+        assert card["stem"].startswith(front) and card["state"] == [state, mark]
 
 
 def test_a_deck_exported_mid_cram_is_the_same_bank_as_after_it(

@@ -363,10 +363,10 @@ def carry_history(
         if item_id in studied:  # never overwrite what the learner studied here
             continue
         reviews: list[tuple[datetime, int, int]] = sorted(h.reviews)
-        suspended = bool(getattr(h, "suspended", False))
+        marks = {m: m in h.marks for m in ("suspended", "flagged", "marked")}
         if not reviews:
-            if suspended:  # suspended before it was ever studied: a new card, still suspended
-                cards.append({**_NEW_CARD, "learner_id": lid, "item_id": item_id})
+            if any(marks.values()):  # set in Anki before it was ever studied: a new card
+                cards.append({**_NEW_CARD, **marks, "learner_id": lid, "item_id": item_id})
             continue
         state = CardState()
         for when, rating, duration in reviews:
@@ -395,7 +395,7 @@ def carry_history(
                 "reps": state.reps,
                 "lapses": state.lapses,
                 "introduced_at": reviews[0][0],
-                "suspended": suspended,
+                **marks,
             }
         )
     if not cards:
@@ -406,5 +406,5 @@ def carry_history(
     return sum(1 for card in cards if card["reps"])
 
 
-# a card row for an item suspended before it was ever studied (the columns every row names)
-_NEW_CARD = {**CardState().to_dict(), "introduced_at": None, "suspended": True}
+# a card row for an item set (suspended, flagged, marked) before it was ever studied
+_NEW_CARD = {**CardState().to_dict(), "introduced_at": None}

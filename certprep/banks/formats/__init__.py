@@ -59,13 +59,16 @@ _EXTENSIONS = {
 }
 
 
+_MARKS = ("suspended", "flagged", "marked")
+
+
 @dataclass
 class CardHistory:
     """Review history carried over from Anki for one item."""
 
     item_id: str
     reviews: list[tuple[datetime, int, int]]  # (UTC time, rating 1-4, duration ms)
-    suspended: bool = False  # suspended in Anki
+    marks: frozenset[str] = frozenset()  # set in Anki: "suspended", "flagged", "marked"
 
 
 @dataclass
@@ -240,7 +243,7 @@ def read_bank_bytes(
         if fmt == "native":
             return _read_native(data, path, opts, c, rename=bank_name is not None)
         history: dict[Any, list[tuple[datetime, int, int]]] = {}
-        suspended: set[Any] = set()
+        marks: dict[Any, frozenset[str]] = {}
         if fmt in ("csv", "tsv"):
             from .tabular import read_csv
 
@@ -264,8 +267,8 @@ def read_bank_bytes(
         else:
             from .anki import read_apkg
 
-            drafts, history, suspended = read_apkg(data, opts, c)
-        return _result(drafts, history, opts, c, fmt, suspended)
+            drafts, history, marks = read_apkg(data, opts, c)
+        return _result(drafts, history, opts, c, fmt, marks)
     except RecursionError:
         raise InputError([*c.problems, Problem(source, "the file is nested too deeply")]) from None
 
@@ -286,19 +289,20 @@ def _result(
     opts: Options,
     c: Collector,
     fmt: str,
-    suspended: set[Any] | None = None,
+    marks: dict[Any, frozenset[str]] | None = None,
 ) -> ReadResult:
     bank, ids, derived = finalize(drafts, c, opts, fmt)
-    suspended = suspended or set()
+    marks = marks or {}
     histories = [
-        CardHistory(ids[key], sorted(history.get(key, [])), key in suspended)
-        for key in [*history, *(suspended - history.keys())]
+        CardHistory(ids[key], sorted(history.get(key, [])), marks.get(key, frozenset()))
+        for key in [*history, *(marks.keys() - history.keys())]
         if key in ids
     ]
-    if n := sum(1 for h in histories if h.suspended):
+    counts = {m: sum(1 for h in histories if m in h.marks) for m in _MARKS}
+    if said := ", ".join(f"{n} {m}" for m, n in counts.items() if n):
         c.warn(
-            f"{n} cards are suspended in the deck: they stay suspended with --with-history "
-            "(without it they are imported as new cards to study)"
+            f"cards in the deck: {said}; with --with-history they stay so (without it they are "
+            "imported as new cards to study)"
         )
     return ReadResult(bank, histories, c.warnings, fmt, derived)
 

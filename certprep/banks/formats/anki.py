@@ -51,9 +51,9 @@ Review = tuple[datetime, int, int]  # (UTC time, rating 1-4, duration ms)
 
 def read_apkg(
     data: bytes, opts: Options, c: Collector
-) -> tuple[list[Draft], dict[Any, list[Review]], set[Any]]:
-    """Drafts (one per card, keyed (note id, ord)), the review log of each, and the keys of the
-    cards suspended in Anki."""
+) -> tuple[list[Draft], dict[Any, list[Review]], dict[Any, frozenset[str]]]:
+    """Drafts (one per card, keyed (note id, ord)), the review log of each, and what the
+    learner set on cards in Anki (``_marks``)."""
     raw, member, n_media = _collection_bytes(data, c)
     with tempfile.TemporaryDirectory(prefix="certprep-apkg-") as tmp:
         db = Path(tmp) / "collection.db"
@@ -151,7 +151,7 @@ def _table_names(conn: sqlite3.Connection) -> set[str]:
 
 def _read_collection(
     conn: sqlite3.Connection, member: str, opts: Options, c: Collector, n_media: int
-) -> tuple[list[Draft], dict[Any, list[Review]], set[Any]]:
+) -> tuple[list[Draft], dict[Any, list[Review]], dict[Any, frozenset[str]]]:
     steps = 0
 
     def progress() -> int:
@@ -198,6 +198,7 @@ def _read_collection(
                 ords[ni].append(oi)
     question_types = {mid: question_columns(nt, opts.mapping, c) for mid, nt in types.items()}
     drafts: list[Draft] = []
+    marked: set[int] = set()  # notes the learner marked
     counts = Counts()
     as_questions: set[int] = set()
     for n, row in enumerate(
@@ -211,6 +212,8 @@ def _read_collection(
             continue
         values = as_text(flds).split("\x1f")
         topics = as_text(tags).split()
+        if any(t.casefold() == "marked" for t in topics):  # Anki's Mark is this tag
+            marked.add(nid_i)
         mid_i = as_int(mid) or 0
         nt = types.get(mid_i)
         if (q := question_types.get(mid_i)) is not None:
@@ -250,21 +253,34 @@ def _read_collection(
             f"as questions and were imported as flashcards (first: {counts.first_fallback})"
         )
     history = _history(conn, as_questions, c) if "revlog" in tables and "cards" in tables else {}
-    suspended = _suspended(conn, as_questions) if "cards" in tables else set()
-    return drafts, history, suspended
+    marks = _marks(conn, as_questions, marked) if "cards" in tables else {}
+    return drafts, history, marks
 
 
-def _suspended(conn: sqlite3.Connection, as_questions: set[int]) -> set[Any]:
-    """Keys (like the drafts') of the cards suspended in Anki (queue -1); a note read as one
-    question is suspended when all its cards are."""
-    cards: dict[Any, list[bool]] = {}
-    for nid, ord_, queue in conn.execute("SELECT nid, ord, queue FROM cards"):
+def _marks(
+    conn: sqlite3.Connection, as_questions: set[int], marked: set[int]
+) -> dict[Any, frozenset[str]]:
+    """What the learner set on each card in Anki, by key (like the drafts'): "suspended"
+    (queue -1), "flagged" (a colour flag), "marked" (the note's "marked" tag). A note read as
+    one question is suspended when all its cards are, flagged when one is."""
+    suspended: dict[Any, list[bool]] = {}
+    flagged: set[Any] = set()
+    for nid, ord_, queue, flags in conn.execute("SELECT nid, ord, queue, flags FROM cards"):
         ni, oi = as_int(nid), as_int(ord_)
         if ni is None:
             continue
         key = (ni, -1) if ni in as_questions else (ni, oi if oi is not None else 0)
-        cards.setdefault(key, []).append(as_int(queue) == -1)
-    return {key for key, flags in cards.items() if all(flags)}
+        suspended.setdefault(key, []).append(as_int(queue) == -1)
+        if (as_int(flags) or 0) & 0b111:
+            flagged.add(key)
+    out = {}
+    for key, queues in suspended.items():
+        marks = {"suspended"} if all(queues) else set()
+        marks |= {"flagged"} if key in flagged else set()
+        marks |= {"marked"} if key[0] in marked else set()
+        if marks:
+            out[key] = frozenset(marks)
+    return out
 
 
 def _deck_cards(conn: sqlite3.Connection, tables: set[str]) -> dict[str, int]:
