@@ -29,6 +29,7 @@ from certprep.services.exams import ExamService
 from certprep.services.report import build_report
 from certprep.services.review import ReviewSession, due_counts
 
+from .anki_decks import export_package
 from .conftest import FakeClock, make_bank
 from .shipped import shipped_services, shipped_template
 from .test_hygiene_text import cli_env as cli_env
@@ -171,13 +172,18 @@ def _import(db: Path, path: Path, *extra: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+def _import_text(db: Path, path: Path, text: str) -> str:
+    """``text`` written to ``path`` (UTF-8) and imported: the command's output (it succeeded)."""
+    path.write_text(text, encoding="utf-8")
+    code, out = _import(db, path)
+    assert code == 0, out
+    return out
+
+
 def test_a_gift_file_as_moodle_documents_it_arrives_or_each_question_is_named(
     cli_env: Path, tmp_path: Path
 ) -> None:
-    path = tmp_path / "study.gift"
-    path.write_text(GIFT, encoding="utf-8")
-    code, out = _import(cli_env, path)
-    assert code == 0, out
+    out = _import_text(cli_env, tmp_path / "study.gift", GIFT)
     assert "imported 6 items" in out  # nine questions: six the app asks, three named below
     assert (
         "3 questions skipped: 1 matching, 1 numeric, 1 essay: not supported: 'Match' (line 26): "
@@ -292,10 +298,7 @@ MOODLE = (
 def test_a_moodle_xml_export_arrives_or_each_question_is_named(
     cli_env: Path, tmp_path: Path
 ) -> None:
-    path = tmp_path / "quiz.xml"
-    path.write_text(MOODLE, encoding="utf-8")
-    code, out = _import(cli_env, path)
-    assert code == 0, out
+    out = _import_text(cli_env, tmp_path / "quiz.xml", MOODLE)
     assert "imported 4 items" in out
     assert (
         "3 questions skipped: 1 matching, 1 essay, 1 description: not supported: "
@@ -419,8 +422,7 @@ def test_the_report_scores_a_ccs_record_half_coded_as_the_result_did(
 
 
 def _anki_package(tmp: Path) -> bytes:
-    from anki.collection import Collection, ExportAnkiPackageOptions
-    from anki.import_export_pb2 import ExportLimit
+    from anki.collection import Collection
 
     col = Collection(str(tmp / "collection.anki2"))
     try:
@@ -464,12 +466,7 @@ def _anki_package(tmp: Path) -> bytes:
                     c.start_timer()
                     col.sched.answerCard(c, rating)
         col.sched.suspend_cards([leech, unseen])
-        path = tmp / "study.apkg"
-        options = ExportAnkiPackageOptions(
-            with_scheduling=True, with_deck_configs=False, with_media=True, legacy=False
-        )
-        col.export_anki_package(out_path=str(path), options=options, limit=ExportLimit())
-        return path.read_bytes()
+        return export_package(col, tmp / "study.apkg")
     finally:
         col.close()
 
@@ -535,8 +532,7 @@ def test_a_deck_exported_mid_cram_is_the_same_bank_as_after_it(
 ) -> None:
     """Cards in a filtered deck (a cram session) still belong to their home deck: the bank is
     named after it, so the deck exported during and after the session is one bank."""
-    from anki.collection import Collection, ExportAnkiPackageOptions
-    from anki.import_export_pb2 import ExportLimit
+    from anki.collection import Collection
 
     col = Collection(str(tmp_path / "collection.anki2"))
     try:
@@ -551,16 +547,9 @@ def test_a_deck_exported_mid_cram_is_the_same_bank_as_after_it(
         deck["terms"] = [["deck:Coding", 100, 0]]
         col.decks.save(deck)
         col.sched.rebuild_filtered_deck(cram)
-        options = ExportAnkiPackageOptions(
-            with_scheduling=True, with_deck_configs=False, with_media=True, legacy=False
-        )
-        col.export_anki_package(
-            out_path=str(tmp_path / "during.apkg"), options=options, limit=ExportLimit()
-        )
+        export_package(col, tmp_path / "during.apkg")
         col.sched.empty_filtered_deck(cram)
-        col.export_anki_package(
-            out_path=str(tmp_path / "after.apkg"), options=options, limit=ExportLimit()
-        )
+        export_package(col, tmp_path / "after.apkg")
     finally:
         col.close()
     code, out = _import(cli_env, tmp_path / "during.apkg")
@@ -825,8 +814,7 @@ def test_an_aiken_file_names_each_question_it_leaves_out_as_a_repeat(
 def test_a_card_reset_in_anki_keeps_only_its_reviews_since(cli_env: Path, tmp_path: Path) -> None:
     """Anki's Forget puts a card back to new: the reviews before it are not its memory any
     more. A card given a due date by hand keeps its reviews."""
-    from anki.collection import Collection, ExportAnkiPackageOptions
-    from anki.import_export_pb2 import ExportLimit
+    from anki.collection import Collection
 
     col = Collection(str(tmp_path / "collection.anki2"))
     try:
@@ -854,10 +842,7 @@ def test_a_card_reset_in_anki_keeps_only_its_reviews_since(cli_env: Path, tmp_pa
         answer("forgotten then studied", 1)
         col.sched.set_due_date([cards["moved by hand"]], "5")
         path = tmp_path / "resets.apkg"
-        options = ExportAnkiPackageOptions(
-            with_scheduling=True, with_deck_configs=False, with_media=True, legacy=False
-        )
-        col.export_anki_package(out_path=str(path), options=options, limit=ExportLimit())
+        export_package(col, path)
     finally:
         col.close()
     code, out = _import(cli_env, path, "--with-history")
