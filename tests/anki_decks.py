@@ -27,6 +27,15 @@ class Deck:
     reviews: dict[str, list[int]]  # what was answered, by a label of the card: ratings in order
 
 
+def export_package(col: Collection, path: Path, *, legacy: bool = False) -> bytes:
+    """The collection exported as Anki exports a deck: with scheduling and media."""
+    options = ExportAnkiPackageOptions(
+        with_scheduling=True, with_deck_configs=False, with_media=True, legacy=legacy
+    )
+    col.export_anki_package(out_path=str(path), options=options, limit=ExportLimit())
+    return path.read_bytes()
+
+
 def _answer(col: Collection, card_id: int, rating: int) -> None:
     card = col.get_card(card_id)
     card.start_timer()
@@ -155,12 +164,7 @@ def _build(col: Collection, tmp: Path) -> Deck:
 
     out = {}
     for legacy in (False, True):
-        path = tmp / f"deck-{legacy}.apkg"
-        options = ExportAnkiPackageOptions(
-            with_scheduling=True, with_deck_configs=False, with_media=True, legacy=legacy
-        )
-        col.export_anki_package(out_path=str(path), options=options, limit=ExportLimit())
-        out[legacy] = path.read_bytes()
+        out[legacy] = export_package(col, tmp / f"deck-{legacy}.apkg", legacy=legacy)
     return Deck(new=out[False], legacy=out[True], reviews=reviews)
 
 
@@ -175,11 +179,6 @@ def build_basic_deck(pairs: list[tuple[str, str]], *, legacy: bool = False) -> b
                 note = col.new_note(basic)  # type: ignore[arg-type]
                 note["Front"], note["Back"] = front, back
                 col.add_note(note, deck)
-            path = Path(tmp) / "deck.apkg"
-            options = ExportAnkiPackageOptions(
-                with_scheduling=True, with_deck_configs=False, with_media=True, legacy=legacy
-            )
-            col.export_anki_package(out_path=str(path), options=options, limit=ExportLimit())
-            return path.read_bytes()
+            return export_package(col, Path(tmp) / "deck.apkg", legacy=legacy)
         finally:
             col.close()

@@ -55,7 +55,8 @@ def test_gift_format_markers_are_applied_not_left_in_the_text() -> None:
 def test_gift_unsupported_kinds_are_named() -> None:
     res = read("forms.gift")
     assert any(
-        w.message == "3 questions skipped: 1 matching, 1 numeric, 1 essay: not supported"
+        w.message == "3 questions skipped: 1 matching, 1 numeric, 1 essay: not supported: "
+        "'Q10' (line 40): matching; 'Q11' (line 42): numeric; 'Q12' (line 44): essay"
         for w in res.warnings
     )
 
@@ -85,14 +86,19 @@ def test_moodle_xml_forms() -> None:
     # one question of seven choices is skipped, not a refusal of the whole file
     assert (
         "3 questions skipped: 1 multichoice with more than 6 answers, 1 essay, 1 cloze: "
-        "not supported"
+        "not supported: question 5 'Seven choices': 7 answers; question 6 'Essay': essay; "
+        "question 7 'Cloze': cloze"
     ) in messages
 
 
 def test_moodle_file_of_only_unsupported_types_says_which() -> None:
     with pytest.raises(InputError) as info:
         read("unsupported.xml")
-    assert str(info.value).endswith("no question the app can ask: 3 cloze, 2 essay: not supported")
+    assert str(info.value).endswith(
+        "no question the app can ask: 3 cloze, 2 essay: not supported: question 1 'c1': cloze; "
+        "question 2 'c2': cloze; question 3 'c3': cloze; question 4 'e1': essay; "
+        "question 5 'e2': essay"
+    )
 
 
 HTML = "<p>Type&nbsp;2 diabetes &amp; <b>E11.9</b>&#8230;</p><p>Next&lt;line&gt;</p>"

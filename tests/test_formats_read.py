@@ -333,7 +333,8 @@ def test_gift() -> None:
     assert html.stem == "Which is [bold] & plain?" and html.choices[0].text == "this"
     skipped = next(w.message for w in res.warnings if "skipped" in w.message)
     assert skipped == (
-        "3 questions skipped: 1 description without answers, 1 essay, 1 matching: not supported"
+        "3 questions skipped: 1 description without answers, 1 essay, 1 matching: not supported: "
+        "'desc' (line 28): description; 'essay' (line 30): essay; 'match' (line 32): matching"
     )
 
 
@@ -367,7 +368,10 @@ def test_moodle() -> None:
     assert code.codes == ["E11.9"] and code.alternatives == [["E119"]]  # the 50% answer is not
     multi = items["hipaa-2"]  # idnumber wins over the name
     assert multi.kind is ItemKind.MULTIPLE and multi.topics == ["Compliance"]
-    assert any(w.message == "1 questions skipped: 1 essay: not supported" for w in res.warnings)
+    assert any(
+        w.message == "1 questions skipped: 1 essay: not supported: question 7 'Essay': essay"
+        for w in res.warnings
+    )
 
 
 def test_broken_moodle_names_questions() -> None:

@@ -181,7 +181,7 @@ def check_paths(
         )
         for f in files:
             try:
-                bank = load_bank(f)
+                bank = _read(f, result)
             except InputError as exc:
                 result.problems += exc.problems
                 continue
@@ -200,6 +200,20 @@ def check_paths(
     result.problems += near_duplicate_problems(loaded)
     result.notes += lint_years.fy2027_note(b for b, _ in loaded)
     return result
+
+
+def _read(path: Path, result: CheckResult) -> Bank:
+    """A native bank file as written, or any other format the import reads (GIFT, Moodle XML,
+    Aiken, CSV, Anki ...) as it would be imported, with the reader's notes."""
+    if path.suffix.lower() in (".yaml", ".yml") or path.is_dir():
+        return load_bank(path)
+    from certprep.banks.formats import read_bank
+
+    read = read_bank(path)
+    if read.fmt == "native":
+        return load_bank(path)  # the native loader's own messages, lines and checks
+    result.notes += [f"note: {w}" for w in read.warnings]
+    return read.bank
 
 
 def lint_paths(

@@ -53,6 +53,23 @@ def _yaml_lines(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...
             _yaml_lines(child, (*path, i), out)
 
 
+def json_syntax(msg: str, cut: bool, empty: bool = False) -> str:
+    """A JSON syntax error as a person reads it: ``msg`` is the json module's ("Unterminated
+    string starting at"), ``cut`` whether the text ends inside the value (a file cut short),
+    ``empty`` whether there was no text at all."""
+    if empty:
+        return "the file is empty; expected JSON"
+    text = f"not valid JSON: {msg.removesuffix(' starting at')}"
+    if cut:
+        text += "; the file ends before it is closed: it was cut short (copy or download it again)"
+    return text
+
+
+def json_cut(exc: json.JSONDecodeError) -> bool:
+    """Whether a decode error is the text ending too soon (nothing but white space after it)."""
+    return exc.msg.startswith("Unterminated") or not exc.doc[exc.pos :].strip()
+
+
 def parse_document(
     text: str, source: str, *, as_json: bool = False
 ) -> tuple[Any, dict[tuple[Any, ...], int]]:
@@ -62,7 +79,8 @@ def parse_document(
         try:
             return json.loads(text), lines
         except json.JSONDecodeError as exc:
-            raise InputError([Problem(source, f"not valid JSON: {exc.msg}", exc.lineno)]) from None
+            message = json_syntax(exc.msg, json_cut(exc), not exc.doc.strip())
+            raise InputError([Problem(source, message, exc.lineno)]) from None
         except RecursionError:
             raise InputError([Problem(source, "JSON nested too deeply")]) from None
         except ValueError as exc:  # e.g. an integer of more than 4,300 digits

@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 
 from pydantic import TypeAdapter, ValidationError
 
-from certprep.banks.native import validation_problems
+from certprep.banks.native import json_syntax, validation_problems
 from certprep.core.models import (
     BankHeader,
     Case,
@@ -151,7 +151,8 @@ class NativeJsonStream:
 
     def _syntax(self, msg: str, pos: int) -> InputError:
         line = self._line + self._buf.count("\n", 0, pos)
-        return InputError([Problem(self.source, f"not valid JSON: {msg}", line)])
+        cut = self._eof and (msg.startswith("Unterminated") or not self._buf[pos:].strip())
+        return InputError([Problem(self.source, json_syntax(msg, cut), line)])
 
     def _peek(self) -> str:
         """The next character that is not white space ("" at the end of the file)."""

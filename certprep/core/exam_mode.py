@@ -79,8 +79,9 @@ def simulate_card(
     first studied (default ``start``). ``origin`` anchors the study days (default ``start``).
     """
     origin = origin or start
-    plain = replace(settings, exam_date=None, exam_retention=None)
-    moded = replace(settings, exam_date=exam)
+    # the simulation counts days of 24 hours from ``origin`` (``_session``): no wall clock
+    plain = replace(settings, exam_date=None, exam_retention=None, zone=None)
+    moded = replace(settings, exam_date=exam, zone=None)
     sched = plain.scheduler()
     times: list[datetime] = []
     switched = mode_from is None or mode_from > exam

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from enum import IntEnum
 from typing import Any
 
@@ -77,6 +77,8 @@ class SchedulerSettings:
     )
     exam_date: datetime | None = None  # UTC start of the exam day, in exam-date mode
     exam_retention: float | None = None  # exam-date mode's target recall on exam day (0.95)
+    # the learner's zone: a review interval of N days ends at the same local time N days on
+    zone: tzinfo | None = None
 
     def scheduler(self) -> fsrs.Scheduler:
         return fsrs.Scheduler(
@@ -130,6 +132,8 @@ def review(
     new, _log = sched.review_card(_to_fsrs(card), fsrs.Rating(int(rating)), now)
     lapses = card.lapses + (1 if card.state == REVIEW and rating == Rating.AGAIN else 0)
     due = new.due
+    if settings.zone is not None and int(new.state) == REVIEW:
+        due = days_on_the_wall_clock(now, due, settings.zone)
     if settings.exam_date is not None:
         due = pull_before_exam(new.stability, now, due, settings)
     return CardState(
@@ -142,6 +146,17 @@ def review(
         reps=card.reps + 1,
         lapses=lapses,
     )
+
+
+def days_on_the_wall_clock(now: datetime, due: datetime, zone: tzinfo) -> datetime:
+    """A review interval counts days, as Anki's do: ``due`` (``now`` plus whole days) moved to the
+    same local time that many days on. Plain 24-hour days would move it an hour across a DST
+    change, and an hour after the study day's rollover, into the study day before: a card rated
+    "1d" on the eve of the autumn change would be due again the same day."""
+    days = round((due - now) / timedelta(days=1))
+    if days < 1 or abs(due - now - timedelta(days=days)) > timedelta(minutes=1):
+        return due  # not a whole number of days: leave it as the scheduler gave it
+    return (now.astimezone(zone) + timedelta(days=days)).astimezone(UTC)
 
 
 def exam_keep_days(stability: float, target: float, parameters: tuple[float, ...]) -> float:
@@ -186,7 +201,7 @@ def format_interval(delta: timedelta) -> str:
         return f"{math.ceil(secs)}s"
     if secs < 3600:
         return f"{round(secs / 60)}m"
-    if secs < 86400:
+    if secs < 23 * 3600:  # a day across a DST change is 23 or 25 hours: still "1d"
         return f"{round(secs / 3600)}h"
     days = secs / 86400
     if days < 30:

@@ -25,6 +25,7 @@ from certprep.core.report import (
     weak_topics,
 )
 from certprep.core.scheduling import REVIEW, CardState, SchedulerSettings, retrievability
+from certprep.core.scoring import Score
 from certprep.core.studyday import UnknownZone, local_instant, system_zone, zone_for
 from certprep.services.class_groups import UNTAGGED, PoolGroups
 from certprep.services.report import REVIEW_SAMPLE, memory_at, review_evidence
@@ -140,6 +141,7 @@ def class_report(services: Services, exam: str) -> ClassReport:
                 EXAM_ATTEMPT.c.id,
                 EXAM_ATTEMPT.c.learner_id,
                 sa.type_coerce(EXAM_ATTEMPT.c.started_at, sa.DateTime()).label("started_at"),
+                EXAM_ATTEMPT.c.result,
             )
             .where(submitted)
             .order_by(EXAM_ATTEMPT.c.started_at, EXAM_ATTEMPT.c.id)
@@ -234,8 +236,9 @@ def class_report(services: Services, exam: str) -> ClassReport:
         scores = []
         for a in mine:
             counted = [r for r in answers_of.get(a.id, []) if not r.pretest]
-            if counted:
-                scores.append(sum(bool(r.correct) for r in counted) / len(counted))
+            if counted:  # the submitted result's score (partial credit counts), as the own report
+                right = sum(bool(r.correct) for r in counted) / len(counted)
+                scores.append(Score.from_dict(a.result).fraction if a.result else right)
         sections = pool_sections.groups(answers, studied, scored, now_naive)
         known = {g.key for g in sections}
         sections += [Group(s.key, s.key) for s in bp.sections if s.key not in known]

@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from typing import Any
 
+from certprep.banks.formats.tabular import as_text_cell
 from certprep.services.class_report import ClassReport
 
 
@@ -18,10 +20,11 @@ def _round(x: float | None) -> float | None:
     return None if x is None else round(x, 4)
 
 
-def _notes(report: ClassReport) -> list[str]:
-    """Who has no figures, and why (below the table, not in its cells)."""
-    waiting = [s.profile for s in report.students if not s.started]
-    unknown = [s.profile for s in report.students if s.started and not s.evidence]
+def _notes(report: ClassReport, name: Callable[[str], str] = str) -> list[str]:
+    """Who has no figures, and why (below the table, not in its cells); ``name`` shows a
+    profile name (in Markdown, as inert text)."""
+    waiting = [name(s.profile) for s in report.students if not s.started]
+    unknown = [name(s.profile) for s in report.students if s.started and not s.evidence]
     out = []
     if waiting:
         out.append(f"Not signed in yet: {', '.join(waiting)}.")
@@ -74,14 +77,14 @@ def render_class(report: ClassReport, fmt: str) -> str:
         for s in report.students:
             w.writerow(
                 [
-                    s.profile,
+                    as_text_cell(s.profile),  # names and topics are people's text: no formulas
                     s.reviews,
                     s.attempts,
                     s.last_score,
                     s.best_score,
                     _round(s.readiness),
                     _round(s.pass_probability),
-                    s.weakest,
+                    as_text_cell(s.weakest or ""),
                     *(s.sections.get(k) for k in report.sections),
                 ]
             )
@@ -118,12 +121,14 @@ def render_class(report: ClassReport, fmt: str) -> str:
                 "| " + " | ".join(r) + " |" for r in esc
             ]
 
+        from certprep.services.report_format import md_cell
+
         out = [
             f"# Class report — {report.name}",
             "",
             *table(head, rows),
             "",
-            *(f"{n}\n" for n in _notes(report)),
+            *(f"{n}\n" for n in _notes(report, md_cell)),
             "## Exam accuracy by section",
             "",
             *(table(sec_head, sec_rows) if sec_rows else [no_mocks]),

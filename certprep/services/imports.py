@@ -363,7 +363,10 @@ def carry_history(
         if item_id in studied:  # never overwrite what the learner studied here
             continue
         reviews: list[tuple[datetime, int, int]] = sorted(h.reviews)
+        marks = {m: m in h.marks for m in ("suspended", "flagged", "marked")}
         if not reviews:
+            if any(marks.values()):  # set in Anki before it was ever studied: a new card
+                cards.append({**_NEW_CARD, **marks, "learner_id": lid, "item_id": item_id})
             continue
         state = CardState()
         for when, rating, duration in reviews:
@@ -392,10 +395,16 @@ def carry_history(
                 "reps": state.reps,
                 "lapses": state.lapses,
                 "introduced_at": reviews[0][0],
+                **marks,
             }
         )
     if not cards:
         return 0
     conn.execute(sa.insert(CARD), cards)
-    conn.execute(sa.insert(REVIEW_LOG), logs)
-    return len(cards)
+    if logs:
+        conn.execute(sa.insert(REVIEW_LOG), logs)
+    return sum(1 for card in cards if card["reps"])
+
+
+# a card row for an item set (suspended, flagged, marked) before it was ever studied
+_NEW_CARD = {**CardState().to_dict(), "introduced_at": None}

@@ -27,6 +27,7 @@ from certprep.core.report import (
     weak_topics,
 )
 from certprep.core.scheduling import REVIEW, CardState, SchedulerSettings, retrievability
+from certprep.core.scoring import Score
 from certprep.core.studyday import local_zone
 from certprep.services.settings import exam_day_start
 from certprep.store.tables import (
@@ -268,6 +269,11 @@ def build_report(services: Services, exam: str) -> ExamReport:
         n_scored = sum(1 for r in answer_rows if r.attempt_id == a.id and not r.pretest)
         right = sum(sum(v) for v in secs.values())
         score = right / n_scored if n_scored else None
+        by_section = {k: sum(v) / len(v) for k, v in secs.items() if v}
+        if a.result and n_scored:  # the submitted result: partial credit counts, as it did there
+            stored = Score.from_dict(a.result)
+            score = stored.fraction
+            by_section = {s.key: s.fraction for s in stored.sections if s.total}
         attempt_facts.append(
             AttemptFact(
                 a.id,
@@ -276,7 +282,7 @@ def build_report(services: Services, exam: str) -> ExamReport:
                 score,
                 None if score is None else score >= bp.pass_mark,
                 float(a.time_used_s or 0),
-                {k: sum(v) / len(v) for k, v in secs.items() if v},
+                by_section,
             )
         )
     # what the learner knows: a question left unanswered (a mock submitted early) says nothing

@@ -9,6 +9,7 @@ import re
 import shlex
 from typing import Any
 
+from certprep.banks.formats.tabular import as_text_cell
 from certprep.core.pacing import mmss
 from certprep.core.report import Group
 from certprep.core.text import visible
@@ -343,7 +344,7 @@ def to_csv(reports: list[ExamReport], profile: str) -> str:
                     [
                         rep.exam,
                         level,
-                        g.key,
+                        as_text_cell(g.key),  # a topic is the learner's text: never a formula
                         g.section,
                         g.answered,
                         g.right,

@@ -59,12 +59,16 @@ _EXTENSIONS = {
 }
 
 
+_MARKS = ("suspended", "flagged", "marked")
+
+
 @dataclass
 class CardHistory:
     """Review history carried over from Anki for one item."""
 
     item_id: str
     reviews: list[tuple[datetime, int, int]]  # (UTC time, rating 1-4, duration ms)
+    marks: frozenset[str] = frozenset()  # set in Anki: "suspended", "flagged", "marked"
 
 
 @dataclass
@@ -214,6 +218,11 @@ def read_bank_bytes(
             f"--map names columns or note fields, and a {fmt} file has neither; it applies to "
             f"{', '.join(MAPPABLE)} files. Import without --map"
         )
+    if encoding and fmt == "apkg":
+        raise c.fail(
+            "--encoding names a text file's encoding, and an Anki package's text is always "
+            "UTF-8. Import without --encoding"
+        )
     name = key_slug(bank_name) if bank_name else key_slug(path.stem)
     if bank_name and not name:
         raise InputError(
@@ -234,6 +243,7 @@ def read_bank_bytes(
         if fmt == "native":
             return _read_native(data, path, opts, c, rename=bank_name is not None)
         history: dict[Any, list[tuple[datetime, int, int]]] = {}
+        marks: dict[Any, frozenset[str]] = {}
         if fmt in ("csv", "tsv"):
             from .tabular import read_csv
 
@@ -257,8 +267,8 @@ def read_bank_bytes(
         else:
             from .anki import read_apkg
 
-            drafts, history = read_apkg(data, opts, c)
-        return _result(drafts, history, opts, c, fmt)
+            drafts, history, marks = read_apkg(data, opts, c)
+        return _result(drafts, history, opts, c, fmt, marks)
     except RecursionError:
         raise InputError([*c.problems, Problem(source, "the file is nested too deeply")]) from None
 
@@ -279,11 +289,21 @@ def _result(
     opts: Options,
     c: Collector,
     fmt: str,
+    marks: dict[Any, frozenset[str]] | None = None,
 ) -> ReadResult:
     bank, ids, derived = finalize(drafts, c, opts, fmt)
+    marks = marks or {}
     histories = [
-        CardHistory(ids[key], sorted(reviews)) for key, reviews in history.items() if key in ids
+        CardHistory(ids[key], sorted(history.get(key, [])), marks.get(key, frozenset()))
+        for key in [*history, *(marks.keys() - history.keys())]
+        if key in ids
     ]
+    counts = {m: sum(1 for h in histories if m in h.marks) for m in _MARKS}
+    if said := ", ".join(f"{n} {m}" for m, n in counts.items() if n):
+        c.warn(
+            f"cards in the deck: {said}; with --with-history they stay so (without it they are "
+            "imported as new cards to study)"
+        )
     return ReadResult(bank, histories, c.warnings, fmt, derived)
 
 

@@ -165,6 +165,11 @@ def decode_text(data: bytes, c: Collector, encoding: str | None = None) -> str:
             raise c.fail(
                 f"byte {exc.start} is not UTF-16 text, though the file says it is"
             ) from None
+    elif utf16 := _utf16_without_bom(data):
+        raise c.fail(
+            f"the file looks like UTF-16 text without a byte order mark (Windows' 'Unicode'); "
+            f"pass --encoding {utf16}, or save it as UTF-8"
+        )
     else:
         try:
             text = data.decode("utf-8-sig")
@@ -181,19 +186,64 @@ def decode_text(data: bytes, c: Collector, encoding: str | None = None) -> str:
     return text
 
 
+def _utf16_without_bom(data: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' when the start of ``data`` is mostly ASCII in two-byte units
+    (a zero byte every other byte), as Windows writes 'Unicode' text; None otherwise."""
+    head = data[:512]
+    pairs = len(head) // 2
+    if pairs < 4:
+        return None
+    odd = sum(1 for i in range(1, 2 * pairs, 2) if head[i] == 0)
+    even = sum(1 for i in range(0, 2 * pairs, 2) if head[i] == 0)
+    if odd > 0.6 * pairs and even == 0:
+        return "utf-16-le"
+    if even > 0.6 * pairs and odd == 0:
+        return "utf-16-be"
+    return None
+
+
 def is_true(text: str) -> bool:
     return text.strip().casefold() in ("true", "t", "yes", "y", "1", "x")
 
 
-def report_skipped(c: Collector, skipped: Counter[str], drafts: list[Draft]) -> None:
-    """Questions of kinds the app cannot ask: a warning, or the problem when nothing else is left."""
+class Skipped:
+    """Questions of kinds the app cannot ask: counted by kind, and each named (title or line)."""
+
+    SHOWN = 10  # names listed in the warning; the rest are counted
+
+    def __init__(self) -> None:
+        self.kinds: Counter[str] = Counter()
+        self.names: list[str] = []
+
+    def add(self, kind: str, name: str) -> None:
+        self.kinds[kind] += 1
+        self.names.append(name)
+
+    def __bool__(self) -> bool:
+        return bool(self.names)
+
+    def listed(self) -> str:
+        return name_list(self.names, self.SHOWN)
+
+
+def name_list(names: list[str], shown: int = 10) -> str:
+    """The first ``shown`` names, and how many more: what a warning lists of what it left out."""
+    more = len(names) - shown
+    return "; ".join(names[:shown]) + (f"; and {more} more" if more > 0 else "")
+
+
+def report_skipped(c: Collector, skipped: Skipped, drafts: list[Draft]) -> None:
+    """Questions of kinds the app cannot ask: a warning, or the problem when nothing else is left.
+    Each is named, so the learner knows which of their questions did not arrive."""
     if not skipped:
         return
-    kinds = ", ".join(f"{n} {k}" for k, n in skipped.most_common())
+    kinds = ", ".join(f"{n} {k}" for k, n in skipped.kinds.most_common())
     if drafts:
-        c.warn(f"{sum(skipped.values())} questions skipped: {kinds}: not supported")
+        c.warn(
+            f"{len(skipped.names)} questions skipped: {kinds}: not supported: {skipped.listed()}"
+        )
     else:
-        c.problem(f"no question the app can ask: {kinds}: not supported")
+        c.problem(f"no question the app can ask: {kinds}: not supported: {skipped.listed()}")
 
 
 # ---------------------------------------------------------------------------- kinds and answers

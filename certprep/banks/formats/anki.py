@@ -24,7 +24,7 @@ from typing import Any
 
 import zstandard
 
-from ._common import Collector, Draft, Options, key_slug
+from ._common import Collector, Draft, Options, key_slug, name_list
 from .anki_notes import (
     Counts,
     as_int,
@@ -51,8 +51,9 @@ Review = tuple[datetime, int, int]  # (UTC time, rating 1-4, duration ms)
 
 def read_apkg(
     data: bytes, opts: Options, c: Collector
-) -> tuple[list[Draft], dict[Any, list[Review]]]:
-    """Drafts (one per card, keyed (note id, ord)) and the review log of each."""
+) -> tuple[list[Draft], dict[Any, list[Review]], dict[Any, frozenset[str]]]:
+    """Drafts (one per card, keyed (note id, ord)), the review log of each, and what the
+    learner set on cards in Anki (``_marks``)."""
     raw, member, n_media = _collection_bytes(data, c)
     with tempfile.TemporaryDirectory(prefix="certprep-apkg-") as tmp:
         db = Path(tmp) / "collection.db"
@@ -150,7 +151,7 @@ def _table_names(conn: sqlite3.Connection) -> set[str]:
 
 def _read_collection(
     conn: sqlite3.Connection, member: str, opts: Options, c: Collector, n_media: int
-) -> tuple[list[Draft], dict[Any, list[Review]]]:
+) -> tuple[list[Draft], dict[Any, list[Review]], dict[Any, frozenset[str]]]:
     steps = 0
 
     def progress() -> int:
@@ -167,11 +168,18 @@ def _read_collection(
     if "notes" not in tables:
         raise c.fail(f"{member} has no notes table; expected an Anki collection")
     types = note_types(conn, tables, c)
-    if not opts.bank_given and (deck := _deck_name(conn, tables)):
+    decks = _deck_cards(conn, tables)
+    if not opts.bank_given and (deck := _deck_name(decks)):
         # the deck, not the file, names the bank: the same deck exported under another file
         # name is the same bank, with the same item ids, and re-importing it updates it
         # ("anki-" keeps a deck called CPC clear of the shipped banks' names)
         opts.bank_name = key_slug(f"anki-{deck}"[:64]) or opts.bank_name
+    if len(decks) > 1:  # one bank for them all: say so, and which decks they were
+        shown = ", ".join(f"{k} {n}" for k, n in sorted(decks.items(), key=lambda d: -d[1])[:10])
+        c.warn(
+            f"the package holds {len(decks)} decks with cards ({shown}); they all go into bank "
+            f"{opts.bank_name!r} (export a deck alone from Anki for a bank of its own)"
+        )
     if opts.mapping:
         known = {norm_column(f) for nt in types.values() for f in nt.fields}
         for col in opts.mapping:
@@ -190,6 +198,7 @@ def _read_collection(
                 ords[ni].append(oi)
     question_types = {mid: question_columns(nt, opts.mapping, c) for mid, nt in types.items()}
     drafts: list[Draft] = []
+    marked: set[int] = set()  # notes the learner marked
     counts = Counts()
     as_questions: set[int] = set()
     for n, row in enumerate(
@@ -203,6 +212,8 @@ def _read_collection(
             continue
         values = as_text(flds).split("\x1f")
         topics = as_text(tags).split()
+        if any(t.casefold() == "marked" for t in topics):  # Anki's Mark is this tag
+            marked.add(nid_i)
         mid_i = as_int(mid) or 0
         nt = types.get(mid_i)
         if (q := question_types.get(mid_i)) is not None:
@@ -223,7 +234,8 @@ def _read_collection(
             nid_i, as_text(guid), values, topics, nt, ords.get(nid_i, []), opts, counts, record
         )
     if counts.empty:
-        c.warn(f"{counts.empty} cards were left out: their front or back is empty")
+        shown = name_list(counts.empty_cards)
+        c.warn(f"{counts.empty} cards were left out: their front or back is empty: {shown}")
     if counts.media or n_media:
         c.warn(
             f"{counts.media} cards show images or play sounds (the package holds {n_media} "
@@ -233,7 +245,7 @@ def _read_collection(
     if counts.occlusion:
         c.warn(
             f"{counts.occlusion} image occlusion cards were left out: they mask parts of a "
-            "picture, which the app cannot show"
+            f"picture, which the app cannot show: {name_list(counts.occlusion_notes)}"
         )
     if counts.choice_fallback:
         c.warn(
@@ -241,11 +253,38 @@ def _read_collection(
             f"as questions and were imported as flashcards (first: {counts.first_fallback})"
         )
     history = _history(conn, as_questions, c) if "revlog" in tables and "cards" in tables else {}
-    return drafts, history
+    marks = _marks(conn, as_questions, marked) if "cards" in tables else {}
+    return drafts, history, marks
 
 
-def _deck_name(conn: sqlite3.Connection, tables: set[str]) -> str | None:
-    """The top-level deck most of the package's cards are in ("Default" only if alone)."""
+def _marks(
+    conn: sqlite3.Connection, as_questions: set[int], marked: set[int]
+) -> dict[Any, frozenset[str]]:
+    """What the learner set on each card in Anki, by key (like the drafts'): "suspended"
+    (queue -1), "flagged" (a colour flag), "marked" (the note's "marked" tag). A note read as
+    one question is suspended when all its cards are, flagged when one is."""
+    suspended: dict[Any, list[bool]] = {}
+    flagged: set[Any] = set()
+    for nid, ord_, queue, flags in conn.execute("SELECT nid, ord, queue, flags FROM cards"):
+        ni, oi = as_int(nid), as_int(ord_)
+        if ni is None:
+            continue
+        key = (ni, -1) if ni in as_questions else (ni, oi if oi is not None else 0)
+        suspended.setdefault(key, []).append(as_int(queue) == -1)
+        if (as_int(flags) or 0) & 0b111:
+            flagged.add(key)
+    out = {}
+    for key, queues in suspended.items():
+        marks = {"suspended"} if all(queues) else set()
+        marks |= {"flagged"} if key in flagged else set()
+        marks |= {"marked"} if key[0] in marked else set()
+        if marks:
+            out[key] = frozenset(marks)
+    return out
+
+
+def _deck_cards(conn: sqlite3.Connection, tables: set[str]) -> dict[str, int]:
+    """How many of the package's cards each deck holds, by the deck's full name (a::b)."""
     names: dict[int, str] = {}
     if "decks" in tables:
         for did, name in conn.execute("SELECT id, name FROM decks"):
@@ -262,12 +301,24 @@ def _deck_name(conn: sqlite3.Connection, tables: set[str]) -> str | None:
                 if (i := as_int(did)) is not None and isinstance(deck, dict):
                     names[i] = as_text(deck.get("name"))
     if "cards" not in tables:
-        return None
+        return {}
     counts: dict[str, int] = {}
-    for did, n in conn.execute("SELECT did, count(*) FROM cards GROUP BY did"):
-        top = names.get(as_int(did) or 0, "").split("::")[0].strip()
+    # a card in a filtered deck (a cram session) belongs to its home deck, odid
+    home = "CASE WHEN odid THEN odid ELSE did END"
+    for did, n in conn.execute(f"SELECT {home} AS deck, count(*) FROM cards GROUP BY deck"):
+        name = names.get(as_int(did) or 0, "").strip()
+        if name:
+            counts[name] = counts.get(name, 0) + (as_int(n) or 0)
+    return counts
+
+
+def _deck_name(decks: dict[str, int]) -> str | None:
+    """The top-level deck most of the package's cards are in ("Default" only if alone)."""
+    counts: dict[str, int] = {}
+    for name, n in decks.items():
+        top = name.split("::")[0].strip()
         if top:
-            counts[top] = counts.get(top, 0) + (as_int(n) or 0)
+            counts[top] = counts.get(top, 0) + n
     if len(counts) > 1:
         counts.pop("Default", None)
     return max(counts, key=lambda k: counts[k]) if counts else None
@@ -286,13 +337,20 @@ def _history(
         key_of[ci] = (ni, -1) if ni in as_questions else (ni, oi if oi is not None else 0)
     out: dict[Any, list[Review]] = {}
     odd = 0
-    for rid, cid, ease, ms, rtype in conn.execute(
-        "SELECT id, cid, ease, time, type FROM revlog ORDER BY id"
+    reset: set[Any] = set()
+    for rid, cid, ease, ms, rtype, factor, ivl in conn.execute(
+        "SELECT id, cid, ease, time, type, factor, ivl FROM revlog ORDER BY id"
     ):
         key = key_of.get(as_int(cid) or 0)
         if key is None:
             continue
         r, e, t, ty = as_int(rid), as_int(ease), as_int(ms), as_int(rtype)
+        if ty == 4 and e == 0 and as_int(factor) == 0 and as_int(ivl) == 0:
+            # "Forget"/"Reset": the card went back to new; its reviews before are not its
+            # memory any more (Anki's own FSRS leaves them out too)
+            if out.pop(key, None):
+                reset.add(key)
+            continue
         if r is None or e is None or not 1 <= e <= 4 or (ty is not None and ty >= 4):
             odd += 1  # manual reschedules and damaged rows are not ratings
             continue
@@ -305,5 +363,10 @@ def _history(
     if odd:
         c.warn(
             f"{odd} review-log rows were not ratings (manual reschedules or damaged) and were left out"
+        )
+    if reset:
+        c.warn(
+            f"{len(reset)} cards were reset to new in Anki (Forget): only their reviews since "
+            "the reset are their history"
         )
     return out

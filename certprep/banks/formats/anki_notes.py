@@ -222,8 +222,10 @@ def media_text(raw: str) -> str:
 @dataclass
 class Counts:
     empty: int = 0
+    empty_cards: list[str] = field(default_factory=list)  # where each is, and what side it has
     media: int = 0
     occlusion: int = 0
+    occlusion_notes: list[str] = field(default_factory=list)
     choice_fallback: int = 0
     first_fallback: str = ""
 
@@ -247,6 +249,7 @@ def card_drafts(
         return _untemplated(nid, guid, values, names, topics, opts, counts, record)
     if any("image-occlusion" in q + a for q, a in nt.templates.values()):
         counts.occlusion += max(1, len(ords))  # masks drawn over a picture: nothing to show
+        counts.occlusion_notes.append(f"{record} (note id {nid})")
         return []
     if nt.cloze:
         numbers = sorted({int(m.group(1)) for v in values for m in _CLOZE.finditer(v)})
@@ -288,6 +291,7 @@ def _card_draft(
     front, back = media_text(q_html), media_text(a_html)
     if not front or not back:
         counts.empty += 1
+        counts.empty_cards.append(f"{where}: {(front or back)[:40]!r}")
         return None
     data: dict[str, Any] = {"kind": "flashcard", "stem": front, "back": back}
     if topics:

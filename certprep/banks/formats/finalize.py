@@ -21,6 +21,7 @@ from ._common import (
     Options,
     answer_of,
     id_slug,
+    name_list,
     shorten_topic,
 )
 
@@ -109,8 +110,8 @@ def finalize(
     items: list[Item] = []
     ids: dict[Any, str] = {}
     derived_ids: set[str] = set()
-    no_rationale = no_reference = long_topics = dup_content = 0
-    first_dup = ""
+    no_rationale = no_reference = long_topics = 0
+    repeats: list[str] = []  # where each question left out as a repeat is, and what it repeats
     default_reference = f"Imported from {opts.file_name}"[:MAX_REFERENCE]
 
     for d in drafts:
@@ -149,8 +150,7 @@ def finalize(
             derived = True
         if derived:
             if item_id in derived_seen:
-                dup_content += 1
-                first_dup = first_dup or f"{where} repeats {derived_seen[item_id]}"
+                repeats.append(f"{where} repeats {derived_seen[item_id]}")
                 continue
             derived_seen[item_id] = where
         data["id"] = item_id
@@ -180,10 +180,10 @@ def finalize(
     if not drafts and not c.problems:
         c.problem(f"found no questions; expected a {fmt} file with at least one question")
     c.check()
-    if dup_content:
+    if repeats:
         c.warn(
-            f"{dup_content} questions were left out because they repeat an earlier question "
-            f"word for word ({first_dup})"
+            f"{len(repeats)} questions were left out because they repeat an earlier question "
+            f"word for word: {name_list(repeats)}"
         )
     if no_rationale:
         c.warn(

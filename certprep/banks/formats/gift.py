@@ -14,7 +14,6 @@ matching ``{=a -> b}`` questions.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from functools import lru_cache
 from typing import Any
 
@@ -24,8 +23,10 @@ from ._common import (
     Collector,
     Draft,
     Options,
+    Skipped,
     decode_text,
     infer_choice_kind,
+    name_list,
     report_skipped,
 )
 from .carry import apply_meta
@@ -97,7 +98,7 @@ def read_gift(data: bytes, opts: Options, c: Collector) -> list[Draft]:
     """Drafts from a GIFT file."""
     text = decode_text(data, c, opts.encoding)
     drafts: list[Draft] = []
-    skipped: Counter[str] = Counter()
+    skipped = Skipped()
     partials: list[int] = []
     topics: list[str] = []
     pending: list[tuple[int, str, str]] = []
@@ -121,8 +122,8 @@ def read_gift(data: bytes, opts: Options, c: Collector) -> list[Draft]:
     if partials:
         c.warn(
             f"{len(partials)} single-answer questions give partial credit to some wrong answers "
-            f"(~%50%...; first on line {partials[0]}); they stay single-answer and only the "
-            "full-credit answer counts as right"
+            "(~%50%...); they stay single-answer and only the full-credit answer counts as "
+            f"right: {name_list([f'line {n}' for n in partials])}"
         )
     return drafts
 
@@ -140,7 +141,7 @@ def _question(
     topics: list[str],
     c: Collector,
     drafts: list[Draft],
-    skipped: Counter[str],
+    skipped: Skipped,
     partials: list[int],
 ) -> None:
     def line_at(pos: int) -> int:
@@ -161,8 +162,9 @@ def _question(
         fmt = m.group(1).lower()
         i = m.end()
     open_ = find_unescaped(block, "{", i)
+    name = f"{title[:60]!r} (line {start_line})" if title else f"line {start_line}"
     if open_ < 0:
-        skipped["description without answers"] += 1
+        skipped.add("description without answers", f"{name}: description")
         return
     close = find_unescaped(block, "}", open_ + 1)
     if close < 0:
@@ -176,15 +178,16 @@ def _question(
         )
         return
 
-    def clean(raw: str) -> str:
-        # answers and feedback are in the question's format unless they name their own
+    def clean(raw: str, marker: bool = True) -> str:
+        # answers and feedback are in the question's format unless they name their own; the
+        # question text's marker was read above, so "[plain][html]x" is the text "[html]x"
         raw = raw.strip()
         own = fmt
-        if m := _MARKER.match(raw):
+        if marker and (m := _MARKER.match(raw)):
             own, raw = m.group(1).lower(), raw[m.end() :]
         return text_in_format(unescape(raw), own)
 
-    before, after = clean(block[i:open_]), clean(block[close + 1 :])
+    before, after = clean(block[i:open_], False), clean(block[close + 1 :], False)
     stem = f"{before} _____ {after}".strip() if after else before
     partial: list[str] = []
     parsed = _answers(block[open_ + 1 : close], clean, line_at(open_), c, partial)
@@ -193,7 +196,7 @@ def _question(
     if parsed is None:
         return
     if isinstance(parsed, str):
-        skipped[parsed] += 1
+        skipped.add(parsed, f"{name}: {parsed}")
         return
     data: dict[str, Any] = {"stem": stem, **parsed}
     if topics:

@@ -7,6 +7,7 @@ comments for what GIFT has no place for. Flashcards cannot be written (GIFT has 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from certprep.core.models import Bank, Item, ItemKind
@@ -30,12 +31,21 @@ def escape(text: str) -> str:
     return "".join(out)
 
 
+_MARKER = re.compile(r"\s*\[(html|moodle|plain|markdown)\]", re.IGNORECASE)
+
+
+def literal(text: str) -> str:
+    """An answer or feedback escaped, and taken as written even when it begins like a format
+    marker ("[html] ..."): Moodle and the reader would take that as the text's format."""
+    return ("[plain]" if _MARKER.match(text) else "") + escape(text)
+
+
 def _choice(mark: str, text: str, rationale: str | None, weight: str | None = None) -> str:
     if weight is None and text.startswith("%"):  # would read as a weight
         weight = "100" if mark == "=" else "0"
     w = f"%{weight}%" if weight is not None else ""
-    fb = f"#{escape(rationale)}" if rationale else ""
-    return f"\t{mark}{w}{escape(text)}{fb}"
+    fb = f"#{literal(rationale)}" if rationale else ""
+    return f"\t{mark}{w}{literal(text)}{fb}"
 
 
 def _weight(n: int) -> str:
@@ -73,7 +83,7 @@ def write_gift(bank: Bank) -> tuple[bytes, list[str]]:
         stem = escape(item_stem(item, cases))
         # [plain]: the text is taken as written (Moodle's default would read it as HTML)
         head = f"::{escape(item.id)}::[plain]{stem} {{"
-        general = f"\t####{escape(item.rationale)}"
+        general = f"\t####{literal(item.rationale)}"
         if item.kind is ItemKind.CODE:
             lines = [f"\t={escape(', '.join(item.codes))}"]
             lines += [f"\t={escape(', '.join(alt))}" for alt in item.alternatives if alt]
@@ -82,9 +92,9 @@ def write_gift(bank: Bank) -> tuple[bytes, list[str]]:
             wrong = next(ch for ch in item.choices if not ch.correct)
             fb = ""
             if wrong.rationale or right.rationale:
-                fb = f"#{escape(wrong.rationale or '')}"
+                fb = f"#{literal(wrong.rationale or '')}"
                 if right.rationale:
-                    fb += f"#{escape(right.rationale)}"
+                    fb += f"#{literal(right.rationale)}"
             lines = [f"\t{'TRUE' if right.text == 'True' else 'FALSE'}{fb}"]
         elif item.kind is ItemKind.MULTIPLE:
             n = len(item.correct_keys)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from certprep.banks.native import json_cut, json_syntax
 from certprep.core.models import CHOICE_KEYS
 
 from ._common import Collector, Draft, Options, decode_text
@@ -77,7 +78,7 @@ def read_json_array(data: bytes, opts: Options, c: Collector) -> list[Draft]:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise c.fail(f"not valid JSON: {exc.msg}", exc.lineno) from None
+        raise c.fail(json_syntax(exc.msg, json_cut(exc), not exc.doc.strip()), exc.lineno) from None
     except RecursionError:
         raise c.fail("JSON nested too deeply") from None
     except ValueError as exc:  # an integer past Python's 4300-digit limit

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET  # building output only; input goes through defusedxml
-from collections import Counter
 from typing import Any
 
 import defusedxml
@@ -23,7 +22,10 @@ from ._common import (
     Collector,
     Draft,
     Options,
+    Skipped,
+    decode_text,
     infer_choice_kind,
+    name_list,
     report_skipped,
 )
 from .carry import META_PREFIX, apply_meta, item_meta
@@ -64,12 +66,20 @@ def _fraction(el: Any, record: str, c: Collector) -> float | None:
 
 
 def read_moodle(data: bytes, opts: Options, c: Collector) -> list[Draft]:
-    """Drafts from a Moodle XML quiz file."""
+    """Drafts from a Moodle XML quiz file (in the encoding it declares, or ``--encoding``)."""
+    source: bytes | str = decode_text(data, c, opts.encoding) if opts.encoding else data
     try:
-        root = DET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        root = DET.fromstring(source, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except ET.ParseError as exc:
-        line = exc.position[0] if getattr(exc, "position", None) else None
-        raise c.fail(f"not valid XML: {exc}; expected a Moodle XML export", line) from None
+        if not opts.encoding and (bad := _not_utf8(data)) is not None:  # saved in another encoding
+            raise c.fail(
+                f"byte {bad} (0x{data[bad : bad + 1].hex()}) is not UTF-8 text and the XML "
+                "declares no other encoding; save the file as UTF-8, or pass --encoding with the "
+                "encoding it was saved in (Windows: --encoding cp1252)",
+                data.count(b"\n", 0, bad) + 1,
+            ) from None
+        at = exc.position[0] if getattr(exc, "position", None) else None
+        raise c.fail(f"not valid XML: {exc}; expected a Moodle XML export", at) from None
     except defusedxml.DefusedXmlException:
         raise c.fail(
             "the XML declares a DTD or entities, which are refused for safety; expected a "
@@ -82,7 +92,8 @@ def read_moodle(data: bytes, opts: Options, c: Collector) -> list[Draft]:
     if root.tag != "quiz":
         raise c.fail(f"the top element is <{str(root.tag)[:40]}>; expected <quiz>", 1)
     drafts: list[Draft] = []
-    skipped: Counter[str] = Counter()
+    partial: list[str] = []  # questions with an answer worth part of the mark
+    skipped = Skipped()
     topics: list[str] = []
     files = with_files = 0
     for n, q in enumerate(root.findall("question"), start=1):
@@ -93,7 +104,7 @@ def read_moodle(data: bytes, opts: Options, c: Collector) -> list[Draft]:
         name = html_to_text(_text_of(q.find("name")))
         record = f"question {n}" + (f" {name[:40]!r}" if name else "")
         if qtype not in _SUPPORTED:
-            skipped[qtype or "without a type"] += 1
+            skipped.add(qtype or "without a type", f"{record}: {qtype or 'no type'}")
             continue
         if embedded := len(q.findall(".//file")):
             files += embedded
@@ -115,6 +126,9 @@ def read_moodle(data: bytes, opts: Options, c: Collector) -> list[Draft]:
         if bad:
             continue
         fields: dict[str, Any] = {"stem": stem}
+        single = _text_of_plain(q.find("single")).strip().casefold() not in ("false", "0")
+        if (qtype == "shortanswer" or single) and any(0 < f < 99.99 for f, _, _ in answers):
+            partial.append(record)  # an answer worth part of the mark: here right or wrong
         if qtype == "shortanswer":
             sets = [split_codes(t) for f, t, _ in answers if f >= 99.99 and split_codes(t)]
             if not sets:
@@ -149,9 +163,9 @@ def read_moodle(data: bytes, opts: Options, c: Collector) -> list[Draft]:
             fields["kind"] = "true_false"
             fields["choices"] = choices
         else:
-            single = _text_of_plain(q.find("single")).strip().casefold() not in ("false", "0")
             if len(answers) > len(CHOICE_KEYS):
-                skipped[f"multichoice with more than {len(CHOICE_KEYS)} answers"] += 1
+                kind = f"multichoice with more than {len(CHOICE_KEYS)} answers"
+                skipped.add(kind, f"{record}: {len(answers)} answers")
                 continue
             choices = []
             for key, (f, t, fb) in zip(CHOICE_KEYS, answers, strict=False):
@@ -184,12 +198,31 @@ def read_moodle(data: bytes, opts: Options, c: Collector) -> list[Draft]:
         id_hint = _text_of_plain(q.find("idnumber")).strip() or None
         drafts.append(Draft(fields, record=record, id_hint=id_hint, name_hint=name or None))
     report_skipped(c, skipped, drafts)
+    if partial:
+        c.warn(
+            f"{len(partial)} questions give part of the mark to some answers; here only an "
+            f"answer worth the full mark is right: {name_list(partial)}"
+        )
     if files:
         c.warn(
             f"{with_files} questions embed {files} files (images and the like); they are not "
             "imported: the text shows [image: file] in their place"
         )
     return drafts
+
+
+def _not_utf8(data: bytes) -> int | None:
+    """The offset of the first byte that is not UTF-8, in a file that declares no encoding (nor
+    starts with a UTF-16 byte order mark); None when the text is UTF-8 or says what it is."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or re.match(
+        rb"\s*<\?xml[^>]*encoding\s*=", data.lstrip(b"\xef\xbb\xbf")
+    ):
+        return None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start
+    return None
 
 
 def _text_of_plain(el: Any) -> str:

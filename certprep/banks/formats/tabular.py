@@ -10,7 +10,7 @@ import csv
 import io
 import re
 
-from certprep.core.models import CHOICE_KEYS, Bank
+from certprep.core.models import CHOICE_KEYS, Bank, Case, Item
 
 from ._common import Collector, Draft, Options, decode_text
 from .columns import CSV_COLUMNS, CSV_EXTRA_COLUMNS, map_columns, resolve_field
@@ -54,8 +54,21 @@ def _is_header(row: list[str], mapping: dict[str, str] | None) -> bool:
     return sum(1 for k in known if k not in (None, "ignore")) * 2 >= len(cells)
 
 
+# a cell a spreadsheet would run as a formula ("=HYPERLINK(...)", and "-itis" too) is written
+# with a leading apostrophe, which spreadsheets and this reader take as "text follows"; so is
+# text that already begins with apostrophes before such a character, so it reads back the same
+_FORMULA = re.compile(r"'*[=+\-@]")
+
+
 def _clean_cell(cell: str) -> str:
+    if cell.startswith("'") and _FORMULA.match(cell):
+        cell = cell[1:]  # what the writer (or a spreadsheet user) put in front of a formula
     return cell.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def as_text_cell(text: str) -> str:
+    """``text`` as a spreadsheet cell that is never run as a formula, read back as ``text``."""
+    return "'" + text if _FORMULA.match(text) else text
 
 
 def read_csv(data: bytes, opts: Options, c: Collector, fmt: str) -> list[Draft]:
@@ -156,7 +169,8 @@ def write_csv(bank: Bank, delimiter: str = ",") -> bytes:
 
     Carries every item field: the documented columns, then the optional ones the bank uses
     (per-choice rationales, alternatives, ordered, partial credit, code-set year, difficulty, pinned choices,
-    and each case's id, title and text on the rows of its questions).
+    and each case's id, title and text on the rows of its questions). A cell a spreadsheet would
+    run as a formula gets a leading apostrophe (``as_text_cell``), which the reader drops.
     """
     extras = _used_extras(bank)
     cases = {cs.id: cs for cs in bank.cases}
@@ -164,38 +178,41 @@ def write_csv(bank: Bank, delimiter: str = ",") -> bytes:
     w = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
     w.writerow(CSV_COLUMNS + extras)
     for item in bank.items:
-        by_key = {ch.key: ch for ch in item.choices}
-        case = cases.get(item.case) if item.case else None
-        extra = {
-            **{
-                f"rationale_{k}": (by_key[k].rationale or "") if k in by_key else ""
-                for k in CHOICE_KEYS
-            },
-            "alternatives": " | ".join(", ".join(alt) for alt in item.alternatives),
-            "ordered": "true" if item.ordered else "",
-            "partial_credit": "true" if item.partial_credit else "",
-            "pin_choices": "true" if item.pin_choices else "",
-            "code_set_year": str(item.code_set_year or ""),
-            "difficulty": str(item.difficulty or ""),
-            "case": item.case or "",
-            "case_title": (case.title or "") if case else "",
-            "case_text": case.text if case else "",
-        }
-        w.writerow(
-            [
-                item.id,
-                item.kind.value,
-                "; ".join(item.exams),
-                item.section,
-                "; ".join(item.topics),
-                item.stem,
-                *(by_key[k].text if k in by_key else "" for k in CHOICE_KEYS),
-                "; ".join(k.upper() for k in item.correct_keys),
-                "; ".join(item.codes),
-                item.back or "",
-                item.rationale,
-                "\n".join(item.references),
-                *(extra[col] for col in extras),
-            ]
-        )
+        w.writerow([as_text_cell(cell) for cell in _row(item, cases, extras)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _row(item: Item, cases: dict[str, Case], extras: list[str]) -> list[str]:
+    """One item's cells, in the order of the header."""
+    by_key = {ch.key: ch for ch in item.choices}
+    case = cases.get(item.case) if item.case else None
+    extra = {
+        **{
+            f"rationale_{k}": (by_key[k].rationale or "") if k in by_key else ""
+            for k in CHOICE_KEYS
+        },
+        "alternatives": " | ".join(", ".join(alt) for alt in item.alternatives),
+        "ordered": "true" if item.ordered else "",
+        "partial_credit": "true" if item.partial_credit else "",
+        "pin_choices": "true" if item.pin_choices else "",
+        "code_set_year": str(item.code_set_year or ""),
+        "difficulty": str(item.difficulty or ""),
+        "case": item.case or "",
+        "case_title": (case.title or "") if case else "",
+        "case_text": case.text if case else "",
+    }
+    return [
+        item.id,
+        item.kind.value,
+        "; ".join(item.exams),
+        item.section,
+        "; ".join(item.topics),
+        item.stem,
+        *(by_key[k].text if k in by_key else "" for k in CHOICE_KEYS),
+        "; ".join(k.upper() for k in item.correct_keys),
+        "; ".join(item.codes),
+        item.back or "",
+        item.rationale,
+        "\n".join(item.references),
+        *(extra[col] for col in extras),
+    ]

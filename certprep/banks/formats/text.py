@@ -56,11 +56,18 @@ class _TextParser(HTMLParser):
         self.parts: list[str] = []
         self.skip = 0
         self.images = 0
+        self.cells = 0  # table cells so far in the row: the next one is set off by " | "
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIP_TAGS:
             self.skip += 1
+        elif tag in ("td", "th"):
+            if self.cells:
+                self.parts.append(" | ")  # "<td>I10</td><td>Essential…" is not "I10Essential…"
+            self.cells += 1
         elif tag == "br" or tag in _BLOCK_TAGS:
+            if tag == "tr":
+                self.cells = 0
             self.parts.append("\n")
         elif tag == "img":
             self.images += 1

@@ -60,6 +60,7 @@ def settings_for(services: Services, exam: str | None) -> SchedulerSettings:
         desired_retention=retention,
         exam_date=exam_date,
         exam_retention=float(target) if exam_date is not None else None,
+        zone=learner_zone(services),
     )
     return replace(base, parameters=tuple(params)) if params else base
 

@@ -197,8 +197,8 @@ class ImportScreen(Screen[bool]):
             )
         for w in [*rf.warnings, *summary.warnings]:
             t.append(f"  note: {for_screen(str(w))}\n", style="yellow")
-        if rf.history:
-            t.append(f"  review history found for {len(rf.history)} cards\n")
+        if studied := sum(1 for h in rf.history if h.reviews):
+            t.append(f"  review history found for {studied} cards\n")
         t.append("\nFirst items:\n", style="bold")
         for item in rf.bank.items[:5]:
             t.append(f"  • [{item.kind}] ")
