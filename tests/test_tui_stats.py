@@ -62,3 +62,33 @@ async def test_retention_over_time_is_charted_week_by_week(
         await pilot.pause()
         chart = app.screen.query_one("#retention-weeks", Chart)
         assert chart.display and round(100 * rates[0]) in chart.values
+
+
+def test_the_30_day_retention_counts_30_study_days_across_the_autumn_change(
+    sample_services: Services, clock
+) -> None:
+    """New York: a review at 04:30 EDT on 30 October is in the study day 30 days before
+    29 November (after the clocks went back). 30 x 24 h from 04:00 EST on the 29th ends an hour
+    later, at 05:00 EDT, and left it out."""
+    from datetime import UTC, datetime
+
+    from certprep.core.scheduling import Rating
+    from certprep.services.review import ReviewSession
+    from certprep.services.stats import review_stats
+
+    sample_services.update_settings(time_zone="America/New_York")
+    clock.now = datetime(2026, 9, 1, 16, 0, tzinfo=UTC)
+    session = ReviewSession(sample_services)
+    while (card := session.next_card()) is not None:
+        session.rate(card, Rating.EASY)
+    clock.now = datetime(2026, 10, 30, 8, 30, tzinfo=UTC)  # 04:30 EDT, study day 30 October
+    session = ReviewSession(sample_services)
+    card = session.next_card()
+    assert card is not None and card.queue == "review"
+    session.rate(card, Rating.GOOD)
+    clock.now = datetime(2026, 11, 29, 17, 0, tzinfo=UTC)  # noon EST, study day 29 November
+    counted = sum(r.young_total + r.mature_total for r in review_stats(sample_services).retention)
+    assert counted == 1
+    clock.now = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)  # a day later it has left the window
+    counted = sum(r.young_total + r.mature_total for r in review_stats(sample_services).retention)
+    assert counted == 0

@@ -90,7 +90,9 @@ def review_stats(
         ):
             due[day_of(max(ts, today))] += 1
         ret: dict[str, Retention] = {}
-        month = today - timedelta(days=30)
+        # 30 study days back, on the learner's clock (30 x 24 h would be an hour off across a
+        # daylight-saving change)
+        month = local_instant(today_date - timedelta(days=30), rollover, zone)
         q = (
             sa.select(
                 ITEM_EXAM.c.exam,
