@@ -369,7 +369,7 @@ def test_moodle() -> None:
     multi = items["hipaa-2"]  # idnumber wins over the name
     assert multi.kind is ItemKind.MULTIPLE and multi.topics == ["Compliance"]
     assert any(
-        w.message == "1 questions skipped: 1 essay: not supported: question 7 'Essay': essay"
+        w.message == "1 question skipped: 1 essay: not supported: question 7 'Essay': essay"
         for w in res.warnings
     )
 

@@ -239,8 +239,10 @@ def report_skipped(c: Collector, skipped: Skipped, drafts: list[Draft]) -> None:
         return
     kinds = ", ".join(f"{n} {k}" for k, n in skipped.kinds.most_common())
     if drafts:
+        n = len(skipped.names)
         c.warn(
-            f"{len(skipped.names)} questions skipped: {kinds}: not supported: {skipped.listed()}"
+            f"{n} question{'' if n == 1 else 's'} skipped: {kinds}: not supported: "
+            f"{skipped.listed()}"
         )
     else:
         c.problem(f"no question the app can ask: {kinds}: not supported: {skipped.listed()}")
