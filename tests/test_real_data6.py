@@ -458,7 +458,11 @@ def _anki_package(tmp: Path) -> bytes:
         leech, unseen = notes[5].cards()[0].id, notes[7].cards()[0].id
         col.set_user_flag_for_cards(1, [notes[6].cards()[0].id])  # red: ask the teacher
         notes[0].add_tag("marked")
+        notes[0].add_tag("anatomy")
         col.update_note(notes[0])
+        notes[5].add_tag("leech")  # what Anki tags a card that lapses again and again
+        notes[5].add_tag("claims")
+        col.update_note(notes[5])
         for note in (notes[0], notes[2], notes[5]):
             for card in note.cards():
                 for rating in (3, 3):
@@ -495,6 +499,9 @@ def test_an_anki_package_of_several_decks_arrives_or_each_card_is_named(
         "the package holds 3 decks with cards (Billing 6, CPC::Modifiers 3, CPC::Anatomy 1); "
         "they all go into bank 'anki-billing'"
     ) in out
+    topics = {i.stem: i.topics for i in _bank(cli_env, "anki-billing")}
+    assert topics["What is the femur?"] == ["anatomy"]  # not "marked": a state, not a topic
+    assert topics["A leech I suspended"] == ["claims"]  # nor "leech"
     stems = sorted(i.stem for i in _bank(cli_env, "anki-billing"))
     assert "What is the femur?" in stems and "Modifier 25 & E/M" in stems
     assert "[...] marks a distinct service" in stems and "Modifier 59 marks a [...]" in stems

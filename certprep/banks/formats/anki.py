@@ -49,6 +49,9 @@ ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 Review = tuple[datetime, int, int]  # (UTC time, rating 1-4, duration ms)
 
 
+ANKI_STATE_TAGS = frozenset({"marked", "leech"})  # tags Anki sets itself
+
+
 def read_apkg(
     data: bytes, opts: Options, c: Collector
 ) -> tuple[list[Draft], dict[Any, list[Review]], dict[Any, frozenset[str]]]:
@@ -211,9 +214,12 @@ def _read_collection(
             c.problem("the note id is not a number", None, record)
             continue
         values = as_text(flds).split("\x1f")
-        topics = as_text(tags).split()
-        if any(t.casefold() == "marked" for t in topics):  # Anki's Mark is this tag
+        tagged = as_text(tags).split()
+        if any(t.casefold() == "marked" for t in tagged):  # Anki's Mark is this tag
             marked.add(nid_i)
+        # Anki's own state tags (Mark, leech) are not topics: one would be the report's
+        # "weakest topic" (the Mark comes along as a mark with --with-history)
+        topics = [t for t in tagged if t.casefold() not in ANKI_STATE_TAGS]
         mid_i = as_int(mid) or 0
         nt = types.get(mid_i)
         if (q := question_types.get(mid_i)) is not None:
