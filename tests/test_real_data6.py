@@ -904,3 +904,23 @@ def test_a_report_csv_runs_no_topic_as_a_formula(cli_env: Path, tmp_path: Path) 
         table = list(csv.DictReader(fh))
     topics = {r["key"] for r in table if r["level"] == "topic"}
     assert topics == {'\'=HYPERLINK("x")', "'-itis"}
+
+
+def test_a_file_without_sections_asks_for_section_in_its_own_terms(
+    cli_env: Path, tmp_path: Path
+) -> None:
+    """A GIFT file has no columns: the message names --section alone; a CSV file's names the
+    section column too."""
+    gift = tmp_path / "quiz.gift"
+    gift.write_text("::Q1:: Which note says to code the cause first? {=Code first~Code also}\n")
+    code, out = _import(cli_env, gift, "--exam", "cpc")
+    assert code == 2
+    assert "no section for this question of exam cpc; pass --section" in out
+    assert "column" not in out
+    table = tmp_path / "quiz.csv"
+    table.write_text(
+        "question,A,B,answer\nWhich note says code the cause first?,Code first,Code also,A\n"
+    )
+    code, out = _import(cli_env, table, "--exam", "cpc")
+    assert code == 2
+    assert "fill the section column or pass --section" in out

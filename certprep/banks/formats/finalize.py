@@ -98,9 +98,12 @@ def finalize(
             elif d.data["exams"] == [OWN_EXAM]:
                 d.data["section"] = OWN_SECTION
             else:
+                # a section column only where the format has columns (GIFT, Aiken, Moodle and
+                # Anki files have none to fill)
+                fill = "fill the section column or " if fmt in ("csv", "tsv", "json") else ""
                 c.problem(
-                    f"no section for this question of exam {', '.join(d.data['exams'])}; fill "
-                    "the section column or pass --section",
+                    f"no section for this question of exam {', '.join(d.data['exams'])}; "
+                    f"{fill}pass --section",
                     d.line,
                     d.record,
                 )
