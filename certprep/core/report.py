@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -269,6 +269,13 @@ def apply_forecast(
         memory = memory_share(g.cards, g.studied, g.mean_r, fc.lapse_ratio)
         g.predicted = topic_correctness(sf, g.right, g.answered, memory)
         g.score = g.weight * (1 - g.predicted)
+
+
+def has_evidence(attempts: int, sections: Iterable[Group]) -> bool:
+    """Whether anything of a learner's bears on an exam: a mock submitted, or a card of its pool
+    studied or answered. Without it the forecast is the population prior alone, which says
+    nothing about the learner: reports say "no evidence yet" instead of a score."""
+    return attempts > 0 or any(g.answered or g.studied for g in sections)
 
 
 def weak_topics(groups: list[Group], limit: int = 10) -> list[Group]:

@@ -20,6 +20,7 @@ from certprep.core.report import (
     CardFact,
     Group,
     apply_forecast,
+    has_evidence,
     readiness,
     section_evidence,
     weak_topics,
@@ -236,9 +237,10 @@ def class_report(services: Services, exam: str) -> ClassReport:
         scores = []
         for a in mine:
             counted = [r for r in answers_of.get(a.id, []) if not r.pretest]
-            if counted:  # the submitted result's score (partial credit counts), as the own report
-                right = sum(bool(r.correct) for r in counted) / len(counted)
-                scores.append(Score.from_dict(a.result).fraction if a.result else right)
+            if counted and a.result:  # the submitted result's (partial credit counts), as own
+                scores.append(Score.from_dict(a.result).fraction)
+            elif counted:
+                scores.append(sum(bool(r.correct) for r in counted) / len(counted))
         sections = pool_sections.groups(answers, studied, scored, now_naive)
         known = {g.key for g in sections}
         sections += [Group(s.key, s.key) for s in bp.sections if s.key not in known]
@@ -252,9 +254,9 @@ def class_report(services: Services, exam: str) -> ClassReport:
         apply_forecast(ordered, topic_groups, fc)
         weak = weak_topics(topic_groups)
         # with no card of this exam studied and no mock taken, the forecast is the prior alone:
-        # a figure for the instructor to read as the student's would be made up (the learner's
-        # own report says "no evidence yet": ExamReport.has_evidence, the same test)
-        known_here = bool(mine) or any(g.answered or g.studied for g in ordered)
+        # a figure for the instructor to read as the student's would be made up (the same test
+        # as the learner's own report's "no evidence yet")
+        known_here = has_evidence(len(mine), ordered)
         students.append(
             StudentLine(
                 profile=learner.name,

@@ -22,6 +22,7 @@ from certprep.core.report import (
     Readiness,
     apply_forecast,
     build_groups,
+    has_evidence,
     readiness,
     section_evidence,
     weak_topics,
@@ -67,10 +68,8 @@ class ExamReport:
 
     @property
     def has_evidence(self) -> bool:
-        """Whether anything of the learner's bears on this exam: a card of its pool studied or a
-        mock submitted. Without it the forecast is the population prior alone, which says
-        nothing about the learner: the report says "no evidence yet" instead of a score."""
-        return bool(self.attempts) or any(g.answered or g.studied for g in self.sections)
+        """``core.report.has_evidence``: without it the report says "no evidence yet"."""
+        return has_evidence(len(self.attempts), self.sections)
 
     @property
     def no_evidence(self) -> str:
@@ -269,11 +268,12 @@ def build_report(services: Services, exam: str) -> ExamReport:
         n_scored = sum(1 for r in answer_rows if r.attempt_id == a.id and not r.pretest)
         right = sum(sum(v) for v in secs.values())
         score = right / n_scored if n_scored else None
-        by_section = {k: sum(v) / len(v) for k, v in secs.items() if v}
         if a.result and n_scored:  # the submitted result: partial credit counts, as it did there
             stored = Score.from_dict(a.result)
             score = stored.fraction
             by_section = {s.key: s.fraction for s in stored.sections if s.total}
+        else:
+            by_section = {k: sum(v) / len(v) for k, v in secs.items() if v}
         attempt_facts.append(
             AttemptFact(
                 a.id,
